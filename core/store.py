@@ -1,0 +1,147 @@
+"""Saved runs in the workspace: ``runs/<run_id>/`` with Parquet tables, arrays and JSON.
+
+A run folder is written completely under a temporary name and renamed into place, so a crash
+while saving leaves earlier runs untouched and never a half-written run. Nothing is pickled.
+Edits by the analyst (segment names) are rewritten atomically inside an existing run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from core.cache import atomic_write_text
+from core.errors import ParameterError, RunNotFoundError
+from core.export import json_text
+from core.pipeline import SegmentationResult
+
+_RUN_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+@dataclass
+class SavedRun:
+    """A run as read back from disk: everything the pages and exports need."""
+
+    run_id: str
+    folder: Path
+    segments: pd.DataFrame  # id, segment_id, segment_name, membership, outlier, x, y (, z)
+    customers: pd.DataFrame  # id and the typed role columns
+    texts: list[str]
+    profiles: list[dict]
+    run_info: dict
+    cluster_space: np.ndarray
+
+    @property
+    def names(self) -> dict[int, str]:
+        return {int(p["segment_id"]): p["name"] for p in self.profiles}
+
+
+def runs_dir(workspace: Path) -> Path:
+    return Path(workspace) / "runs"
+
+
+def new_run_id(result: SegmentationResult) -> str:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return f"{stamp}-{result.run_info['cache_keys']['cluster'][:6]}"
+
+
+def save_run(result: SegmentationResult, workspace: Path, run_id: str | None = None) -> str:
+    """Save a finished segmentation under ``runs/<run_id>``; returns the run id."""
+    run_id = run_id or new_run_id(result)
+    if not _RUN_ID.match(run_id):
+        raise ParameterError(f"A run id uses letters, digits, - and _ only (at most 64), not {run_id!r}.")
+    root = runs_dir(workspace)
+    root.mkdir(parents=True, exist_ok=True)
+    final = root / run_id
+    tmp = Path(tempfile.mkdtemp(dir=root, prefix=f".{run_id}."))
+    try:
+        result.segments_frame().to_parquet(tmp / "segments.parquet", index=False)
+        customers = result.customers.frame.copy()
+        for col in customers.columns:
+            if isinstance(customers[col].dtype, pd.DatetimeTZDtype):
+                customers[col] = customers[col].dt.tz_convert(None)
+        customers.to_parquet(tmp / "customers.parquet", index=False)
+        pd.DataFrame({"text": result.customers.texts}).to_parquet(tmp / "texts.parquet", index=False)
+        np.save(tmp / "cluster_space.npy", result.cluster_space, allow_pickle=False)
+        (tmp / "profiles.json").write_text(json_text(result.profiles), encoding="utf-8")
+        (tmp / "run.json").write_text(json_text({**result.run_info, "run_id": run_id}), encoding="utf-8")
+        for path in tmp.iterdir():
+            with open(path, "rb") as fh:
+                os.fsync(fh.fileno())
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return run_id
+
+
+def _folder(workspace: Path, run_id: str) -> Path:
+    folder = runs_dir(workspace) / run_id
+    if not _RUN_ID.match(run_id or "") or not (folder / "run.json").exists():
+        raise RunNotFoundError(f"There is no saved run {run_id!r} in this workspace. Pick one from the list of runs.")
+    return folder
+
+
+def load_run(workspace: Path, run_id: str) -> SavedRun:
+    """Read a saved run back (no unpickling: Parquet, .npy without pickle, JSON)."""
+    folder = _folder(workspace, run_id)
+    profiles = json.loads((folder / "profiles.json").read_text(encoding="utf-8"))
+    run_info = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    segments = pd.read_parquet(folder / "segments.parquet")
+    names = {int(p["segment_id"]): p["name"] for p in profiles}
+    segments["segment_name"] = segments["segment_id"].map(names).fillna(segments["segment_name"])
+    return SavedRun(
+        run_id=run_id, folder=folder, segments=segments,
+        customers=pd.read_parquet(folder / "customers.parquet"),
+        texts=pd.read_parquet(folder / "texts.parquet")["text"].fillna("").tolist(),
+        profiles=profiles, run_info=run_info,
+        cluster_space=np.load(folder / "cluster_space.npy", allow_pickle=False),
+    )
+
+
+def list_runs(workspace: Path) -> list[dict]:
+    """Saved runs, newest first: id, created, input name, customers, segments."""
+    root = runs_dir(workspace)
+    out = []
+    for folder in sorted(root.glob("*"), reverse=True) if root.exists() else []:
+        if folder.name.startswith(".") or not (folder / "run.json").exists():
+            continue
+        try:
+            info = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        out.append({
+            "run_id": folder.name, "created": info.get("created", ""), "input": info["input"]["name"],
+            "customers": info["input"]["customers"], "segments": info["quality"]["n_segments"],
+            "algorithm": info["parameters"]["cluster"]["algo"],
+        })
+    return out
+
+
+def rename_segment(workspace: Path, run_id: str, segment_id: int, name: str) -> None:
+    """Give a segment the analyst's name; kept in the run's profiles (and so in every export)."""
+    name = " ".join(str(name).split())[:120]
+    if not name:
+        raise ParameterError("A segment name cannot be empty; type a few words.")
+    folder = _folder(workspace, run_id)
+    profiles = json.loads((folder / "profiles.json").read_text(encoding="utf-8"))
+    for profile in profiles:
+        if int(profile["segment_id"]) == int(segment_id):
+            profile["name"] = name
+            profile["renamed"] = True
+    atomic_write_text(folder / "profiles.json", json_text(profiles))
+
+
+def delete_run(workspace: Path, run_id: str) -> None:
+    shutil.rmtree(_folder(workspace, run_id))

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Set up .venv with the project's requirements. Fast when nothing changed (a stamp of the
+# requirements files is kept in .venv). Usage: scripts/setup.sh [app|test]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode="${1:-app}"
+req="requirements.txt"
+[ "$mode" = "test" ] && req="requirements-test.txt"
+
+PYTHON="${PYTHON:-$(command -v python3.11 || command -v python3)}"
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv with $("$PYTHON" --version)" >&2
+  "$PYTHON" -m venv .venv
+fi
+stamp=".venv/.stamp-$mode"
+want="$(cat requirements*.txt | sha256sum | cut -c1-16)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "setup: installing $req (first time takes a few minutes)" >&2
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$req"
+  echo "$want" > "$stamp"
+fi
+
+if [ "$mode" = "test" ] && [ ! -x /usr/bin/chromium ]; then
+  echo "setup: installing Debian's chromium for the browser test" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi

@@ -1,0 +1,75 @@
+"""Shared fixtures: synthetic customers with planted structure, temporary workspaces."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+REVIEWS = SHARED_DATA / "womens_clothing_reviews.csv"
+DEMO = ROOT / "data" / "demo" / "womens_clothing_reviews_3k.csv"
+
+PLANTED_WORDS = {
+    0: "petite small short length hem tiny xs fits ordered tailored".split(),
+    1: "dress summer flowy light wedding gorgeous fabric colours floral sundress".split(),
+    2: "jeans denim waist stretchy hips pockets rise comfortable skinny wash".split(),
+}
+FILLER = "great nice ok love like really very good bought wear".split()
+
+
+def planted_customers(n_per_group: int = 40, seed: int = 0) -> pd.DataFrame:
+    """Three groups: older petite writers, dress lovers in Dresses, young denim buyers in Jeans."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for g, words in PLANTED_WORDS.items():
+        for i in range(n_per_group):
+            text = " ".join(rng.choice(words, 5, replace=False).tolist() + rng.choice(FILLER, 3).tolist())
+            rows.append({
+                "customer_id": f"c{g}-{i}",
+                "age": float(rng.normal([62, 40, 24][g], 3)),
+                "spend": f"${rng.normal([100, 300, 150][g], 10):,.2f}",
+                "department": ["Tops", "Dresses", "Jeans"][g] if rng.random() < 0.9 else "Tops",
+                "review": text,
+            })
+    return pd.DataFrame(rows).sample(frac=1, random_state=seed).reset_index(drop=True)
+
+
+@pytest.fixture
+def planted_frame() -> pd.DataFrame:
+    return planted_customers()
+
+
+@pytest.fixture
+def planted_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "planted.csv"
+    planted_customers().to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    return tmp_path / "workspace"
+
+
+def blobs(n_per: int = 50, centres: int = 3, dim: int = 5, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Well-separated Gaussian blobs and their true labels."""
+    rng = np.random.default_rng(seed)
+    points = np.concatenate([rng.normal(c * 10, 0.5, size=(n_per, dim)) for c in range(centres)])
+    return points.astype(np.float32), np.repeat(np.arange(centres), n_per)
+
+
+@pytest.fixture(scope="session")
+def reviews_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The first 2,000 rows of the real clothing reviews (from ../shared/data, else the bundled demo)."""
+    source = REVIEWS if REVIEWS.exists() else DEMO
+    frame = pd.read_csv(source, dtype=str, keep_default_na=False).head(2000)
+    path = tmp_path_factory.mktemp("reviews") / "reviews_2k.csv"
+    frame.to_csv(path, index=False)
+    return path

@@ -1,0 +1,50 @@
+from dataclasses import replace
+
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from core.cluster import ClusterParams
+from core.errors import ParameterError
+from core.io import load_table
+from core.pipeline import SegmentParams, run_segmentation
+from core.reduce import ReduceParams
+
+FAKE = SegmentParams(embedder="fake", cluster=ClusterParams(algo="kmeans", k=3, seed=0),
+                     reduce=ReduceParams(n_components=3, n_neighbors=10), map=ReduceParams(n_components=2, n_neighbors=10))
+
+
+def test_pipeline_recovers_planted_groups(planted_csv, workspace):
+    result = run_segmentation(load_table(planted_csv), FAKE, workspace)
+    truth = result.customers.frame["id"].str.slice(1, 2).astype(int)
+    assert adjusted_rand_score(truth, result.clustering.labels) > 0.9
+    frame = result.segments_frame()
+    assert list(frame.columns) == ["id", "segment_id", "segment_name", "membership", "outlier", "x", "y"]
+    assert len(frame) == 120 and frame["segment_id"].nunique() == 3
+    assert result.run_info["embedding"] == {"model": "fake:32", "texts": 120, "from_cache": 0, "embedded": 120}
+
+
+def test_changing_clustering_reuses_embeddings_and_reductions(planted_csv, workspace):
+    table = load_table(planted_csv)
+    run_segmentation(table, FAKE, workspace)
+    again = run_segmentation(table, replace(FAKE, cluster=ClusterParams(algo="kmeans", k=4)), workspace)
+    stages = again.run_info["stages"]
+    assert again.run_info["embedding"]["embedded"] == 0
+    assert stages["reduce"]["cache_hit"] and stages["map"]["cache_hit"] and not stages["cluster"]["cache_hit"]
+    assert again.quality["n_segments"] == 4
+
+
+def test_three_dimensional_map(planted_csv, workspace):
+    params = replace(FAKE, map=ReduceParams(n_components=3, n_neighbors=10))
+    assert "z" in run_segmentation(load_table(planted_csv), params, workspace).segments_frame()
+
+
+def test_map_must_be_2d_or_3d():
+    with pytest.raises(ParameterError, match="2 or 3"):
+        replace(FAKE, map=ReduceParams(n_components=4)).validate()
+
+
+def test_customers_without_text_segment_on_numbers(tmp_path, workspace):
+    path = tmp_path / "numbers.csv"
+    path.write_text("id,a,b\n" + "".join(f"{i},{i % 2 * 10 + i * 0.01},{(i % 2)}\n" for i in range(40)))
+    result = run_segmentation(load_table(path), replace(FAKE, cluster=ClusterParams(algo="kmeans", k=2)), workspace)
+    assert result.run_info["embedding"]["model"] is None and result.quality["n_segments"] == 2

@@ -1,0 +1,85 @@
+import numpy as np
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from core.cluster import ClusterParams, cluster, relabel_by_size
+from core.errors import ParameterError
+from core.reduce import ReduceParams, reduce
+from tests.conftest import blobs
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"n_components": 0}, {"n_neighbors": 1}, {"min_dist": 2.0}, {"metric": "chebyshev"},
+    {"max_fit_rows": 10}, {"seed": -1},
+])
+def test_reduce_params_are_validated(kwargs):
+    with pytest.raises(ParameterError):
+        ReduceParams(**kwargs).validate()
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"algo": "dbscan"}, {"k": 1}, {"k": "many"}, {"min_cluster_size": 1}, {"min_samples": 0}, {"seed": -3},
+])
+def test_cluster_params_are_validated(kwargs):
+    with pytest.raises(ParameterError):
+        ClusterParams(**kwargs).validate()
+
+
+def test_k_larger_than_n_is_refused():
+    with pytest.raises(ParameterError, match="only 5 customers"):
+        cluster(np.zeros((5, 2)), ClusterParams(algo="kmeans", k=8))
+
+
+def test_min_cluster_size_larger_than_n_is_refused():
+    with pytest.raises(ParameterError, match="only 5 customers"):
+        cluster(np.zeros((5, 2)), ClusterParams(algo="hdbscan", min_cluster_size=10))
+
+
+def test_tiny_input_uses_pca():
+    coords, notices = reduce(np.random.default_rng(0).normal(size=(4, 10)).astype(np.float32), ReduceParams(n_components=5))
+    assert coords.shape == (4, 5) and "PCA" in notices[0]
+
+
+def test_umap_is_seeded_and_guards_neighbours():
+    points, _ = blobs(n_per=8, centres=2, dim=10)
+    a, notices = reduce(points, ReduceParams(n_components=2, n_neighbors=30, seed=1))
+    b, _ = reduce(points, ReduceParams(n_components=2, n_neighbors=30, seed=1))
+    assert a.shape == (16, 2) and np.allclose(a, b)
+    assert any("n_neighbors lowered to 15" in n for n in notices)
+
+
+def test_umap_fits_on_sample_and_transforms_rest():
+    points, truth = blobs(n_per=80, centres=3, dim=8)
+    coords, notices = reduce(points, ReduceParams(n_components=2, max_fit_rows=100, seed=0))
+    assert coords.shape == (240, 2) and any("sample of 100" in n for n in notices)
+    labels = cluster(coords, ClusterParams(algo="kmeans", k=3)).labels
+    assert adjusted_rand_score(truth, labels) > 0.9
+
+
+def test_kmeans_recovers_blobs_and_is_reproducible():
+    points, truth = blobs()
+    a = cluster(points, ClusterParams(algo="kmeans", k=3, seed=4))
+    b = cluster(points, ClusterParams(algo="kmeans", k=3, seed=4))
+    assert adjusted_rand_score(truth, a.labels) == 1.0
+    assert (a.labels == b.labels).all() and ((a.membership >= 0) & (a.membership <= 1)).all()
+
+
+def test_kmeans_auto_chooses_k_by_silhouette():
+    points, _ = blobs(centres=4)
+    result = cluster(points, ClusterParams(algo="kmeans", k="auto"))
+    assert result.n_segments == 4 and max(result.k_scores, key=result.k_scores.get) == 4
+
+
+def test_hdbscan_finds_blobs_and_marks_outliers():
+    points, truth = blobs()
+    points = np.vstack([points, [[100.0] * 5, [-100.0] * 5]]).astype(np.float32)
+    result = cluster(points, ClusterParams(algo="hdbscan", min_cluster_size=10))
+    assert result.n_segments == 3
+    assert (result.labels[-2:] == -1).all()
+    assert adjusted_rand_score(truth, result.labels[:-2]) == 1.0
+    reassigned = cluster(points, ClusterParams(algo="hdbscan", min_cluster_size=10, reassign_outliers=True))
+    assert (reassigned.labels >= 0).all()
+
+
+def test_relabel_by_size_orders_largest_first():
+    assert relabel_by_size(np.array([5, 5, 2, -1, 2, 2])).tolist() == [1, 1, 0, -1, 0, 0]

@@ -1,0 +1,46 @@
+import pytest
+
+from core.cluster import ClusterParams
+from core.errors import ParameterError, RunNotFoundError
+from core.io import load_table
+from core.pipeline import SegmentParams, run_segmentation
+from core.reduce import ReduceParams
+from core.store import delete_run, list_runs, load_run, rename_segment, save_run
+
+PARAMS = SegmentParams(embedder="fake", cluster=ClusterParams(algo="kmeans", k=3),
+                       reduce=ReduceParams(n_components=3, n_neighbors=10), map=ReduceParams(n_components=2, n_neighbors=10))
+
+
+@pytest.fixture
+def saved(planted_csv, workspace):
+    result = run_segmentation(load_table(planted_csv), PARAMS, workspace)
+    return result, save_run(result, workspace)
+
+
+def test_saved_run_reads_back_identically(saved, workspace):
+    result, run_id = saved
+    run = load_run(workspace, run_id)
+    assert run.segments.equals(result.segments_frame())
+    assert run.texts == result.customers.texts and run.cluster_space.shape == result.cluster_space.shape
+    assert list_runs(workspace)[0]["run_id"] == run_id
+    assert not [p for p in (workspace / "runs").iterdir() if p.name.startswith(".")]
+
+
+def test_rename_is_kept(saved, workspace):
+    _, run_id = saved
+    rename_segment(workspace, run_id, 1, "  Denim   lovers ")
+    run = load_run(workspace, run_id)
+    assert run.names[1] == "Denim lovers"
+    assert set(run.segments.loc[run.segments["segment_id"] == 1, "segment_name"]) == {"Denim lovers"}
+    with pytest.raises(ParameterError):
+        rename_segment(workspace, run_id, 1, "   ")
+
+
+def test_unknown_and_deleted_runs(saved, workspace):
+    _, run_id = saved
+    with pytest.raises(RunNotFoundError):
+        load_run(workspace, "../../etc")
+    delete_run(workspace, run_id)
+    with pytest.raises(RunNotFoundError):
+        load_run(workspace, run_id)
+    assert list_runs(workspace) == []
