@@ -186,8 +186,17 @@ class FeatureMatrix:
     blocks: dict[str, tuple[int, int]]
 
 
-def build_features(customers: Customers, text_vectors: np.ndarray | None, weights: dict[str, float]) -> FeatureMatrix:
-    """Scale each block to unit mean row norm times its weight and put them side by side."""
+def build_features(
+    customers: Customers,
+    text_vectors: np.ndarray | None,
+    weights: dict[str, float],
+    extra_blocks: dict[str, np.ndarray] | None = None,
+) -> FeatureMatrix:
+    """Scale each block to unit mean row norm times its weight and put them side by side.
+
+    ``extra_blocks`` adds named blocks computed elsewhere (one row per customer, in order),
+    weighted by ``weights[name]`` like the built-in ones.
+    """
     for name, w in weights.items():
         if w < 0:
             raise ParameterError(f"The weight of the {name} block must be 0 or more, not {w}.")
@@ -200,6 +209,11 @@ def build_features(customers: Customers, text_vectors: np.ndarray | None, weight
     cat, _ = categorical_block(customers)
     if cat.shape[1]:
         parts.append(("categorical", cat))
+    for name, block in (extra_blocks or {}).items():
+        if block.shape[0] != len(customers):
+            raise ParameterError(f"The {name} block has {block.shape[0]} rows for {len(customers)} customers.")
+        if block.shape[1]:
+            parts.append((name, np.asarray(block, dtype=np.float32)))
     blocks: dict[str, tuple[int, int]] = {}
     scaled, start = [], 0
     for name, block in parts:

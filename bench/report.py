@@ -1,0 +1,60 @@
+"""Write one benchmark's results into its own section of docs/BENCHMARKS.md, with the machine described.
+
+Each benchmark owns the text between ``<!-- BEGIN name -->`` and ``<!-- END name -->``;
+running one benchmark leaves the others' sections as they are.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import time
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
+HEADER = (
+    "# Benchmarks\n\n"
+    "Each section is written by the script named in it (`bench/`), on the machine it describes. "
+    "Ratios are measured side by side in one run; absolute times on a shared machine are weak evidence.\n"
+)
+
+
+def machine() -> str:
+    """A one-line description of this machine: CPU model, cores, memory, GPU, Python."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        mem = int(Path("/proc/meminfo").read_text().split()[1]) / 2**20
+    except (OSError, ValueError, IndexError):
+        mem = float("nan")
+    gpu = "no GPU"
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            gpu = torch.cuda.get_device_name(0)
+    except ImportError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, {gpu}, Python {platform.python_version()}"
+
+
+def write_section(name: str, title: str, body: str) -> None:
+    """Replace (or append) the section ``name`` of docs/BENCHMARKS.md with ``body``."""
+    text = BENCHMARKS.read_text(encoding="utf-8") if BENCHMARKS.exists() else HEADER
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    section = (
+        f"<!-- BEGIN {name} -->\n## {title}\n\n_Measured {stamp} on: {machine()}._\n\n{body.strip()}\n"
+        f"<!-- END {name} -->"
+    )
+    pattern = re.compile(rf"<!-- BEGIN {re.escape(name)} -->.*?<!-- END {re.escape(name)} -->", re.S)
+    text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section + "\n"
+    tmp = BENCHMARKS.with_suffix(".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, BENCHMARKS)
