@@ -1,0 +1,1 @@
+"""Streamlit-aware helpers: the only package besides app.py and pages/ that imports streamlit."""
