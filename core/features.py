@@ -126,7 +126,9 @@ def prepare_customers(
     if text_cols:
         empty = sum(1 for t in texts_list if not t)
         if empty:
-            notices.append(f"{empty:,} customer(s) have no text; their text features are zero.")
+            notices.append(
+                f"{empty:,} customer(s) have no text; they get average text features and are placed by their other columns."
+            )
     return Customers(typed, dict(roles), texts_list, row_texts, row_owner, notices)
 
 

@@ -163,6 +163,10 @@ def _text_vectors(customers: Customers, params: SegmentParams, workspace: Path, 
             vectors, cached = embedder.encode(texts, progress=report), 0
             stages.put("embed", key, {"vectors": vectors}, {"model": embedder.model_id})
     info["from_cache"], info["embedded"] = int(cached), int(len(texts) - cached)
+    empty = np.array([not t for t in texts])
+    if empty.any() and not empty.all():  # no text: neutral (average) text features, placed by other columns
+        vectors = vectors.copy()
+        vectors[empty] = vectors[~empty].mean(axis=0)
     if customers.row_owner is not None:  # average each customer's row embeddings
         sums = np.zeros((len(customers), vectors.shape[1]), dtype=np.float64)
         np.add.at(sums, customers.row_owner, vectors)

@@ -1,5 +1,7 @@
 from dataclasses import replace
 
+import numpy as np
+
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
@@ -8,6 +10,7 @@ from core.errors import ParameterError
 from core.io import load_table
 from core.pipeline import SegmentParams, run_segmentation
 from core.reduce import ReduceParams
+from tests.conftest import planted_customers
 
 FAKE = SegmentParams(embedder="fake", cluster=ClusterParams(algo="kmeans", k=3, seed=0),
                      reduce=ReduceParams(n_components=3, n_neighbors=10), map=ReduceParams(n_components=2, n_neighbors=10))
@@ -48,3 +51,17 @@ def test_customers_without_text_segment_on_numbers(tmp_path, workspace):
     path.write_text("id,a,b\n" + "".join(f"{i},{i % 2 * 10 + i * 0.01},{(i % 2)}\n" for i in range(40)))
     result = run_segmentation(load_table(path), replace(FAKE, cluster=ClusterParams(algo="kmeans", k=2)), workspace)
     assert result.run_info["embedding"]["model"] is None and result.quality["n_segments"] == 2
+
+
+def test_customers_without_text_get_average_text_features(tmp_path, workspace):
+    frame = planted_customers()
+    frame.loc[:9, "review"] = None
+    path = tmp_path / "gaps.csv"
+    frame.to_csv(path, index=False)
+    result = run_segmentation(load_table(path), FAKE, workspace)
+    assert any("no text" in n for n in result.notices)
+    truth = result.customers.frame["id"].str.slice(1, 2).astype(int).to_numpy()
+    labels = result.clustering.labels
+    majority = {g: np.bincount(labels[10:][truth[10:] == g]).argmax() for g in range(3)}
+    placed = [labels[i] == majority[truth[i]] for i in range(10)]
+    assert sum(placed) >= 9  # the ten without text join their group by age, spend and department
