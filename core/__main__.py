@@ -162,9 +162,11 @@ def cmd_segment(args: argparse.Namespace) -> int:
           f"({q['outlier_share']:.1%} unassigned{sil}); wrote {paths['segments']}")
     if recs is not None:
         m, k = recs.evaluation["methods"], recs.evaluation["k"]
-        print(f"recommendations: precision@{k} {m['blend']['precision']:.3f} (popularity {m['popularity']['precision']:.3f}), "
-              f"recall@{k} {m['blend']['recall']:.3f} ({m['popularity']['recall']:.3f}); wrote {paths['recommendations']}, "
-              f"{paths['user_recommendations']} and {paths['evaluation']}")
+        figures = (f"blend precision@{k} {m['blend']['precision']:.3f} against popularity "
+                   f"{m['popularity']['precision']:.3f}, recall@{k} {m['blend']['recall']:.3f} against "
+                   f"{m['popularity']['recall']:.3f}" if m else recs.evaluation["note"])
+        print(f"recommendations: {figures}; wrote {paths['recommendations']}, {paths['user_recommendations']} "
+              f"and {paths['evaluation']}")
     return 0
 
 

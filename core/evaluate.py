@@ -77,6 +77,11 @@ def evaluate(train: sp.csr_matrix, test: sp.csr_matrix, labels: np.ndarray, para
     """Every method side by side on the customers with held-out items (labels fitted on ``train``)."""
     k = params.top_k
     rows = np.flatnonzero(np.asarray(test.sum(axis=1)).ravel() > 0)
+    summary = {"k": k, "customers_evaluated": int(len(rows)), "held_out_items": int(test.nnz),
+               "catalogue": int(train.shape[1])}
+    if not len(rows):
+        return {**summary, "methods": {}, "note": "No customer has two or more distinct items, so nothing could be "
+                "held out and there is no evaluation."}
     stats = segment_stats(train, labels)
     rates = stats.rates(params.smoothing)
     lifts = np.vstack([np.where(stats.lifts(params.smoothing, params.min_support) > 1,
@@ -92,8 +97,7 @@ def evaluate(train: sp.csr_matrix, test: sp.csr_matrix, labels: np.ndarray, para
     truth = test[rows]
     methods = {}
     for name, recommended in ranked.items():
-        figures = ranking_metrics(recommended, truth, k) if len(rows) else {"precision": 0.0, "recall": 0.0, "ndcg": 0.0}
+        figures = ranking_metrics(recommended, truth, k)
         figures["coverage"] = float(len(np.unique(recommended[recommended >= 0])) / max(train.shape[1], 1))
         methods[name] = {"label": METHODS[name], **{m: round(v, 4) for m, v in figures.items()}}
-    return {"k": k, "customers_evaluated": int(len(rows)), "held_out_items": int(test.nnz),
-            "catalogue": int(train.shape[1]), "methods": methods}
+    return {**summary, "methods": methods}

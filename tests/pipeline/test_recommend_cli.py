@@ -33,7 +33,7 @@ def test_users_without_text_plus_interactions_and_items(files, tmp_path):
                    "--value-col", "amount", "--time-col", "time", "--items", folder / "items.csv", "--top-k", "7",
                    "--weight", "behaviour=2", "--algo", "kmeans", "--k", "3", "--quiet")
     assert proc.returncode == 0, proc.stderr
-    assert "precision@7" in proc.stdout and "Traceback" not in proc.stderr
+    assert "blend precision@7" in proc.stdout and "Traceback" not in proc.stderr
     segments = pd.read_csv(out / "segments.csv", encoding="utf-8-sig")
     assert len(segments) == 400 and segments["segment_id"].nunique() == 3
 

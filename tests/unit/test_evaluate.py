@@ -74,3 +74,14 @@ def test_blend_beats_popularity_on_planted_data():
     assert m["blend"]["recall"] > 1.3 * m["popularity"]["recall"]
     assert m["blend"]["coverage"] > 3 * m["popularity"]["coverage"]
     assert m["segment_popular"]["precision"] > m["popularity"]["precision"]
+
+
+def test_one_item_per_customer_gives_no_evaluation_rather_than_zeros():
+    frame = pd.DataFrame({"user": ["a", "b", "c"], "item": ["p", "q", "p"]})
+    inter = interactions(frame, time_col=None)
+    ids = pd.Series(["a", "b", "c"])
+    train = holdout_mask(inter, match(inter, ids), 0.2, 0)
+    assert train.all()
+    result = evaluate(match(inter, ids).matrix(), match(inter.subset(~train, "test"), ids).matrix(),
+                      np.array([0, 0, 1]), RecommendParams())
+    assert result["methods"] == {} and "no evaluation" in result["note"] and result["customers_evaluated"] == 0
