@@ -24,7 +24,7 @@ from core.behaviour import InteractionInputs, Interactions, Matched, behaviour_b
 from core.cache import EmbeddingCache, StageCache, array_hash, stable_hash, text_hash
 from core.cluster import ClusterParams, Clustering, cluster
 from core.embed import DEFAULT_MODEL, choose_embedder, lexical_fallback
-from core.errors import ModelError, ParameterError
+from core.errors import InputError, ModelError, ParameterError
 from core.evaluate import evaluate, holdout_mask
 from core.features import Customers, build_features, prepare_customers
 from core.io import LoadedTable
@@ -198,6 +198,11 @@ def _behaviour(inputs: InteractionInputs | Interactions, customers: Customers, r
         inputs = prepare_interactions(inputs, next((c for c, r in roles.items() if r == "id"), None))
     notices.extend(inputs.notices)
     matched = match(inputs, customers.frame["id"])
+    if not matched.keep.any():
+        raise InputError(
+            f"No user of the interactions is a customer of the users table (interactions say "
+            f"{inputs.events['user'].iloc[0]!r}, the users table {customers.frame['id'].iloc[0]!r}). Check the "
+            f"interactions' user column ({inputs.source['user_col']!r}) and the users' id column.")
     unknown = int(inputs.events.loc[~matched.keep, "user"].nunique())
     if unknown:
         notices.append(f"{unknown:,} user(s) in the interactions are not in the users table; "
@@ -230,7 +235,8 @@ def recommend_stage(table: LoadedTable, params: SegmentParams, workspace: Path, 
         arrays, meta = hit
         users = pd.DataFrame({"id": ids.to_numpy()[arrays["customer"]], "rank": arrays["rank"],
                               "item_id": interactions.item_ids[arrays["item"]].astype(str), "score": arrays["score"]})
-        return Recommendations(pd.DataFrame(meta["segment_lists"]), users, meta["evaluation"]), key, True
+        lists = pd.DataFrame(meta["segment_lists"], columns=meta["list_columns"])
+        return Recommendations(lists, users, meta["evaluation"]), key, True
     progress("recommend", 0.0, "Ranking items per segment and per customer")
     matrix = matched.matrix()
     lists, users = recommend_customers(matrix, labels, ids, interactions.item_ids, rec, interactions.item_names)
@@ -254,7 +260,7 @@ def recommend_stage(table: LoadedTable, params: SegmentParams, workspace: Path, 
         "customer": users["id"].map(position).to_numpy(np.int64),
         "item": pd.Categorical(users["item_id"], categories=interactions.item_ids.astype(str)).codes.astype(np.int64),
         "rank": users["rank"].to_numpy(np.int64), "score": users["score"].to_numpy(np.float64),
-    }, {"segment_lists": lists.to_dict("records"), "evaluation": evaluation})
+    }, {"segment_lists": lists.to_dict("records"), "list_columns": list(lists.columns), "evaluation": evaluation})
     progress("recommend", 1.0, f"Recommendations for {len(ids):,} customers")
     return Recommendations(lists, users, evaluation), key, False
 

@@ -10,7 +10,7 @@ import pytest
 
 from core.behaviour import InteractionInputs, match, prepare_interactions
 from core.cluster import ClusterParams
-from core.errors import ParameterError
+from core.errors import InputError, ParameterError
 from core.io import load_table
 from core.pipeline import SegmentParams, run_segmentation
 from core.recommend import RecommendParams, recommend_customers, segment_stats, top_k
@@ -116,3 +116,11 @@ def test_pipeline_with_behaviour_only_recommends_saves_and_caches(tmp_path):
     no_behaviour = replace(params, weights=(("categorical", 1.0), ("behaviour", 0.0)))
     plain = run_segmentation(users, no_behaviour, ws, interactions=inputs, recommend=RecommendParams(top_k=5))
     assert plain.recommendations.evaluation["segments"].startswith("independent")
+
+
+def test_interactions_of_nobody_in_the_users_table_are_refused(tmp_path):
+    users = as_table(pd.DataFrame({"customer_id": ["a", "b", "c"], "age": [20, 30, 40]}), "users.csv")
+    events = as_table(pd.DataFrame({"customer_id": ["x", "y"], "item": ["p", "q"]}), "events.csv")
+    with pytest.raises(InputError, match="No user of the interactions"):
+        run_segmentation(users, replace(SegmentParams(embedder="fake"), cluster=ClusterParams(algo="kmeans", k=2)),
+                         tmp_path, interactions=InteractionInputs(events, "item"))
