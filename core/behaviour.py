@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from core.cache import stable_hash
+from core.cache import array_hash, stable_hash
 from core.errors import ColumnError, InputError
 from core.io import LoadedTable
 from core.roles import parse_numbers
@@ -67,10 +67,10 @@ class Interactions:
     def has_time(self) -> bool:
         return "time" in self.events
 
-    def subset(self, mask: np.ndarray, tag: str) -> "Interactions":
+    def subset(self, mask: np.ndarray) -> "Interactions":
         """The same catalogue with only the events where ``mask`` holds (e.g. a training split)."""
         return Interactions(self.events.loc[mask].reset_index(drop=True), self.item_ids, self.item_names,
-                            self.item_categories, stable_hash(self.content_hash, tag), self.source, [])
+                            self.item_categories, stable_hash(self.content_hash, array_hash(mask)), self.source, [])
 
 
 def _find_column(columns: list[str], exact: tuple[str, ...], hints: tuple[str, ...] = ()) -> str | None:

@@ -242,14 +242,14 @@ def recommend_stage(table: LoadedTable, params: SegmentParams, workspace: Path, 
     lists, users = recommend_customers(matrix, labels, ids, interactions.item_ids, rec, interactions.item_names)
     progress("recommend", 0.4, "Evaluating on held-out interactions")
     train_mask = holdout_mask(interactions, matched, rec.holdout, rec.seed)
-    train = interactions.subset(train_mask, "train")
+    train = interactions.subset(train_mask)
     train_labels, refit = labels, "independent of the interactions (no behaviour block)"
     if behaviour_used:
         progress("recommend", 0.5, "Re-fitting the segments on the training interactions only")
         refit_progress: Progress = lambda stage, fraction, message: progress("recommend", 0.5, f"Re-fit: {message}")
         train_labels = run_segmentation(table, params, workspace, refit_progress, interactions=train).clustering.labels
         refit = "re-fitted on the training interactions only, so they never saw the held-out items"
-    evaluation = evaluate(match(train, ids).matrix(), match(interactions.subset(~train_mask, "test"), ids).matrix(),
+    evaluation = evaluate(match(train, ids).matrix(), match(interactions.subset(~train_mask), ids).matrix(),
                           train_labels, rec)
     evaluation["holdout"] = {"share": rec.holdout,
                              "by": "latest first choice per customer" if interactions.has_time

@@ -66,8 +66,8 @@ def test_blend_beats_popularity_on_planted_data():
     inter = interactions(frame)
     ids = data.users["customer_id"]
     train = holdout_mask(inter, match(inter, ids), 0.2, 0)
-    result = evaluate(match(inter.subset(train, "train"), ids).matrix(),
-                      match(inter.subset(~train, "test"), ids).matrix(), data.truth, RecommendParams())
+    result = evaluate(match(inter.subset(train), ids).matrix(),
+                      match(inter.subset(~train), ids).matrix(), data.truth, RecommendParams())
     m = result["methods"]
     assert result["customers_evaluated"] == 1200 and set(m) == {"popularity", "segment_lift", "segment_popular", "blend"}
     assert m["blend"]["precision"] > 1.3 * m["popularity"]["precision"]
@@ -82,6 +82,6 @@ def test_one_item_per_customer_gives_no_evaluation_rather_than_zeros():
     ids = pd.Series(["a", "b", "c"])
     train = holdout_mask(inter, match(inter, ids), 0.2, 0)
     assert train.all()
-    result = evaluate(match(inter, ids).matrix(), match(inter.subset(~train, "test"), ids).matrix(),
+    result = evaluate(match(inter, ids).matrix(), match(inter.subset(~train), ids).matrix(),
                       np.array([0, 0, 1]), RecommendParams())
     assert result["methods"] == {} and "no evaluation" in result["note"] and result["customers_evaluated"] == 0
