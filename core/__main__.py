@@ -164,7 +164,7 @@ def cmd_segment(args: argparse.Namespace) -> int:
         m, k = recs.evaluation["methods"], recs.evaluation["k"]
         figures = (f"blend precision@{k} {m['blend']['precision']:.3f} against popularity "
                    f"{m['popularity']['precision']:.3f}, recall@{k} {m['blend']['recall']:.3f} against "
-                   f"{m['popularity']['recall']:.3f}" if m else recs.evaluation["note"])
+                   f"{m['popularity']['recall']:.3f}" if m else recs.evaluation["note"].rstrip("."))
         print(f"recommendations: {figures}; wrote {paths['recommendations']}, {paths['user_recommendations']} "
               f"and {paths['evaluation']}")
     return 0

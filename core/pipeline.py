@@ -37,6 +37,8 @@ STAGES = ("load", "embed", "behaviour", "features", "reduce", "map", "cluster", 
 DEFAULT_WEIGHTS = {"text": 1.0, "numeric": 0.5, "categorical": 0.5, "behaviour": 1.0}
 _VERSIONED = ("numpy", "scikit-learn", "umap-learn", "hdbscan", "sentence-transformers", "torch", "pandas")
 
+_RECOMMEND_FORMAT = 2  # bump when the recommend stage's cached content changes shape
+
 #: progress(stage, fraction done in [0, 1], message)
 Progress = Callable[[str, float, str], None]
 
@@ -227,7 +229,7 @@ def recommend_stage(table: LoadedTable, params: SegmentParams, workspace: Path, 
     what is being predicted. Returns (recommendations, cache key, cache hit).
     """
     stages = StageCache(workspace)
-    key = stable_hash("recommend", cluster_key, interactions.content_hash, rec.as_dict(), behaviour_used,
+    key = stable_hash("recommend", _RECOMMEND_FORMAT, cluster_key, interactions.content_hash, rec.as_dict(), behaviour_used,
                       metadata.version("scipy"), metadata.version("numpy"))
     ids = customers.frame["id"].astype(str)
     hit = stages.get("recommend", key)
@@ -244,7 +246,9 @@ def recommend_stage(table: LoadedTable, params: SegmentParams, workspace: Path, 
     train_mask = holdout_mask(interactions, matched, rec.holdout, rec.seed)
     train = interactions.subset(train_mask)
     train_labels, refit = labels, "independent of the interactions (no behaviour block)"
-    if behaviour_used:
+    if train_mask.all():
+        refit = "not re-fitted: nothing was held out"
+    elif behaviour_used:
         progress("recommend", 0.5, "Re-fitting the segments on the training interactions only")
         refit_progress: Progress = lambda stage, fraction, message: progress("recommend", 0.5, f"Re-fit: {message}")
         train_labels = run_segmentation(table, params, workspace, refit_progress, interactions=train).clustering.labels
