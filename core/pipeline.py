@@ -37,7 +37,7 @@ STAGES = ("load", "embed", "behaviour", "features", "reduce", "map", "cluster", 
 DEFAULT_WEIGHTS = {"text": 1.0, "numeric": 0.5, "categorical": 0.5, "behaviour": 1.0}
 _VERSIONED = ("numpy", "scikit-learn", "umap-learn", "hdbscan", "sentence-transformers", "torch", "pandas")
 
-_RECOMMEND_FORMAT = 2  # bump when the recommend stage's cached content changes shape
+_RECOMMEND_FORMAT = 3  # bump when the recommend stage's cached content changes shape
 
 #: progress(stage, fraction done in [0, 1], message)
 Progress = Callable[[str, float, str], None]
