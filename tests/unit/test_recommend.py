@@ -7,13 +7,17 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.behaviour import InteractionInputs, match, prepare_interactions
 from core.cluster import ClusterParams
 from core.errors import InputError, ParameterError
 from core.io import load_table
 from core.pipeline import SegmentParams, run_segmentation
-from core.recommend import RecommendParams, recommend_customers, segment_stats, top_k
+from core.recommend import (RecommendParams, item_similarity, rank_for_customers, recommend_customers, segment_stats,
+                            top_k)
 from core.reduce import ReduceParams
 from core.store import load_run, save_run
 from core.synthetic import generate
@@ -124,3 +128,20 @@ def test_interactions_of_nobody_in_the_users_table_are_refused(tmp_path):
     with pytest.raises(InputError, match="No user of the interactions"):
         run_segmentation(users, replace(SegmentParams(embedder="fake"), cluster=ClusterParams(algo="kmeans", k=2)),
                          tmp_path, interactions=InteractionInputs(events, "item"))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 30), st.integers(0, 2**31 - 1), st.floats(0, 1))
+def test_rankings_skip_seen_items_and_are_ordered(n_users, n_items, seed, blend):
+    rng = np.random.default_rng(seed)
+    matrix = sp.random(n_users, n_items, density=0.3, random_state=rng, format="csr")
+    matrix.data[:] = 1.0
+    labels = rng.integers(-1, 3, n_users)
+    stats = segment_stats(matrix, labels)
+    idx, vals = rank_for_customers(matrix, stats.rates(5.0), stats.row_of, 5, item_similarity(matrix, 3), blend)
+    dense = matrix.toarray()
+    for row, (items, scores) in enumerate(zip(idx, vals)):
+        filled = items >= 0
+        assert not dense[row, items[filled]].any()
+        assert filled.tolist() == sorted(filled.tolist(), reverse=True)  # empty places only at the end
+        assert np.all(np.diff(scores[filled]) <= 0) and len(set(items[filled])) == filled.sum()
