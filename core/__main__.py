@@ -13,10 +13,12 @@ from pathlib import Path
 
 from core.cluster import ClusterParams
 from core.embed import DEFAULT_MODEL
-from core.errors import CoreError
-from core.export import write_outputs
+from core.behaviour import InteractionInputs
+from core.errors import CoreError, ParameterError
+from core.export import write_outputs, write_recommendations
 from core.io import load_table
 from core.pipeline import DEFAULT_WEIGHTS, SegmentParams, run_segmentation
+from core.recommend import RecommendParams
 from core.reduce import ReduceParams
 
 DEFAULT_WORKSPACE = Path("workspace")
@@ -83,6 +85,14 @@ def build_parser() -> argparse.ArgumentParser:
     seg.add_argument("--neighbors", type=int, default=15, help="UMAP n_neighbors")
     seg.add_argument("--map-dims", type=int, choices=[2, 3], default=2)
     seg.add_argument("--max-fit-rows", type=int, default=50_000, help="fit UMAP on at most this many rows")
+    seg.add_argument("--interactions", type=Path, help="interactions table (user, item, value, time) for behaviour "
+                     "features and recommendations")
+    seg.add_argument("--interactions-user-col", help="the interactions' user column (default: the users' id column name)")
+    seg.add_argument("--item-col", help="the item id column of the interactions and of the items table")
+    seg.add_argument("--value-col", help="the interactions' value column (rating, quantity, amount)")
+    seg.add_argument("--time-col", help="the interactions' timestamp column")
+    seg.add_argument("--items", type=Path, help="items table (id named by --item-col; name, category, price)")
+    seg.add_argument("--top-k", type=int, default=10, help="recommendations per customer and per segment list")
     seg.add_argument("--quiet", action="store_true", help="no progress on stderr")
     return parser
 
@@ -116,20 +126,47 @@ def params_from_args(args: argparse.Namespace) -> SegmentParams:
     )
 
 
+def _interaction_inputs(args: argparse.Namespace) -> InteractionInputs | None:
+    """The interactions and items named on the command line, loaded, or None without --interactions."""
+    if args.interactions is None:
+        stray = [f"--{n.replace('_', '-')}" for n in ("interactions_user_col", "item_col", "value_col", "time_col", "items")
+                 if getattr(args, n) is not None]
+        if stray:
+            raise ParameterError(f"{', '.join(stray)} only apply with --interactions FILE; add it or leave them out.")
+        return None
+    if not args.item_col:
+        raise ParameterError("--interactions needs --item-col COL, the column that names the item of each interaction.")
+    return InteractionInputs(load_table(args.interactions), args.item_col, args.interactions_user_col,
+                             args.value_col, args.time_col, load_table(args.items) if args.items else None)
+
+
 def cmd_segment(args: argparse.Namespace) -> int:
     params = params_from_args(args).validate()
+    recommend = RecommendParams(top_k=args.top_k, seed=args.seed).validate()
     table = load_table(args.input)
+    inputs = _interaction_inputs(args)
     progress = _progress_printer(args.quiet)
     progress("load", 0.0, table.describe())
-    result = run_segmentation(table, params, args.workspace, progress)
+    result = run_segmentation(table, params, args.workspace, progress, interactions=inputs,
+                              recommend=recommend if inputs else None)
     run_info = {**result.run_info, "command": "segment", "output": str(args.out)}
     paths = write_outputs(result.segments_frame(), result.profiles, run_info, args.out)
+    recs = result.recommendations
+    if recs is not None:
+        paths.update(write_recommendations(recs.segment_lists, recs.user_lists, recs.evaluation, args.out))
     for notice in result.notices:
         sys.stderr.write(f"note: {notice}\n")
     q = result.quality
     sil = f", silhouette {q['silhouette']:.3f}" if q.get("silhouette") is not None else ""
     print(f"{len(result.customers):,} customers in {q['n_segments']} segments "
           f"({q['outlier_share']:.1%} unassigned{sil}); wrote {paths['segments']}")
+    if recs is not None:
+        m, k = recs.evaluation["methods"], recs.evaluation["k"]
+        figures = (f"blend precision@{k} {m['blend']['precision']:.3f} against popularity "
+                   f"{m['popularity']['precision']:.3f}, recall@{k} {m['blend']['recall']:.3f} against "
+                   f"{m['popularity']['recall']:.3f}" if m else recs.evaluation["note"].rstrip("."))
+        print(f"recommendations: {figures}; wrote {paths['recommendations']}, {paths['user_recommendations']} "
+              f"and {paths['evaluation']}")
     return 0
 
 

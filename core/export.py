@@ -1,4 +1,5 @@
-"""Writing results: segment membership as CSV (safe to open in Excel) and Parquet, profiles and run as JSON."""
+"""Writing results: segment membership and recommendations as CSV (safe to open in Excel) and Parquet,
+profiles, run and evaluation as JSON."""
 
 from __future__ import annotations
 
@@ -82,4 +83,17 @@ def write_outputs(segments: pd.DataFrame, profiles: list[dict], run_info: dict, 
     write_csv(segments, paths["segments"])
     write_json(profiles, paths["profiles"])
     write_json(run_info, paths["run"])
+    return paths
+
+
+def write_recommendations(segment_lists: pd.DataFrame, user_lists: pd.DataFrame, evaluation: dict,
+                          out_dir: Path) -> dict[str, Path]:
+    """Write ``recommendations.csv`` (per segment), ``user_recommendations.csv`` and ``evaluation.json``."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {"recommendations": out_dir / "recommendations.csv",
+             "user_recommendations": out_dir / "user_recommendations.csv", "evaluation": out_dir / "evaluation.json"}
+    write_csv(segment_lists, paths["recommendations"])
+    write_csv(user_lists, paths["user_recommendations"])
+    write_json(evaluation, paths["evaluation"])
     return paths

@@ -1,9 +1,11 @@
-"""The segmentation pipeline: roles → customers → embed → features → reduce → cluster → profile.
+"""The segmentation pipeline: roles → customers → embed → features → reduce → cluster → profile → recommend.
 
 Each stage is a function of (its parent's result, its parameters). Embeddings are cached per
 (model, text); reduction per (feature matrix, parameters, versions); clustering per
 (reduction key, parameters). Changing only clustering parameters re-runs clustering and
-profiling, nothing before them.
+profiling, nothing before them. With interactions, a behaviour block joins the features and the
+recommend stage (cached per (clustering, interactions, parameters)) adds recommendations and
+their evaluation.
 """
 
 from __future__ import annotations
@@ -18,19 +20,24 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.behaviour import InteractionInputs, Interactions, Matched, behaviour_block, match, prepare_interactions
 from core.cache import EmbeddingCache, StageCache, array_hash, stable_hash, text_hash
 from core.cluster import ClusterParams, Clustering, cluster
 from core.embed import DEFAULT_MODEL, choose_embedder, lexical_fallback
-from core.errors import ModelError, ParameterError
+from core.errors import InputError, ModelError, ParameterError
+from core.evaluate import evaluate, holdout_mask
 from core.features import Customers, build_features, prepare_customers
 from core.io import LoadedTable
 from core.profile import UNASSIGNED, profile_segments, quality, segment_names
+from core.recommend import RecommendParams, Recommendations, recommend_customers
 from core.reduce import ReduceParams, reduce
 from core.roles import resolve_roles
 
-STAGES = ("load", "embed", "features", "reduce", "map", "cluster", "profile")
-DEFAULT_WEIGHTS = {"text": 1.0, "numeric": 0.5, "categorical": 0.5}
+STAGES = ("load", "embed", "behaviour", "features", "reduce", "map", "cluster", "profile", "recommend")
+DEFAULT_WEIGHTS = {"text": 1.0, "numeric": 0.5, "categorical": 0.5, "behaviour": 1.0}
 _VERSIONED = ("numpy", "scikit-learn", "umap-learn", "hdbscan", "sentence-transformers", "torch", "pandas")
+
+_RECOMMEND_FORMAT = 3  # bump when the recommend stage's cached content changes shape
 
 #: progress(stage, fraction done in [0, 1], message)
 Progress = Callable[[str, float, str], None]
@@ -101,6 +108,7 @@ class SegmentationResult:
     quality: dict
     run_info: dict
     notices: list[str] = field(default_factory=list)
+    recommendations: Recommendations | None = None
 
     def segments_frame(self) -> pd.DataFrame:
         """One row per customer: id, segment_id, segment_name, membership, outlier, x, y (z)."""
@@ -189,11 +197,94 @@ def _cached_reduce(stages: StageCache, stage: str, matrix_key: str, matrix: np.n
     return coords, key
 
 
+def _behaviour(inputs: InteractionInputs | Interactions, customers: Customers, roles: dict[str, str], seed: int,
+               notices: list[str]) -> tuple[Interactions, Matched, np.ndarray, dict]:
+    """Type the interactions, match them to the customers and make the behaviour block."""
+    if isinstance(inputs, InteractionInputs):
+        inputs = prepare_interactions(inputs, next((c for c, r in roles.items() if r == "id"), None))
+    notices.extend(inputs.notices)
+    matched = match(inputs, customers.frame["id"])
+    if not matched.keep.any():
+        raise InputError(
+            f"No user of the interactions is a customer of the users table (interactions say "
+            f"{inputs.events['user'].iloc[0]!r}, the users table {customers.frame['id'].iloc[0]!r}). Check the "
+            f"interactions' user column ({inputs.source['user_col']!r}) and the users' id column.")
+    unknown = int(inputs.events.loc[~matched.keep, "user"].nunique())
+    if unknown:
+        notices.append(f"{unknown:,} user(s) in the interactions are not in the users table; "
+                       "their interactions are left out.")
+    block = behaviour_block(inputs, matched, seed)
+    cold = len(customers) - block.with_history
+    if cold:
+        notices.append(f"{cold:,} customer(s) have no interactions: their behaviour features are neutral and "
+                       "they get their segment's list (cold start).")
+    info = {**inputs.source, "matched_events": int(matched.keep.sum()), "customers_with_history": block.with_history,
+            "features": block.names}
+    return inputs, matched, block.matrix, info
+
+
+def recommend_stage(table: LoadedTable, params: SegmentParams, workspace: Path, labels: np.ndarray,
+                    customers: Customers, interactions: Interactions, matched: Matched, rec: RecommendParams,
+                    behaviour_used: bool, cluster_key: str, progress: Progress) -> tuple[Recommendations, str, bool]:
+    """Per-segment and per-customer lists from all interactions, and their hold-out evaluation.
+
+    The evaluation hides part of each customer's items; when the behaviour block shaped the
+    segments, it re-fits them on the training interactions only, so the segments never saw
+    what is being predicted. Returns (recommendations, cache key, cache hit).
+    """
+    stages = StageCache(workspace)
+    key = stable_hash("recommend", _RECOMMEND_FORMAT, cluster_key, interactions.content_hash, rec.as_dict(), behaviour_used,
+                      metadata.version("scipy"), metadata.version("numpy"))
+    ids = customers.frame["id"].astype(str)
+    hit = stages.get("recommend", key)
+    if hit:
+        arrays, meta = hit
+        users = pd.DataFrame({"id": ids.to_numpy()[arrays["customer"]], "rank": arrays["rank"],
+                              "item_id": interactions.item_ids[arrays["item"]].astype(str), "score": arrays["score"]})
+        lists = pd.DataFrame(meta["segment_lists"], columns=meta["list_columns"])
+        return Recommendations(lists, users, meta["evaluation"]), key, True
+    progress("recommend", 0.0, "Ranking items per segment and per customer")
+    matrix = matched.matrix()
+    lists, users = recommend_customers(matrix, labels, ids, interactions.item_ids, rec, interactions.item_names)
+    progress("recommend", 0.4, "Evaluating on held-out interactions")
+    train_mask = holdout_mask(interactions, matched, rec.holdout, rec.seed)
+    train = interactions.subset(train_mask)
+    train_labels, refit = labels, "independent of the interactions (no behaviour block)"
+    if train_mask.all():
+        refit = "not re-fitted: nothing was held out"
+    elif behaviour_used:
+        progress("recommend", 0.5, "Re-fitting the segments on the training interactions only")
+        refit_progress: Progress = lambda stage, fraction, message: progress("recommend", 0.5, f"Re-fit: {message}")
+        train_labels = run_segmentation(table, params, workspace, refit_progress, interactions=train).clustering.labels
+        refit = "re-fitted on the training interactions only, so they never saw the held-out items"
+    evaluation = evaluate(match(train, ids).matrix(), match(interactions.subset(~train_mask), ids).matrix(),
+                          train_labels, rec)
+    evaluation["holdout"] = {"share": rec.holdout,
+                             "by": "latest first choice per customer" if interactions.has_time
+                             else f"random per customer (seed {rec.seed})"}
+    evaluation["segments"] = refit
+    position = {c: i for i, c in enumerate(ids)}
+    stages.put("recommend", key, {
+        "customer": users["id"].map(position).to_numpy(np.int64),
+        "item": pd.Categorical(users["item_id"], categories=interactions.item_ids.astype(str)).codes.astype(np.int64),
+        "rank": users["rank"].to_numpy(np.int64), "score": users["score"].to_numpy(np.float64),
+    }, {"segment_lists": lists.to_dict("records"), "list_columns": list(lists.columns), "evaluation": evaluation})
+    progress("recommend", 1.0, f"Recommendations for {len(ids):,} customers")
+    return Recommendations(lists, users, evaluation), key, False
+
+
 def run_segmentation(
-    table: LoadedTable, params: SegmentParams, workspace: str | Path, progress: Progress | None = None
+    table: LoadedTable, params: SegmentParams, workspace: str | Path, progress: Progress | None = None,
+    interactions: InteractionInputs | Interactions | None = None, recommend: RecommendParams | None = None,
 ) -> SegmentationResult:
-    """Run the whole pipeline on a loaded table; every stage reads and fills the workspace cache."""
+    """Run the whole pipeline on a loaded table; every stage reads and fills the workspace cache.
+
+    With ``interactions`` a behaviour block (weight ``behaviour``) joins the features; with
+    ``recommend`` too, the result carries recommendations and their evaluation.
+    """
     params.validate()
+    if recommend is not None:
+        recommend.validate()
     workspace = Path(workspace)
     workspace.mkdir(parents=True, exist_ok=True)
     progress = progress or (lambda stage, fraction, message: None)
@@ -216,8 +307,16 @@ def run_segmentation(
         vectors, embed_info = _text_vectors(customers, params, workspace, progress, notices)
         rec.cache_hit = embed_info["embedded"] == 0 and embed_info["texts"] > 0
 
+    behaviour, behaviour_info = None, None
+    if interactions is not None:
+        with _Timer(stages_rec, "behaviour"):
+            progress("behaviour", 0.0, "Behaviour features from the interactions")
+            interactions, matched, behaviour, behaviour_info = _behaviour(interactions, customers, roles,
+                                                                          params.reduce.seed, notices)
+
     with _Timer(stages_rec, "features"):
-        features = build_features(customers, vectors, dict(params.weights))
+        features = build_features(customers, vectors, dict(params.weights),
+                                  extra_blocks={"behaviour": behaviour} if behaviour is not None else None)
         matrix_key = array_hash(features.matrix)
 
     with _Timer(stages_rec, "reduce") as rec:
@@ -252,6 +351,13 @@ def run_segmentation(
             figures["k_silhouette"] = clustering.k_scores
         progress("profile", 1.0, f"{figures['n_segments']} segments")
 
+    recommendations, recommend_key = None, None
+    if interactions is not None and recommend is not None:
+        with _Timer(stages_rec, "recommend") as rec:
+            recommendations, recommend_key, rec.cache_hit = recommend_stage(
+                table, params, workspace, clustering.labels, customers, interactions, matched, recommend,
+                "behaviour" in features.blocks, cluster_key, progress)
+
     run_info = {
         "input": {"name": table.name, "hash": table.content_hash, "rows": int(len(table.frame)),
                   "customers": int(len(customers)), "format": table.format, "encoding": table.encoding,
@@ -261,10 +367,15 @@ def run_segmentation(
         "versions": versions,
         "embedding": embed_info,
         "stages": {name: asdict(rec) for name, rec in stages_rec.items()},
-        "cache_keys": {"features": matrix_key, "reduce": reduce_key, "cluster": cluster_key},
+        "cache_keys": {"features": matrix_key, "reduce": reduce_key, "cluster": cluster_key,
+                       **({"recommend": recommend_key} if recommend_key else {})},
         "quality": figures,
         "notices": list(dict.fromkeys(notices)),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
+    if behaviour_info is not None:
+        run_info["interactions"] = behaviour_info
+    if recommendations is not None:
+        run_info["recommend"] = {"parameters": recommend.as_dict(), "evaluation": recommendations.evaluation}
     return SegmentationResult(customers, clustering, space, coords, profiles, figures, run_info,
-                              run_info["notices"])
+                              run_info["notices"], recommendations)

@@ -39,6 +39,9 @@ class SavedRun:
     profiles: list[dict]
     run_info: dict
     cluster_space: np.ndarray
+    recommendations: pd.DataFrame | None = None  # segment_id, rank, item_id, score, reason (, item_name), list
+    user_recommendations: pd.DataFrame | None = None  # id, rank, item_id, score
+    evaluation: dict | None = None  # see core.evaluate
 
     @property
     def names(self) -> dict[int, str]:
@@ -74,6 +77,10 @@ def save_run(result: SegmentationResult, workspace: Path, run_id: str | None = N
         np.save(tmp / "cluster_space.npy", result.cluster_space, allow_pickle=False)
         (tmp / "profiles.json").write_text(json_text(result.profiles), encoding="utf-8")
         (tmp / "run.json").write_text(json_text({**result.run_info, "run_id": run_id}), encoding="utf-8")
+        if result.recommendations is not None:
+            result.recommendations.segment_lists.to_parquet(tmp / "recommendations.parquet", index=False)
+            result.recommendations.user_lists.to_parquet(tmp / "user_recommendations.parquet", index=False)
+            (tmp / "evaluation.json").write_text(json_text(result.recommendations.evaluation), encoding="utf-8")
         for path in tmp.iterdir():
             with open(path, "rb") as fh:
                 os.fsync(fh.fileno())
@@ -101,12 +108,16 @@ def load_run(workspace: Path, run_id: str) -> SavedRun:
     segments = pd.read_parquet(folder / "segments.parquet")
     names = {int(p["segment_id"]): p["name"] for p in profiles}
     segments["segment_name"] = segments["segment_id"].map(names).fillna(segments["segment_name"])
+    has_recs = (folder / "evaluation.json").exists()
     return SavedRun(
         run_id=run_id, folder=folder, segments=segments,
         customers=pd.read_parquet(folder / "customers.parquet"),
         texts=pd.read_parquet(folder / "texts.parquet")["text"].fillna("").tolist(),
         profiles=profiles, run_info=run_info,
         cluster_space=np.load(folder / "cluster_space.npy", allow_pickle=False),
+        recommendations=pd.read_parquet(folder / "recommendations.parquet") if has_recs else None,
+        user_recommendations=pd.read_parquet(folder / "user_recommendations.parquet") if has_recs else None,
+        evaluation=json.loads((folder / "evaluation.json").read_text(encoding="utf-8")) if has_recs else None,
     )
 
 
