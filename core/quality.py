@@ -180,7 +180,9 @@ def sweep(points: np.ndarray, params: ClusterParams, values: list[int] | None = 
         })
     criterion = "dbcv" if params.algo == "hdbscan" else "silhouette"
     candidates = [r for r in rows if r["n_segments"] >= 2 and r[criterion] is not None]
-    best = max(candidates, key=lambda r: r[criterion])["value"] if candidates else None
+    # ties (to 3 decimals) go to the more conservative setting: the larger minimum size, the smaller k
+    direction = 1 if params.algo == "hdbscan" else -1
+    best = max(candidates, key=lambda r: (round(r[criterion], 3), direction * r["value"]))["value"] if candidates else None
     return {"algo": params.algo, "parameter": name, "criterion": criterion, "rows": rows, "recommended": best}
 
 
