@@ -6,7 +6,8 @@
     silhouette          mean silhouette of assigned customers, on a seeded sample of at most 5,000
     davies_bouldin      lower is better;  calinski_harabasz: higher is better
     dbcv                density-based validity (hdbscan.validity.validity_index) on a sample of at
-                        most 1,000, in [-1, 1]; the relative validity HDBSCAN optimises
+                        most 1,000, in [-1, 1]; the relative validity HDBSCAN optimises (segments
+                        with fewer than 3 customers in the sample count as outliers there)
     segments            {segment id: {size, silhouette}}
 
 ``stability`` (run.json ``quality.stability``): the segmentation re-run on random 80 % subsamples
@@ -48,9 +49,10 @@ def dbcv_on_sample(points: np.ndarray, labels: np.ndarray, seed: int = 0, sample
     from hdbscan.validity import validity_index
 
     idx = _sample(len(points), sample, seed)
-    lab = labels[idx]
+    lab = labels[idx].copy()
     ids, counts = np.unique(lab[lab >= 0], return_counts=True)
-    if len(ids) < 2 or counts.min() < 3:
+    lab[np.isin(lab, ids[counts < 3])] = -1  # segments too small to measure in the sample count as outliers
+    if (counts >= 3).sum() < 2:
         return None
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):

@@ -141,3 +141,22 @@ def test_empty_name_is_refused(run_id, workspace):
 def test_reset_without_curation_is_refused(run_id, workspace):
     with pytest.raises(ParameterError, match="not been curated"):
         reset_curation(workspace, run_id)
+
+
+def test_curate_command_edits_a_saved_run_and_exports_it(planted_csv, tmp_path, capsys):
+    from core.__main__ import main
+
+    ws = tmp_path / "ws"
+    common = ["--workspace", str(ws)]
+    assert main(["segment", str(planted_csv), "--out", str(tmp_path / "o"), *common, "--embedder", "lexical",
+                 "--algo", "kmeans", "--k", "3", "--neighbors", "10", "--stability-runs", "0", "--save-run", "--quiet"]) == 0
+    run_id = capsys.readouterr().out.strip().splitlines()[-1].removeprefix("saved run ")
+    assert main(["curate", run_id, *common, "--merge", "0", "1", "--name", "Both"]) == 0
+    assert main(["curate", run_id, *common, "--rename", "2", "Third", "--out", str(tmp_path / "c")]) == 0
+    segments = pd.read_csv(tmp_path / "c" / "segments.csv", encoding="utf-8-sig")
+    assert set(segments["segment_name"]) == {"Both", "Third"} and set(segments["segment_id"]) == {0, 2}
+    profiles = json.loads((tmp_path / "c" / "profiles.json").read_text())
+    assert [p["name"] for p in profiles] == ["Both", "Third"]
+    capsys.readouterr()
+    assert main(["curate", run_id, *common, "--split", "7"]) == 2
+    assert capsys.readouterr().err.startswith("error: There is no segment 7")

@@ -1,6 +1,9 @@
 """Quality figures, stability (planted clusters solid, noise not) and the parameter sweep."""
 
+import json
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from core.cluster import ClusterParams, cluster
@@ -80,3 +83,39 @@ def test_kmeans_sweep_recommends_the_planted_k():
     result = sweep(points, ClusterParams(algo="kmeans"), values=[2, 3, 4, 5, 6])
     assert [r["value"] for r in result["rows"]] == [2, 3, 4, 5, 6] and result["recommended"] == 4
     assert all(r["dbcv"] is None for r in result["rows"])
+
+
+def test_pipeline_writes_quality_and_stability(planted_csv, workspace, tmp_path, capsys):
+    from core.__main__ import main
+
+    out = tmp_path / "out"
+    assert main(["segment", str(planted_csv), "--out", str(out), "--workspace", str(workspace), "--embedder", "lexical",
+                 "--algo", "kmeans", "--k", "3", "--neighbors", "10", "--stability-runs", "2", "--quiet"]) == 0
+    run = json.loads((out / "run.json").read_text())
+    q = run["quality"]
+    assert q["n_segments"] == 3 and q["dbcv"] > 0.5 and q["stability"]["runs"] == 2
+    assert q["stability"]["ari_mean"] > 0.9 and set(q["seconds"]) == {"profiles", "quality", "stability"}
+    assert run["parameters"]["stability_runs"] == 2
+    profiles = json.loads((out / "profiles.json").read_text())
+    assert all(p["quality"]["verdict"] == "solid" and p["quality"]["silhouette"] > 0.5 for p in profiles)
+    assert "stability ARI 1.00" in capsys.readouterr().out
+
+
+def test_sweep_command_writes_its_table(planted_csv, workspace, tmp_path, capsys):
+    from core.__main__ import main
+
+    out = tmp_path / "sweep"
+    assert main(["sweep", str(planted_csv), "--out", str(out), "--workspace", str(workspace), "--embedder", "lexical",
+                 "--neighbors", "10", "--values", "10,20,30", "--quiet"]) == 0
+    table = pd.read_csv(out / "sweep.csv", encoding="utf-8-sig")
+    assert table["value"].tolist() == [10, 20, 30]
+    found = json.loads((out / "sweep.json").read_text())
+    assert found["recommended"] in (10, 20, 30)
+    assert f"recommended: --min-cluster-size {found['recommended']}" in capsys.readouterr().out
+
+
+def test_bad_stability_runs_are_refused(planted_csv, tmp_path, capsys):
+    from core.__main__ import main
+
+    assert main(["segment", str(planted_csv), "--out", str(tmp_path / "o"), "--stability-runs", "-1"]) == 2
+    assert capsys.readouterr().err.startswith("error: The number of stability runs")
