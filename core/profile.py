@@ -10,7 +10,8 @@
                  share = fraction of the segment's members using the term, share_rest = of everyone else
     phrases      [{term, score, share, share_rest}] distinctive two- and three-word phrases
     numeric      [{column, mean, median, mean_rest, median_rest, std_diff, p_value, q_value, significant}]
-                 ranked by |std_diff| (Cohen's d against everyone else); p from a two-sided
+                 ranked by |std_diff| (difference of means in standard deviations of all
+                 customers, finite even when a group does not vary); p from a two-sided
                  Mann–Whitney U test, q after Benjamini–Hochberg across every test of the run
     categories   [{column, value, count, share, share_all, share_rest, lift, effect, p_value, q_value,
                  significant}] over-represented values ranked by effect (Cohen's h of share vs share_rest);
@@ -38,7 +39,7 @@ N_WORDS = 10
 N_PHRASES = 6
 N_REPRESENTATIVES = 5
 ALPHA = 0.05
-NAME_STD_DIFF = 0.8  # a numeric trait worth naming (a large Cohen's d)
+NAME_STD_DIFF = 0.8  # a numeric trait worth naming (a large standardised difference)
 MIN_EFFECT_H = 0.3  # a category worth naming (Cohen's h)
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
@@ -191,16 +192,16 @@ def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
 def _numeric_trait(col: str, x: np.ndarray, mask: np.ndarray) -> dict | None:
     from scipy.stats import mannwhitneyu
 
+    spread = float(np.nanstd(x)) if np.isfinite(x).any() else 0.0
     inside, outside = x[mask], x[~mask]
     inside, outside = inside[~np.isnan(inside)], outside[~np.isnan(outside)]
     if len(inside) == 0:
         return None
     mean_in = float(inside.mean())
     mean_out = float(outside.mean()) if len(outside) else float("nan")
-    pooled = np.sqrt((inside.var() + (outside.var() if len(outside) else 0.0)) / 2)
-    diff = (mean_in - mean_out) / pooled if pooled > 0 and len(outside) else 0.0
+    diff = (mean_in - mean_out) / spread if spread > 0 and len(outside) else 0.0
     p = 1.0
-    if len(inside) >= 2 and len(outside) >= 2 and pooled > 0:
+    if len(inside) >= 2 and len(outside) >= 2 and spread > 0:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             p = float(mannwhitneyu(inside, outside, alternative="two-sided", method="asymptotic").pvalue)
@@ -330,7 +331,7 @@ def auto_name(customers: Customers, mask: np.ndarray, words: list[dict], numbers
 
     A number enters when its standardised difference is large (≥ 0.8), a category when it is
     significant, over-represented (Cohen's h ≥ 0.3) and held by ≥ 30 % of members; the words are
-    the two most distinctive ones used by ≥ 10 % of members that do not repeat the category.
+    the two most distinctive ones used by ≥ 5 % of members that do not repeat the category.
     Members mostly without text are called so ('no text').
     """
     parts = []
@@ -342,7 +343,7 @@ def auto_name(customers: Customers, mask: np.ndarray, words: list[dict], numbers
     category = _category_label(cats[0]) if cats else None
     lowered = category.lower() if category else ""
     fresh = [w for w in words if not (lowered and (w["term"] in lowered or lowered in w["term"]))]
-    picked = [w["term"] for w in fresh if w["share"] >= 0.1][:2] or [w["term"] for w in fresh][:2]
+    picked = [w["term"] for w in fresh if w["share"] >= 0.05][:2] or [w["term"] for w in fresh][:2]
     if picked:
         parts.append(", ".join(picked))
     elif customers.columns["text"] and np.mean([not customers.texts[i] for i in np.where(mask)[0]]) >= 0.9:

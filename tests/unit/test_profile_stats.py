@@ -23,9 +23,9 @@ def test_planted_traits_come_first_and_name_the_segment():
     customers, labels, points = _planted()
     profiles = {p["segment_id"]: p for p in profile_segments(customers, labels, points)}
     older, dresses, denim = profiles[0], profiles[1], profiles[2]
-    assert older["numeric"][0]["column"] == "age" and older["numeric"][0]["std_diff"] > 2
+    assert older["numeric"][0]["column"] == "age" and older["numeric"][0]["std_diff"] > 1.5
     assert older["numeric"][0]["significant"] and older["numeric"][0]["q_value"] < 1e-6
-    assert dresses["numeric"][0]["column"] == "spend" and dresses["numeric"][0]["std_diff"] > 2
+    assert dresses["numeric"][0]["column"] == "spend" and dresses["numeric"][0]["std_diff"] > 1.5
     assert dresses["categories"][0]["value"] == "Dresses" and dresses["categories"][0]["significant"]
     assert denim["categories"][0]["value"] == "Jeans" and denim["categories"][0]["share"] > 0.8
     for segment, words in PLANTED_WORDS.items():
