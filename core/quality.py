@@ -11,11 +11,12 @@
     segments            {segment id: {size, silhouette}}
 
 ``stability`` (run.json ``quality.stability``): the segmentation re-run on random 80 % subsamples
-(of at most 3,000 customers) with fresh seeds, compared with the original on the same customers::
+(of at most 5,000 customers) with fresh seeds, compared with the original on the same customers::
 
     runs, fraction, sample, ari_mean, ari_min   overall agreement (adjusted Rand index)
     segments            {segment id: {jaccard, verdict}}: mean best-match Jaccard per segment;
-                        verdict "solid" (≥ 0.75), "fair" (≥ 0.5) or "unstable" (Hennig's thresholds)
+                        verdict "solid" (≥ 0.75), "fair" (≥ 0.5) or "unstable" (Hennig's thresholds);
+                        both None for a segment with fewer than 10 members in the sample
 
 ``sweep``: the clustering over a range of HDBSCAN minimum sizes or KMeans k, with the number of
 segments, outlier share, silhouette and DBCV per setting and a recommended setting.
@@ -31,7 +32,9 @@ import numpy as np
 from core.cluster import AUTO_K_RANGE, SILHOUETTE_SAMPLE, ClusterParams, cluster
 
 DBCV_SAMPLE = 1000
-STABILITY_SAMPLE = 3000
+STABILITY_SAMPLE = 5000
+MIN_RERUN_SIZE = 10  # HDBSCAN's minimum size on a subsample is scaled down to no less than this
+MIN_MEASURED = 10  # segments with fewer members in the sample get no stability figure
 STABILITY_FRACTION = 0.8
 STABILITY_RUNS = 5
 SOLID, FAIR = 0.75, 0.5
@@ -122,7 +125,8 @@ def stability(points: np.ndarray, labels: np.ndarray, params: ClusterParams, run
     """Re-cluster random subsamples with fresh seeds; per-segment best-match Jaccard and overall ARI.
 
     KMeans keeps the number of segments found; HDBSCAN's minimum size shrinks with the subsample
-    so it asks for the same share of customers. None when there is nothing to compare.
+    so it asks for the same share of customers (but not below 10). None when there is nothing to
+    compare.
     """
     from sklearn.metrics import adjusted_rand_score
 
@@ -135,22 +139,27 @@ def stability(points: np.ndarray, labels: np.ndarray, params: ClusterParams, run
     size = int(round(fraction * len(base)))
     if params.algo == "kmeans":
         rerun = replace(params, k=max(n_segments, 2))
-    else:
-        rerun = replace(params, min_cluster_size=max(2, int(round(params.min_cluster_size * size / len(points)))))
+    else:  # the same share of customers, but never so small that HDBSCAN shatters the segments
+        scaled = int(round(params.min_cluster_size * size / len(points)))
+        rerun = replace(params, min_cluster_size=max(min(params.min_cluster_size, MIN_RERUN_SIZE), scaled))
     if rerun.algo == "kmeans" and rerun.k > size or rerun.algo == "hdbscan" and rerun.min_cluster_size > size:
         return None
-    aris, jaccards = [], {int(s): [] for s in set(ref.tolist()) - {-1}}
+    ids, counts = np.unique(ref[ref >= 0], return_counts=True)
+    aris, jaccards = [], {int(s): [] for s, c in zip(ids, counts) if c >= MIN_MEASURED}
     for r in range(runs):
         sub = np.sort(rng.choice(len(base), size=size, replace=False))
         new = cluster(pts[sub], replace(rerun, seed=seed + r + 1)).labels
         aris.append(float(adjusted_rand_score(ref[sub], new)))
         for s, j in best_match_jaccard(ref[sub], new).items():
-            jaccards[s].append(j)
-    per_segment = {s: float(np.mean(v)) for s, v in jaccards.items() if v}
+            if s in jaccards:
+                jaccards[s].append(j)
+    per_segment = {int(s): {"jaccard": None, "verdict": None} for s in set(labels.tolist()) - {-1}}
+    per_segment.update({s: {"jaccard": float(np.mean(v)), "verdict": verdict(float(np.mean(v)))}
+                        for s, v in jaccards.items()})
     return {
         "runs": runs, "fraction": fraction, "sample": int(len(base)),
         "ari_mean": float(np.mean(aris)), "ari_min": float(np.min(aris)),
-        "segments": {s: {"jaccard": j, "verdict": verdict(j)} for s, j in sorted(per_segment.items())},
+        "segments": dict(sorted(per_segment.items())),
     }
 
 

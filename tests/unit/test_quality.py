@@ -119,3 +119,12 @@ def test_bad_stability_runs_are_refused(planted_csv, tmp_path, capsys):
 
     assert main(["segment", str(planted_csv), "--out", str(tmp_path / "o"), "--stability-runs", "-1"]) == 2
     assert capsys.readouterr().err.startswith("error: The number of stability runs")
+
+
+def test_segments_too_small_for_the_sample_get_no_stability_figure():
+    points, truth = blobs(n_per=300, centres=3)
+    small = np.random.default_rng(1).normal(100, 0.5, size=(12, points.shape[1])).astype(np.float32)
+    points, labels = np.vstack([points, small]), np.concatenate([truth, np.full(12, 3)])
+    result = stability(points, labels, ClusterParams(algo="kmeans", k=4), runs=2, sample=300)
+    assert result["segments"][3] == {"jaccard": None, "verdict": None}
+    assert all(result["segments"][s]["verdict"] == "solid" for s in (0, 1, 2))
