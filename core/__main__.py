@@ -1,4 +1,7 @@
-"""Command line: ``python -m core segment INPUT --out DIR [options]``.
+"""Command line: ``python -m core segment INPUT --out DIR [options]``, ``sweep`` and ``curate``.
+
+``sweep`` takes the same options as ``segment`` and tries a range of clustering settings;
+``curate`` edits a run saved with ``segment --save-run`` and writes the curated files.
 
 Exit 0 on success; exit 2 with one ``error:`` line on bad usage or bad input.
 """
@@ -11,15 +14,20 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
+
 from core.cluster import ClusterParams
+from core.curate import merge_segments, reassign_outliers, rename, reset_curation, split_segment
 from core.embed import DEFAULT_MODEL
 from core.behaviour import InteractionInputs
 from core.errors import CoreError, ParameterError
-from core.export import write_outputs, write_recommendations
+from core.export import write_csv, write_json, write_outputs, write_recommendations
 from core.io import load_table
 from core.pipeline import DEFAULT_WEIGHTS, SegmentParams, run_segmentation
+from core.quality import STABILITY_RUNS, sweep
 from core.recommend import RecommendParams
 from core.reduce import ReduceParams
+from core.store import load_run, save_run
 
 DEFAULT_WORKSPACE = Path("workspace")
 
@@ -60,8 +68,40 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m core", description="Segment Studio from the command line.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     seg = sub.add_parser("segment", help="segment the customers of a CSV, Parquet or XLSX file")
+    _add_segment_options(seg, "folder for segments.csv, profiles.json, run.json")
+    seg.add_argument("--stability-runs", type=int, default=STABILITY_RUNS,
+                     help=f"re-cluster this many subsamples to measure stability (default {STABILITY_RUNS}, 0 skips)")
+    seg.add_argument("--save-run", action="store_true",
+                     help="also save the run in the workspace (for 'curate'); prints its id")
+    swp = sub.add_parser("sweep", help="try a range of HDBSCAN minimum sizes or KMeans k and recommend one")
+    _add_segment_options(swp, "folder for sweep.csv and sweep.json")
+    swp.add_argument("--values", type=_values, default=None,
+                     help="settings to try, e.g. 10,20,40 (default: a range that suits the algorithm)")
+    cur = sub.add_parser("curate", help="merge, split, rename or reassign outliers in a saved run, then export it")
+    cur.add_argument("run_id", help="id of a run saved with 'segment --save-run'")
+    cur.add_argument("--workspace", type=Path, default=DEFAULT_WORKSPACE, help="cache folder (default ./workspace)")
+    cur.add_argument("--out", type=Path, help="write the curated segments.csv, profiles.json, run.json here")
+    action = cur.add_mutually_exclusive_group()
+    action.add_argument("--merge", nargs=2, type=int, metavar=("KEEP", "ABSORB"), help="move segment ABSORB into KEEP")
+    action.add_argument("--split", type=int, metavar="SEGMENT", help="re-cluster one segment into --parts parts")
+    action.add_argument("--rename", nargs=2, metavar=("SEGMENT", "NAME"), help="give a segment a name")
+    action.add_argument("--reassign-outliers", action="store_true", help="give unassigned customers their nearest segment")
+    action.add_argument("--reset", action="store_true", help="go back to the segmentation as first saved")
+    cur.add_argument("--parts", type=int, default=2, help="with --split: number of parts (default 2)")
+    cur.add_argument("--name", help="with --merge: name of the merged segment")
+    return parser
+
+
+def _values(value: str) -> list[int]:
+    try:
+        return [int(v) for v in value.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"values are whole numbers separated by commas, not {value!r}") from None
+
+
+def _add_segment_options(seg: argparse.ArgumentParser, out_help: str) -> None:
     seg.add_argument("input", help="customers table (CSV, Parquet or XLSX)")
-    seg.add_argument("--out", required=True, type=Path, help="folder for segments.csv, profiles.json, run.json")
+    seg.add_argument("--out", required=True, type=Path, help=out_help)
     seg.add_argument("--workspace", type=Path, default=DEFAULT_WORKSPACE, help="cache folder (default ./workspace)")
     seg.add_argument("--id-col", help="column that identifies a customer (default: detected, else row numbers)")
     seg.add_argument("--text-col", action="append", default=[], help="free-text column to embed (repeatable)")
@@ -94,7 +134,6 @@ def build_parser() -> argparse.ArgumentParser:
     seg.add_argument("--items", type=Path, help="items table (id named by --item-col; name, category, price)")
     seg.add_argument("--top-k", type=int, default=10, help="recommendations per customer and per segment list")
     seg.add_argument("--quiet", action="store_true", help="no progress on stderr")
-    return parser
 
 
 def _progress_printer(quiet: bool):  # noqa: ANN202
@@ -123,6 +162,7 @@ def params_from_args(args: argparse.Namespace) -> SegmentParams:
                          max_fit_rows=args.max_fit_rows, seed=args.seed),
         cluster=ClusterParams(algo=args.algo, k=args.k, min_cluster_size=args.min_cluster_size,
                               min_samples=args.min_samples, reassign_outliers=args.reassign_outliers, seed=args.seed),
+        stability_runs=getattr(args, "stability_runs", 0),
     )
 
 
@@ -156,10 +196,7 @@ def cmd_segment(args: argparse.Namespace) -> int:
         paths.update(write_recommendations(recs.segment_lists, recs.user_lists, recs.evaluation, args.out))
     for notice in result.notices:
         sys.stderr.write(f"note: {notice}\n")
-    q = result.quality
-    sil = f", silhouette {q['silhouette']:.3f}" if q.get("silhouette") is not None else ""
-    print(f"{len(result.customers):,} customers in {q['n_segments']} segments "
-          f"({q['outlier_share']:.1%} unassigned{sil}); wrote {paths['segments']}")
+    print(f"{len(result.customers):,} customers in {_summary(result.quality)}; wrote {paths['segments']}")
     if recs is not None:
         m, k = recs.evaluation["methods"], recs.evaluation["k"]
         figures = (f"blend precision@{k} {m['blend']['precision']:.3f} against popularity "
@@ -167,6 +204,68 @@ def cmd_segment(args: argparse.Namespace) -> int:
                    f"{m['popularity']['recall']:.3f}" if m else recs.evaluation["note"].rstrip("."))
         print(f"recommendations: {figures}; wrote {paths['recommendations']}, {paths['user_recommendations']} "
               f"and {paths['evaluation']}")
+    if args.save_run:
+        print(f"saved run {save_run(result, args.workspace)}")
+    return 0
+
+
+def _summary(q: dict) -> str:
+    sil = f", silhouette {q['silhouette']:.3f}" if q.get("silhouette") is not None else ""
+    stable = q.get("stability")
+    stab = f", stability ARI {stable['ari_mean']:.2f}" if stable and not q.get("curated") else ""
+    return f"{q['n_segments']} segments ({q['outlier_share']:.1%} unassigned{sil}{stab})"
+
+
+def _cell(value: object) -> str:
+    return "–" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    params = params_from_args(args).validate()
+    table = load_table(args.input)
+    progress = _progress_printer(args.quiet)
+    result = run_segmentation(table, params, args.workspace, progress)
+    progress("sweep", 0.0, f"Trying {params.cluster.algo} settings")
+    found = sweep(result.cluster_space, params.cluster, args.values)
+    args.out.mkdir(parents=True, exist_ok=True)
+    write_csv(pd.DataFrame(found["rows"]), args.out / "sweep.csv")
+    write_json(found, args.out / "sweep.json")
+    columns = ["value", "n_segments", "outlier_share", "silhouette", "dbcv"]
+    print("\t".join([found["parameter"], *columns[1:]]))
+    for row in found["rows"]:
+        mark = "  <- recommended" if row["value"] == found["recommended"] else ""
+        print("\t".join(_cell(row[c]) for c in columns) + mark)
+    if found["recommended"] is not None:
+        flag = "--k" if found["parameter"] == "k" else "--min-cluster-size"
+        print(f"recommended: {flag} {found['recommended']} (best {found['criterion']}); wrote {args.out / 'sweep.csv'}")
+    else:
+        print(f"no setting found two or more segments; wrote {args.out / 'sweep.csv'}")
+    return 0
+
+
+def cmd_curate(args: argparse.Namespace) -> int:
+    if args.merge:
+        run = merge_segments(args.workspace, args.run_id, *args.merge, name=args.name)
+    elif args.split is not None:
+        run = split_segment(args.workspace, args.run_id, args.split, args.parts)
+    elif args.rename:
+        try:
+            segment = int(args.rename[0])
+        except ValueError:
+            raise ParameterError(f"--rename takes a segment id (a number) and a name, not {args.rename[0]!r}.") from None
+        run = rename(args.workspace, args.run_id, segment, args.rename[1])
+    elif args.reassign_outliers:
+        run = reassign_outliers(args.workspace, args.run_id)
+    elif args.reset:
+        run = reset_curation(args.workspace, args.run_id)
+    else:
+        run = load_run(args.workspace, args.run_id)
+    for profile in run.profiles:
+        print(f"{profile['segment_id']:>3}  {profile['size']:>7,}  {profile['name']}")
+    print(f"{len(run.segments):,} customers in {_summary(run.run_info['quality'])}")
+    if args.out:
+        paths = write_outputs(run.segments, run.profiles, {**run.run_info, "command": "curate"}, args.out)
+        print(f"wrote {paths['segments']}")
     return 0
 
 
@@ -175,6 +274,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "segment":
             return cmd_segment(args)
+        if args.command == "sweep":
+            return cmd_sweep(args)
+        if args.command == "curate":
+            return cmd_curate(args)
     except CoreError as exc:
         sys.stderr.write(f"error: {exc.message}\n")
         return 2

@@ -28,7 +28,8 @@ from core.errors import InputError, ModelError, ParameterError
 from core.evaluate import evaluate, holdout_mask
 from core.features import Customers, build_features, prepare_customers
 from core.io import LoadedTable
-from core.profile import UNASSIGNED, profile_segments, quality, segment_names
+from core.profile import UNASSIGNED, profile_segments, segment_names
+from core.quality import STABILITY_RUNS, attach_segment_quality, segmentation_quality, stability
 from core.recommend import RecommendParams, Recommendations, recommend_customers
 from core.reduce import ReduceParams, reduce
 from core.roles import resolve_roles
@@ -69,6 +70,7 @@ class SegmentParams:
     reduce: ReduceParams = ReduceParams(n_components=5, n_neighbors=15, min_dist=0.0)
     map: ReduceParams = ReduceParams(n_components=2, n_neighbors=15, min_dist=0.1)
     cluster: ClusterParams = ClusterParams()
+    stability_runs: int = STABILITY_RUNS  # re-clusterings of subsamples for stability; 0 skips it
 
     def with_seed(self, seed: int) -> "SegmentParams":
         return replace(self, reduce=replace(self.reduce, seed=seed), map=replace(self.map, seed=seed),
@@ -87,6 +89,8 @@ class SegmentParams:
         self.reduce.validate()
         self.map.validate()
         self.cluster.validate()
+        if not isinstance(self.stability_runs, int) or not 0 <= self.stability_runs <= 50:
+            raise ParameterError(f"The number of stability runs must be a whole number from 0 to 50, not {self.stability_runs!r}.")
         return self
 
 
@@ -345,10 +349,19 @@ def run_segmentation(
 
     with _Timer(stages_rec, "profile"):
         progress("profile", 0.0, "Profiling segments")
+        started = time.perf_counter()
         profiles = profile_segments(customers, clustering.labels, space)
-        figures = quality(space, clustering.labels, params.cluster.seed)
+        profiled = time.perf_counter()
+        progress("profile", 0.5, "Measuring quality and stability")
+        figures = segmentation_quality(space, clustering.labels, params.cluster.seed)
         if clustering.k_scores:
             figures["k_silhouette"] = clustering.k_scores
+        measured = time.perf_counter()
+        figures["stability"] = stability(space, clustering.labels, params.cluster, params.stability_runs,
+                                         params.cluster.seed)
+        figures["seconds"] = {"profiles": round(profiled - started, 3), "quality": round(measured - profiled, 3),
+                              "stability": round(time.perf_counter() - measured, 3)}
+        attach_segment_quality(profiles, figures)
         progress("profile", 1.0, f"{figures['n_segments']} segments")
 
     recommendations, recommend_key = None, None

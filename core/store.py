@@ -2,7 +2,8 @@
 
 A run folder is written completely under a temporary name and renamed into place, so a crash
 while saving leaves earlier runs untouched and never a half-written run. Nothing is pickled.
-Edits by the analyst (segment names) are rewritten atomically inside an existing run.
+Edits by the analyst (names, merges, splits, see core/curate.py) are rewritten atomically inside
+an existing run; the first edit keeps the segmentation as saved in ``segments_original.parquet``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core.cache import atomic_write_text
+from core.cache import atomic_write_bytes, atomic_write_text
 from core.errors import ParameterError, RunNotFoundError
 from core.export import json_text
 from core.pipeline import SegmentationResult
@@ -152,6 +153,20 @@ def rename_segment(workspace: Path, run_id: str, segment_id: int, name: str) -> 
             profile["name"] = name
             profile["renamed"] = True
     atomic_write_text(folder / "profiles.json", json_text(profiles))
+
+
+def rewrite_run(run: SavedRun, segments: pd.DataFrame, profiles: list[dict], run_info: dict) -> None:
+    """Replace a saved run's segments, profiles and run.json after an edit, each file atomically.
+
+    The first edit keeps the segmentation as it was saved in ``segments_original.parquet``.
+    """
+    original = run.folder / "segments_original.parquet"
+    if not original.exists():
+        shutil.copyfile(run.folder / "segments.parquet", run.folder / ".segments_original.tmp")
+        os.replace(run.folder / ".segments_original.tmp", original)
+    atomic_write_bytes(run.folder / "segments.parquet", lambda tmp: segments.to_parquet(tmp, index=False))
+    atomic_write_text(run.folder / "profiles.json", json_text(profiles))
+    atomic_write_text(run.folder / "run.json", json_text({**run_info, "run_id": run.run_id}))
 
 
 def delete_run(workspace: Path, run_id: str) -> None:
