@@ -58,16 +58,23 @@ def _row_texts(frame: pd.DataFrame, text_cols: list[str]) -> pd.Series:
 
 
 def prepare_customers(
-    frame: pd.DataFrame, roles: dict[str, str], text_aggregation: str = "join", max_text_chars: int = MAX_TEXT_CHARS
+    frame: pd.DataFrame,
+    roles: dict[str, str],
+    text_aggregation: str = "join",
+    max_text_chars: int = MAX_TEXT_CHARS,
+    has_behaviour: bool = False,
 ) -> Customers:
-    """Type the columns, group rows per customer when ids repeat, and gather each customer's text."""
+    """Type the columns, group rows per customer when ids repeat, and gather each customer's text.
+
+    With ``has_behaviour`` (interactions will describe the customers) a table of ids alone is enough.
+    """
     if text_aggregation not in TEXT_AGGREGATIONS:
         raise ParameterError(f"text aggregation must be one of {', '.join(TEXT_AGGREGATIONS)}, not {text_aggregation!r}.")
     usable = [c for c, r in roles.items() if r in ("text", "numeric", "categorical", "date")]
-    if not usable:
+    if not usable and not has_behaviour:
         raise ColumnError(
             "No column can describe the customers: every column is an id or ignored. "
-            "Mark at least one column as text, numeric or categorical."
+            "Mark at least one column as text, numeric or categorical, or add interactions."
         )
     notices: list[str] = []
     id_cols = [c for c, r in roles.items() if r == "id"]

@@ -301,7 +301,8 @@ def run_segmentation(
         progress("load", 0.0, "Detecting column roles")
         roles = resolve_roles(table.frame, dict(params.roles), params.id_col, list(params.text_cols) or None,
                               params.user_col)
-        customers = prepare_customers(table.frame, roles, params.text_aggregation)
+        customers = prepare_customers(table.frame, roles, params.text_aggregation,
+                                      has_behaviour=interactions is not None)
         notices.extend(customers.notices)
         params.cluster.validate(len(customers))
         progress("load", 1.0, f"{len(customers):,} customers")

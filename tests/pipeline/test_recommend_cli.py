@@ -56,6 +56,19 @@ def test_users_without_text_plus_interactions_and_items(files, tmp_path):
     assert run["interactions"]["user_col"] == "buyer" and run["recommend"]["parameters"]["top_k"] == 7
 
 
+def test_users_table_of_ids_alone_segments_on_behaviour(files, tmp_path):
+    folder, data = files
+    data.users[["customer_id"]].to_csv(folder / "ids.csv", index=False)
+    out = tmp_path / "out"
+    proc = run_cli("segment", folder / "ids.csv", "--out", out, "--workspace", tmp_path / "ws",
+                   "--interactions", folder / "events.csv", "--interactions-user-col", "buyer", "--item-col", "item_id",
+                   "--algo", "kmeans", "--k", "3", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    segments = pd.read_csv(out / "segments.csv", encoding="utf-8-sig")
+    assert len(segments) == 400 and segments["segment_id"].nunique() == 3
+    assert (out / "user_recommendations.csv").exists()
+
+
 def test_unknown_columns_of_both_tables_in_one_error(files, tmp_path):
     folder, _ = files
     proc = run_cli("segment", folder / "users.csv", "--out", tmp_path / "o", "--workspace", tmp_path / "ws",
