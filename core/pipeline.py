@@ -21,9 +21,10 @@ import pandas as pd
 from core.cache import EmbeddingCache, StageCache, array_hash, stable_hash, text_hash
 from core.cluster import ClusterParams, Clustering, cluster
 from core.embed import DEFAULT_MODEL, choose_embedder, lexical_fallback
-from core.errors import ModelError, ParameterError
-from core.features import Customers, build_features, prepare_customers
-from core.io import LoadedTable
+from core.errors import InputError, ModelError, ParameterError
+from core.features import Customers, FeatureMatrix, build_features, prepare_customers
+from core.io import MAX_ROWS, LoadedTable
+from core.privacy import detect_pii
 from core.profile import UNASSIGNED, profile_segments, quality, segment_names
 from core.reduce import ReduceParams, reduce
 from core.roles import resolve_roles
@@ -62,6 +63,8 @@ class SegmentParams:
     reduce: ReduceParams = ReduceParams(n_components=5, n_neighbors=15, min_dist=0.0)
     map: ReduceParams = ReduceParams(n_components=2, n_neighbors=15, min_dist=0.1)
     cluster: ClusterParams = ClusterParams()
+    allow_pii: tuple[str, ...] = ()  # columns that look like personal data but may be used anyway
+    max_rows: int = MAX_ROWS
 
     def with_seed(self, seed: int) -> "SegmentParams":
         return replace(self, reduce=replace(self.reduce, seed=seed), map=replace(self.map, seed=seed),
@@ -72,6 +75,7 @@ class SegmentParams:
         out["roles"] = dict(self.roles)
         out["weights"] = dict(self.weights)
         out["text_cols"] = list(self.text_cols)
+        out["allow_pii"] = list(self.allow_pii)
         return out
 
     def validate(self) -> "SegmentParams":
@@ -80,6 +84,8 @@ class SegmentParams:
         self.reduce.validate()
         self.map.validate()
         self.cluster.validate()
+        if not isinstance(self.max_rows, int) or isinstance(self.max_rows, bool) or self.max_rows < 1:
+            raise ParameterError(f"The row limit must be a whole number of at least 1, not {self.max_rows!r}.")
         return self
 
 
@@ -101,6 +107,7 @@ class SegmentationResult:
     quality: dict
     run_info: dict
     notices: list[str] = field(default_factory=list)
+    features: FeatureMatrix | None = None  # the matrix clustered on, with its fitted spec (for assign)
 
     def segments_frame(self) -> pd.DataFrame:
         """One row per customer: id, segment_id, segment_name, membership, outlier, x, y (z)."""
@@ -185,6 +192,21 @@ def _cached_reduce(stages: StageCache, stage: str, matrix_key: str, matrix: np.n
     return coords, key
 
 
+def exclude_pii(frame: pd.DataFrame, roles: dict[str, str], allow: tuple[str, ...], notices: list[str]) -> dict[str, str]:
+    """Set columns that look like personal data to ``ignore`` unless allowed (an id column stays the id)."""
+    roles = dict(roles)
+    kept_out = []
+    for col, kind in detect_pii(frame).items():
+        if col in allow or roles.get(col) in ("id", "ignore"):
+            continue
+        roles[col] = "ignore"
+        kept_out.append(f"{col!r} ({kind})")
+    if kept_out:
+        notices.append(f"Kept {', '.join(kept_out)} out of the segmentation because it looks like personal data; "
+                       "opt in per column to use it.")
+    return roles
+
+
 def run_segmentation(
     table: LoadedTable, params: SegmentParams, workspace: str | Path, progress: Progress | None = None
 ) -> SegmentationResult:
@@ -200,8 +222,12 @@ def run_segmentation(
 
     with _Timer(stages_rec, "load"):
         progress("load", 0.0, "Detecting column roles")
+        if len(table.frame) > params.max_rows:
+            raise InputError(f"{table.name} has {len(table.frame):,} rows, over the limit of {params.max_rows:,}; "
+                             "keep fewer rows or raise the limit.")
         roles = resolve_roles(table.frame, dict(params.roles), params.id_col, list(params.text_cols) or None,
                               params.user_col)
+        roles = exclude_pii(table.frame, roles, params.allow_pii, notices)
         customers = prepare_customers(table.frame, roles, params.text_aggregation)
         notices.extend(customers.notices)
         params.cluster.validate(len(customers))
@@ -263,4 +289,4 @@ def run_segmentation(
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     return SegmentationResult(customers, clustering, space, coords, profiles, figures, run_info,
-                              run_info["notices"])
+                              run_info["notices"], features)
