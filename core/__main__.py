@@ -1,4 +1,10 @@
-"""Command line: ``python -m core segment INPUT --out DIR [options]``.
+"""Command line.
+
+* ``python -m core segment INPUT --out DIR [options]``: segment; ``DIR`` also receives the
+  assignment model (``DIR/model``) so the folder can later score new customers.
+* ``python -m core assign RUN INPUT --out DIR [--workspace DIR]``: give the customers of INPUT
+  the segments of RUN (a ``segment`` output folder or a saved run id in the workspace); writes
+  ``DIR/segments.csv`` with the same columns as ``segment`` does.
 
 Exit 0 on success; exit 2 with one ``error:`` line on bad usage or bad input.
 """
@@ -11,12 +17,14 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from core.assign import DEFAULT_K, MODEL_DIR, assign_table, assignment_model, locate_run, save_model
 from core.cluster import ClusterParams
 from core.embed import DEFAULT_MODEL
 from core.errors import CoreError
-from core.export import write_outputs
-from core.io import load_table
+from core.export import write_csv, write_outputs
+from core.io import MAX_ROWS, load_table
 from core.pipeline import DEFAULT_WEIGHTS, SegmentParams, run_segmentation
+from core.privacy import hash_ids, workspace_key
 from core.reduce import ReduceParams
 
 DEFAULT_WORKSPACE = Path("workspace")
@@ -83,7 +91,19 @@ def build_parser() -> argparse.ArgumentParser:
     seg.add_argument("--neighbors", type=int, default=15, help="UMAP n_neighbors")
     seg.add_argument("--map-dims", type=int, choices=[2, 3], default=2)
     seg.add_argument("--max-fit-rows", type=int, default=50_000, help="fit UMAP on at most this many rows")
+    seg.add_argument("--allow-pii", action="append", default=[], metavar="COLUMN",
+                     help="use a column that looks like personal data (e-mail, phone) anyway (repeatable)")
+    seg.add_argument("--max-rows", type=int, default=MAX_ROWS, help=f"refuse tables with more rows (default {MAX_ROWS:,})")
+    seg.add_argument("--hash-ids", action="store_true", help="replace customer ids in the outputs by keyed hashes")
     seg.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    asg = sub.add_parser("assign", help="give new customers the segments of a finished segmentation")
+    asg.add_argument("run", help="an output folder of 'segment' or a saved run id in the workspace")
+    asg.add_argument("input", help="customers table with the same columns (CSV, Parquet or XLSX)")
+    asg.add_argument("--out", required=True, type=Path, help="folder for segments.csv")
+    asg.add_argument("--workspace", type=Path, default=DEFAULT_WORKSPACE, help="workspace (saved runs, embedding cache)")
+    asg.add_argument("--neighbors", type=int, default=DEFAULT_K, help="training customers that vote for each new one")
+    asg.add_argument("--hash-ids", action="store_true", help="replace customer ids in segments.csv by keyed hashes")
+    asg.add_argument("--quiet", action="store_true", help="no progress on stderr")
     return parser
 
 
@@ -113,6 +133,7 @@ def params_from_args(args: argparse.Namespace) -> SegmentParams:
                          max_fit_rows=args.max_fit_rows, seed=args.seed),
         cluster=ClusterParams(algo=args.algo, k=args.k, min_cluster_size=args.min_cluster_size,
                               min_samples=args.min_samples, reassign_outliers=args.reassign_outliers, seed=args.seed),
+        allow_pii=tuple(args.allow_pii), max_rows=args.max_rows,
     )
 
 
@@ -123,7 +144,9 @@ def cmd_segment(args: argparse.Namespace) -> int:
     progress("load", 0.0, table.describe())
     result = run_segmentation(table, params, args.workspace, progress)
     run_info = {**result.run_info, "command": "segment", "output": str(args.out)}
-    paths = write_outputs(result.segments_frame(), result.profiles, run_info, args.out)
+    key = workspace_key(args.workspace) if args.hash_ids else None
+    save_model(assignment_model(result), args.out / MODEL_DIR)
+    paths = write_outputs(result.segments_frame(), result.profiles, run_info, args.out, id_key=key)
     for notice in result.notices:
         sys.stderr.write(f"note: {notice}\n")
     q = result.quality
@@ -133,11 +156,33 @@ def cmd_segment(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_assign(args: argparse.Namespace) -> int:
+    folder = locate_run(args.run, args.workspace)
+    table = load_table(args.input)
+    progress = _progress_printer(args.quiet)
+    progress("load", 0.0, table.describe())
+    assignment = assign_table(table, folder, args.workspace, args.neighbors, progress)
+    segments = assignment.segments
+    if args.hash_ids:
+        segments = segments.assign(id=hash_ids(segments["id"], workspace_key(args.workspace)))
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / "segments.csv"
+    write_csv(segments, path)
+    for notice in assignment.notices:
+        sys.stderr.write(f"note: {notice}\n")
+    counts = segments["segment_id"].value_counts()
+    print(f"{len(segments):,} customers assigned to {int((counts.index >= 0).sum())} segments "
+          f"({int(counts.get(-1, 0)):,} unassigned); wrote {path}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "segment":
             return cmd_segment(args)
+        if args.command == "assign":
+            return cmd_assign(args)
     except CoreError as exc:
         sys.stderr.write(f"error: {exc.message}\n")
         return 2
