@@ -202,13 +202,70 @@ CORPUS: dict[str, tuple[str, str]] = {
 }
 
 
+def check_file(path: Path, workspace: Path) -> tuple[str, list[str]]:
+    """Load and segment one file (fake embedder, KMeans k=2): ("works", notices) or ("fails", [message]).
+
+    Anything but a :class:`core.errors.CoreError` propagates: that is a bug.
+    """
+    from core.cluster import ClusterParams
+    from core.errors import CoreError
+    from core.io import load_table
+    from core.pipeline import SegmentParams, run_segmentation
+
+    params = SegmentParams(embedder="fake", cluster=ClusterParams(algo="kmeans", k=2))
+    try:
+        result = run_segmentation(load_table(path), params, workspace)
+    except CoreError as exc:
+        return "fails", [exc.message]
+    return "works", list(result.notices)
+
+
+def write_report(doc: Path) -> float:
+    """Check every file and write the corpus table with its pass rate to ``doc``; returns the pass rate."""
+    import tempfile
+
+    rows, passed = [], 0
+    with tempfile.TemporaryDirectory() as workspace:
+        for name, (expected, what) in CORPUS.items():
+            outcome, messages = check_file(CORPUS_DIR / name, Path(workspace))
+            ok = outcome == expected
+            passed += ok
+            said = " / ".join(m.replace("|", "\\|").replace("\n", " ") for m in messages if not m.startswith("Chose k"))
+            rows.append(f"| `{name}` | {what} | {expected} | {'✓' if ok else '✗ ' + outcome} | {said or '—'} |")
+    rate = passed / len(CORPUS)
+    doc.write_text(
+        "# Input corpus\n\n"
+        f"`tests/data/corpus/` holds {len(CORPUS)} awkward files, written by `tests/data/make_corpus.py`. "
+        "Each must either work — read and segmented, with notices saying what was cleaned — or fail with one "
+        "sentence that says what to do, never a traceback. `tests/unit/test_corpus.py` checks every file through "
+        "`load_table` + `run_segmentation` (fake embedder, KMeans k=2) and the failing ones through the command "
+        "line (exit 2, one `error:` line).\n\n"
+        f"**Pass rate: {passed}/{len(CORPUS)} ({rate:.0%}).** Regenerate this page with "
+        "`python tests/data/make_corpus.py --report`.\n\n"
+        "Limits enforced by the core: files up to 500 MB (`core.io.MAX_FILE_BYTES`), 1,000,000 rows "
+        "(`core.io.MAX_ROWS`, lower with `SegmentParams.max_rows` / `--max-rows`), 5,000 columns "
+        "(`core.io.MAX_COLUMNS`); texts are cut to 2,000 characters for embedding with a notice saying how many "
+        "(`core.features.MAX_TEXT_CHARS`; the default model reads its first 256 word pieces).\n\n"
+        "| file | what it tests | expected | result | notices or error |\n| --- | --- | --- | --- | --- |\n"
+        + "\n".join(rows) + "\n",
+        encoding="utf-8",
+    )
+    return rate
+
+
 def main() -> None:
+    import sys
+
     CORPUS_DIR.mkdir(parents=True, exist_ok=True)
     files = _files()
     assert set(files) == set(CORPUS), set(files) ^ set(CORPUS)
     for name, data in files.items():
         (CORPUS_DIR / name).write_bytes(data)
     print(f"wrote {len(files)} files to {CORPUS_DIR}")
+    if "--report" in sys.argv:
+        sys.path.insert(0, str(HERE.parent.parent))
+        rate = write_report(HERE.parent.parent / "docs" / "INPUT_CORPUS.md")
+        print(f"pass rate {rate:.0%}")
 
 
 if __name__ == "__main__":
