@@ -118,3 +118,18 @@ def test_feature_width_mismatch_is_refused(saved):
     model = assignment_model(result)
     with pytest.raises(ParameterError, match="same columns"):
         nearest_vote(model, model.features[:, :-1])
+
+
+def test_cli_assign_by_run_id(saved, planted_csv, workspace, tmp_path, capsys):
+    from core.__main__ import main
+
+    result, run_id = saved
+    code = main(["assign", run_id, str(planted_csv), "--out", str(tmp_path / "out"), "--workspace", str(workspace),
+                 "--quiet"])
+    assert code == 0, capsys.readouterr().err
+    back = pd.read_csv(tmp_path / "out" / "segments.csv", encoding="utf-8-sig", dtype={"id": str})
+    assert list(back.columns) == list(result.segments_frame().columns)
+    assert (back["segment_id"].to_numpy() == result.clustering.labels).all()
+    code = main(["assign", "nope", str(planted_csv), "--out", str(tmp_path / "o2"), "--workspace", str(workspace)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and err[0].startswith("error: ")
