@@ -25,6 +25,9 @@ MAX_COLUMNS = 5_000
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _SNIFF_CHARS = 256 * 1024
+_FORMAT_NAMES = {"xlsx": "an Excel (.xlsx)", "parquet": "a Parquet"}
+_MARKUP = r"<\s*/?\s*[A-Za-z!][^>]*>"
+_FORMULA = r"^(?:[=+@\t\r]|-(?![\d.,\s]*$))"
 csv.field_size_limit(2**31 - 1)  # one cell may hold a whole document; the file size limit bounds it
 
 
@@ -96,7 +99,7 @@ def load_table(source: str | Path | bytes, name: str | None = None, max_rows: in
     table.content_hash = content_hash(data)
     suffix = Path(name).suffix.lower()
     if fmt != "csv" and suffix in (".csv", ".tsv", ".txt"):
-        table.notices.insert(0, f"{name} is named {suffix} but is a {fmt.upper()} file; read it as {fmt.upper()}.")
+        table.notices.insert(0, f"{name} is named {suffix} but is {_FORMAT_NAMES[fmt]} file; read it as such.")
     _clean(table, MAX_ROWS if max_rows is None else min(max_rows, MAX_ROWS))
     return table
 
@@ -273,6 +276,7 @@ def _clean(table: LoadedTable, max_rows: int | None) -> None:
         n = int(dup_rows.sum())
         frame = frame.loc[~dup_rows]
         table.notices.append(f"Dropped {n:,} exact duplicate row(s).")
+    _note_active_content(frame, table.notices)
     empty_cols = [c for c in frame.columns if frame[c].isna().all()]
     if empty_cols and len(frame):
         table.notices.append(f"Columns with no values are ignored: {', '.join(empty_cols[:8])}.")
@@ -281,6 +285,20 @@ def _clean(table: LoadedTable, max_rows: int | None) -> None:
     if problems:
         raise InputError(f"{table.name} cannot be used.", problems)
     table.frame = frame.reset_index(drop=True)
+
+
+def _note_active_content(frame: pd.DataFrame, notices: list[str]) -> None:
+    """Say when cells hold markup or spreadsheet formulas: kept as plain text, never rendered or run."""
+    markup = formulas = 0
+    for col in frame.columns:
+        if frame[col].dtype == "string":
+            markup += int(frame[col].str.contains(_MARKUP, regex=True).sum())
+            formulas += int(frame[col].str.contains(_FORMULA, regex=True).sum())
+    if markup:
+        notices.append(f"{markup:,} cell(s) contain HTML-like tags; they are kept as plain text and never rendered.")
+    if formulas:
+        notices.append(f"{formulas:,} cell(s) start like a spreadsheet formula (=, +, -, @); they are kept as text "
+                       "and exported with a leading apostrophe so spreadsheets do not run them.")
 
 
 def _clean_header(col: object, position: int) -> str:

@@ -230,6 +230,9 @@ def run_segmentation(
         roles = exclude_pii(table.frame, roles, params.allow_pii, notices)
         customers = prepare_customers(table.frame, roles, params.text_aggregation)
         notices.extend(customers.notices)
+        if len(customers) < 2:
+            raise InputError(f"{table.name} describes only {len(customers)} customer after cleaning; "
+                             "segmenting needs at least 2 different customers.")
         params.cluster.validate(len(customers))
         progress("load", 1.0, f"{len(customers):,} customers")
 

@@ -62,7 +62,7 @@ def test_notices_say_what_was_cleaned(corpus_workspace):
     _, notices = check_file(CORPUS_DIR / "huge_text_cell.csv", corpus_workspace)
     assert any("1 text(s) longer than 2,000 characters" in n for n in notices)
     _, notices = check_file(CORPUS_DIR / "xlsx_renamed.csv", corpus_workspace)
-    assert any("is a XLSX file" in n for n in notices)
+    assert any("is an Excel (.xlsx) file" in n for n in notices)
     _, notices = check_file(CORPUS_DIR / "pii_columns.csv", corpus_workspace)
     assert any("'email' (email)" in n and "'phone' (phone)" in n for n in notices)
     _, notices = check_file(CORPUS_DIR / "latin1.csv", corpus_workspace)
