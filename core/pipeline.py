@@ -8,6 +8,7 @@ profiling, nothing before them.
 
 from __future__ import annotations
 
+import json
 import platform
 import time
 from collections.abc import Callable
@@ -20,7 +21,7 @@ import pandas as pd
 
 from core.cache import EmbeddingCache, StageCache, array_hash, stable_hash, text_hash
 from core.cluster import ClusterParams, Clustering, cluster
-from core.embed import DEFAULT_MODEL, choose_embedder, lexical_fallback
+from core.embed import DEFAULT_MODEL, SentenceTransformerEmbedder, choose_embedder, lexical_fallback, resolve_model_path
 from core.errors import InputError, ModelError, ParameterError
 from core.features import Customers, FeatureMatrix, build_features, prepare_customers
 from core.io import MAX_ROWS, LoadedTable
@@ -170,12 +171,38 @@ def _text_vectors(customers: Customers, params: SegmentParams, workspace: Path, 
             vectors, cached = embedder.encode(texts, progress=report), 0
             stages.put("embed", key, {"vectors": vectors}, {"model": embedder.model_id})
     info["from_cache"], info["embedded"] = int(cached), int(len(texts) - cached)
+    if isinstance(embedder, SentenceTransformerEmbedder):
+        notices.extend(window_notices(texts, params.model))
     if customers.row_owner is not None:  # average each customer's row embeddings
         sums = np.zeros((len(customers), vectors.shape[1]), dtype=np.float64)
         np.add.at(sums, customers.row_owner, vectors)
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         vectors = (sums / np.where(norms == 0, 1, norms)).astype(np.float32)
     return vectors, info
+
+
+def window_notices(texts: list[str], model: str) -> list[str]:
+    """How many texts run past the model's window (its ``max_seq_length`` in word pieces): the model
+    embeds only their beginning. Counted with the model's own tokenizer; empty when it cannot be found."""
+    try:
+        folder = Path(resolve_model_path(model))
+        window = int(json.loads((folder / "sentence_bert_config.json").read_text())["max_seq_length"])
+    except (ModelError, OSError, ValueError, KeyError):
+        return []
+    if not (folder / "tokenizer.json").exists():
+        return []
+    candidates = [t for t in texts if len(t) > window - 2]  # a word piece covers at least one character
+    if not candidates:
+        return []
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    tokenizer.no_truncation()
+    long = sum(len(encoding.ids) > window for encoding in tokenizer.encode_batch(candidates))
+    if not long:
+        return []
+    return [f"{long:,} text(s) are longer than the model's window of {window} word pieces; "
+            "only their beginning is embedded."]
 
 
 def _cached_reduce(stages: StageCache, stage: str, matrix_key: str, matrix: np.ndarray, rp: ReduceParams,

@@ -10,10 +10,9 @@ import pandas as pd
 import pytest
 
 from core.__main__ import main
-from core.errors import ParameterError
 from core.export import write_outputs
 from core.io import load_table
-from core.pipeline import SegmentParams, exclude_pii, run_segmentation
+from core.pipeline import exclude_pii, run_segmentation
 from core.privacy import detect_pii, hash_ids, mask_example, workspace_key
 from core.roles import detect_roles
 from core.store import load_run, rename_segment, save_run
@@ -70,13 +69,6 @@ def test_keyed_hashes_are_stable_and_private(workspace):
     assert hashed[0] == hashed[2] != hashed[1] and len(hashed[0]) == 16
     assert hash_ids(ids, b"other key")[0] != hashed[0]
     assert mask_example("anna@example.com").startswith("a•")
-
-
-def test_row_limit_is_enforced(planted_csv, workspace):
-    with pytest.raises(Exception, match="over the limit of 50"):
-        run_segmentation(load_table(planted_csv), SegmentParams(embedder="fake", max_rows=50), workspace)
-    with pytest.raises(ParameterError):
-        SegmentParams(max_rows=0).validate()
 
 
 def test_export_opened_back_in_has_no_live_formula(tmp_path, workspace):
