@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from core.assign import MODEL_DIR, load_model
-from core.cache import StageCache
+from core.cache import EmbeddingCache, StageCache, text_hash
 from core.io import load_table
 from core.pipeline import run_segmentation
 from core.store import list_runs, load_run, save_run
@@ -80,4 +80,6 @@ def test_kill_during_save_never_corrupts(planted_csv, workspace):
     assert sorted(p.name for p in (workspace / "stages").rglob("*") if p.is_dir() and not p.name.startswith(".")) == [
         n for n in cache_entries if not n.startswith(".")]
     assert StageCache(workspace).get("cluster", result.run_info["cache_keys"]["cluster"]) is not None
+    hashes = [text_hash(t) for t in result.customers.texts]
+    assert len(EmbeddingCache(workspace).lookup("fake:32", hashes)) == len(set(hashes))
     assert "same" in completed and leftovers, "no overwrite was saved or no kill landed inside a write"
