@@ -319,4 +319,4 @@ def run_segmentation(
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     return SegmentationResult(customers, clustering, space, coords, profiles, figures, run_info,
-                              run_info["notices"], features)
+                              run_info["notices"], features=features)
