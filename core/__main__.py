@@ -1,7 +1,14 @@
-"""Command line: ``python -m core segment INPUT --out DIR [options]``, ``sweep`` and ``curate``.
+"""Command line.
 
-``sweep`` takes the same options as ``segment`` and tries a range of clustering settings;
-``curate`` edits a run saved with ``segment --save-run`` and writes the curated files.
+* ``python -m core segment INPUT --out DIR [options]``: segment; ``DIR`` also receives the
+  assignment model (``DIR/model``) so the folder can later score new customers.
+* ``python -m core assign RUN INPUT --out DIR [--workspace DIR]``: give the customers of INPUT
+  the segments of RUN (a ``segment`` output folder or a saved run id in the workspace); writes
+  ``DIR/segments.csv`` with the same columns as ``segment`` does.
+* ``python -m core sweep INPUT --out DIR [options]``: the same options as ``segment``; tries a
+  range of clustering settings and recommends one.
+* ``python -m core curate RUN_ID ...``: edit a run saved with ``segment --save-run`` (merge,
+  split, rename, reassign outliers, reset) and write the curated files.
 
 Exit 0 on success; exit 2 with one ``error:`` line on bad usage or bad input.
 """
@@ -16,14 +23,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.assign import DEFAULT_K, MODEL_DIR, assign_table, assignment_model, locate_run, save_model
 from core.cluster import ClusterParams
 from core.curate import merge_segments, reassign_outliers, rename, reset_curation, split_segment
-from core.embed import DEFAULT_MODEL
 from core.behaviour import InteractionInputs
+from core.embed import DEFAULT_MODEL
 from core.errors import CoreError, ParameterError
 from core.export import write_csv, write_json, write_outputs, write_recommendations
-from core.io import load_table
+from core.io import MAX_ROWS, load_table
 from core.pipeline import DEFAULT_WEIGHTS, SegmentParams, run_segmentation
+from core.privacy import hash_ids, workspace_key
 from core.quality import STABILITY_RUNS, sweep
 from core.recommend import RecommendParams
 from core.reduce import ReduceParams
@@ -89,6 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
     action.add_argument("--reset", action="store_true", help="go back to the segmentation as first saved")
     cur.add_argument("--parts", type=int, default=2, help="with --split: number of parts (default 2)")
     cur.add_argument("--name", help="with --merge: name of the merged segment")
+    asg = sub.add_parser("assign", help="give new customers the segments of a finished segmentation")
+    asg.add_argument("run", help="an output folder of 'segment' or a saved run id in the workspace")
+    asg.add_argument("input", help="customers table with the same columns (CSV, Parquet or XLSX)")
+    asg.add_argument("--out", required=True, type=Path, help="folder for segments.csv")
+    asg.add_argument("--workspace", type=Path, default=DEFAULT_WORKSPACE, help="workspace (saved runs, embedding cache)")
+    asg.add_argument("--neighbors", type=int, default=DEFAULT_K, help="training customers that vote for each new one")
+    asg.add_argument("--hash-ids", action="store_true", help="replace customer ids in segments.csv by keyed hashes")
+    asg.add_argument("--quiet", action="store_true", help="no progress on stderr")
     return parser
 
 
@@ -133,6 +150,10 @@ def _add_segment_options(seg: argparse.ArgumentParser, out_help: str) -> None:
     seg.add_argument("--time-col", help="the interactions' timestamp column")
     seg.add_argument("--items", type=Path, help="items table (id named by --item-col; name, category, price)")
     seg.add_argument("--top-k", type=int, default=10, help="recommendations per customer and per segment list")
+    seg.add_argument("--allow-pii", action="append", default=[], metavar="COLUMN",
+                     help="use a column that looks like personal data (e-mail, phone) anyway (repeatable)")
+    seg.add_argument("--max-rows", type=int, default=MAX_ROWS, help=f"refuse tables with more rows (default {MAX_ROWS:,})")
+    seg.add_argument("--hash-ids", action="store_true", help="replace customer ids in the outputs by keyed hashes")
     seg.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
 
@@ -163,6 +184,7 @@ def params_from_args(args: argparse.Namespace) -> SegmentParams:
         cluster=ClusterParams(algo=args.algo, k=args.k, min_cluster_size=args.min_cluster_size,
                               min_samples=args.min_samples, reassign_outliers=args.reassign_outliers, seed=args.seed),
         stability_runs=getattr(args, "stability_runs", 0),
+        allow_pii=tuple(args.allow_pii), max_rows=args.max_rows,
     )
 
 
@@ -190,10 +212,13 @@ def cmd_segment(args: argparse.Namespace) -> int:
     result = run_segmentation(table, params, args.workspace, progress, interactions=inputs,
                               recommend=recommend if inputs else None)
     run_info = {**result.run_info, "command": "segment", "output": str(args.out)}
-    paths = write_outputs(result.segments_frame(), result.profiles, run_info, args.out)
+    key = workspace_key(args.workspace) if args.hash_ids else None
+    save_model(assignment_model(result), args.out / MODEL_DIR)
+    paths = write_outputs(result.segments_frame(), result.profiles, run_info, args.out, id_key=key)
     recs = result.recommendations
     if recs is not None:
-        paths.update(write_recommendations(recs.segment_lists, recs.user_lists, recs.evaluation, args.out))
+        users = recs.user_lists.assign(id=hash_ids(recs.user_lists["id"], key)) if key else recs.user_lists
+        paths.update(write_recommendations(recs.segment_lists, users, recs.evaluation, args.out))
     for notice in result.notices:
         sys.stderr.write(f"note: {notice}\n")
     print(f"{len(result.customers):,} customers in {_summary(result.quality)}; wrote {paths['segments']}")
@@ -269,6 +294,26 @@ def cmd_curate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_assign(args: argparse.Namespace) -> int:
+    folder = locate_run(args.run, args.workspace)
+    table = load_table(args.input)
+    progress = _progress_printer(args.quiet)
+    progress("load", 0.0, table.describe())
+    assignment = assign_table(table, folder, args.workspace, args.neighbors, progress)
+    segments = assignment.segments
+    if args.hash_ids:
+        segments = segments.assign(id=hash_ids(segments["id"], workspace_key(args.workspace)))
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / "segments.csv"
+    write_csv(segments, path)
+    for notice in assignment.notices:
+        sys.stderr.write(f"note: {notice}\n")
+    counts = segments["segment_id"].value_counts()
+    print(f"{len(segments):,} customers assigned to {int((counts.index >= 0).sum())} segments "
+          f"({int(counts.get(-1, 0)):,} unassigned); wrote {path}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -278,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_sweep(args)
         if args.command == "curate":
             return cmd_curate(args)
+        if args.command == "assign":
+            return cmd_assign(args)
     except CoreError as exc:
         sys.stderr.write(f"error: {exc.message}\n")
         return 2

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from core.cache import atomic_write_bytes, atomic_write_text
+from core.privacy import hash_ids
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 SEGMENT_COLUMNS = ["id", "segment_id", "segment_name", "membership", "outlier", "x", "y"]
@@ -75,8 +76,27 @@ def write_json(value: object, path: Path) -> None:
     atomic_write_text(Path(path), json_text(value) + "\n")
 
 
-def write_outputs(segments: pd.DataFrame, profiles: list[dict], run_info: dict, out_dir: Path) -> dict[str, Path]:
-    """Write ``segments.csv``, ``profiles.json`` and ``run.json`` into ``out_dir``; returns their paths."""
+def with_hashed_ids(segments: pd.DataFrame, profiles: list[dict], key: bytes) -> tuple[pd.DataFrame, list[dict]]:
+    """Copies whose customer ids (the ``id`` column and the profiles' representatives) are keyed hashes."""
+    segments = segments.copy()
+    segments["id"] = hash_ids(segments["id"], key)
+    profiles = json.loads(json_text(profiles))
+    for profile in profiles:
+        for member in profile.get("representatives", []):
+            if "id" in member:
+                member["id"] = hash_ids(pd.Series([member["id"]]), key).iloc[0]
+    return segments, profiles
+
+
+def write_outputs(segments: pd.DataFrame, profiles: list[dict], run_info: dict, out_dir: Path,
+                  id_key: bytes | None = None) -> dict[str, Path]:
+    """Write ``segments.csv``, ``profiles.json`` and ``run.json`` into ``out_dir``; returns their paths.
+
+    With ``id_key`` (see :func:`core.privacy.workspace_key`) customer ids are replaced by keyed hashes.
+    """
+    if id_key is not None:
+        segments, profiles = with_hashed_ids(segments, profiles, id_key)
+        run_info = {**run_info, "ids_hashed": True}
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"segments": out_dir / "segments.csv", "profiles": out_dir / "profiles.json", "run": out_dir / "run.json"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,10 +18,17 @@ import pandas as pd
 
 from core.errors import InputError
 
+#: Limits enforced on every file: its size, its rows (after cleaning) and its columns.
 MAX_FILE_BYTES = 500 * 1024 * 1024
+MAX_ROWS = 1_000_000
+MAX_COLUMNS = 5_000
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _SNIFF_CHARS = 256 * 1024
+_FORMAT_NAMES = {"xlsx": "an Excel (.xlsx)", "parquet": "a Parquet"}
+_MARKUP = r"<\s*/?\s*[A-Za-z!][^>]*>"
+_FORMULA = r"^(?:[=+@\t\r]|-(?![\d.,\s]*$))"
+csv.field_size_limit(2**31 - 1)  # one cell may hold a whole document; the file size limit bounds it
 
 
 @dataclass
@@ -52,7 +60,9 @@ def content_hash(data: bytes) -> str:
 def load_table(source: str | Path | bytes, name: str | None = None, max_rows: int | None = None) -> LoadedTable:
     """Read a CSV, Parquet or XLSX file (a path or its bytes) into a table of customers.
 
-    Raises :class:`InputError` with every problem found when the file cannot be used.
+    At most ``max_rows`` rows (default and ceiling :data:`MAX_ROWS`), :data:`MAX_COLUMNS` columns
+    and :data:`MAX_FILE_BYTES` bytes. Raises :class:`InputError` with every problem found, in
+    one message, when the file cannot be used; what was cleaned is listed in ``notices``.
     """
     if isinstance(source, (str, Path)):
         path = Path(source)
@@ -71,6 +81,11 @@ def load_table(source: str | Path | bytes, name: str | None = None, max_rows: in
     else:
         data = bytes(source)
         name = name or "upload"
+        if len(data) > MAX_FILE_BYTES:
+            raise InputError(
+                f"{name} is {len(data) / 2**20:,.0f} MB, over the {MAX_FILE_BYTES // 2**20} MB limit. "
+                "Split it or keep only the columns you need."
+            )
     if not data.strip():
         raise InputError(f"{name} is empty. Choose a file with a header row and at least one data row.")
 
@@ -82,7 +97,10 @@ def load_table(source: str | Path | bytes, name: str | None = None, max_rows: in
     else:
         table = _read_csv(data, name)
     table.content_hash = content_hash(data)
-    _clean(table, max_rows)
+    suffix = Path(name).suffix.lower()
+    if fmt != "csv" and suffix in (".csv", ".tsv", ".txt"):
+        table.notices.insert(0, f"{name} is named {suffix} but is {_FORMAT_NAMES[fmt]} file; read it as such.")
+    _clean(table, MAX_ROWS if max_rows is None else min(max_rows, MAX_ROWS))
     return table
 
 
@@ -114,7 +132,8 @@ def _read_parquet(data: bytes, name: str) -> LoadedTable:
     try:
         frame = pd.read_parquet(io.BytesIO(data))
     except Exception as exc:  # pyarrow raises many kinds
-        raise InputError(f"{name} could not be read as Parquet ({exc}). Export it again or upload a CSV.") from None
+        raise InputError(f"{name} could not be read as Parquet (it is damaged or cut short: {type(exc).__name__}). "
+                         "Export it again or upload a CSV.") from None
     return LoadedTable(frame=_as_text_frame(frame), name=name, format="parquet", content_hash="")
 
 
@@ -125,8 +144,7 @@ def _read_xlsx(data: bytes, name: str) -> LoadedTable:
         raise InputError(
             f"{name} could not be read as an Excel workbook ({type(exc).__name__}). Save it as .xlsx or CSV again."
         ) from None
-    notices = []
-    return LoadedTable(frame=_as_text_frame(frame), name=name, format="xlsx", content_hash="", notices=notices)
+    return LoadedTable(frame=_as_text_frame(frame), name=name, format="xlsx", content_hash="")
 
 
 def _as_text_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -153,7 +171,7 @@ def decode_text(data: bytes) -> tuple[str, str]:
         text = data.decode("gb18030")
         non_ascii = [ch for ch in text if ord(ch) > 127]
         cjk = sum(1 for ch in non_ascii if "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef")
-        if non_ascii and cjk / len(non_ascii) >= 0.8:
+        if non_ascii and cjk / len(non_ascii) >= 0.8 and _paired_high_bytes(data) >= 0.9:
             return text, "GB18030"
     except UnicodeDecodeError:
         pass
@@ -161,6 +179,14 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return data.decode("cp1252"), "Windows-1252"
     except UnicodeDecodeError:
         return data.decode("latin-1"), "Latin-1"
+
+
+def _paired_high_bytes(data: bytes) -> float:
+    """Share of bytes ≥ 0x80 that sit in runs of two or more: ~1 for Chinese in GBK, low for Latin-1
+    accents between ASCII letters (which GB18030 would otherwise decode into odd CJK characters)."""
+    runs = re.findall(rb"[\x80-\xff]+", data[:_SNIFF_CHARS])
+    high = sum(len(r) for r in runs)
+    return sum(len(r) for r in runs if len(r) >= 2) / high if high else 0.0
 
 
 def detect_delimiter(text: str) -> str:
@@ -233,6 +259,8 @@ def _clean(table: LoadedTable, max_rows: int | None) -> None:
         table.notices.append(f"Renamed repeated column names: {', '.join(dupes[:5])}.")
     if frame.shape[1] == 0:
         problems.append("It has no columns.")
+    if frame.shape[1] > MAX_COLUMNS:
+        problems.append(f"It has {frame.shape[1]:,} columns, over the limit of {MAX_COLUMNS:,}; keep only the columns you need.")
     for col in frame.columns:
         if frame[col].dtype == "string":
             stripped = frame[col].str.strip()
@@ -248,14 +276,29 @@ def _clean(table: LoadedTable, max_rows: int | None) -> None:
         n = int(dup_rows.sum())
         frame = frame.loc[~dup_rows]
         table.notices.append(f"Dropped {n:,} exact duplicate row(s).")
+    _note_active_content(frame, table.notices)
     empty_cols = [c for c in frame.columns if frame[c].isna().all()]
     if empty_cols and len(frame):
         table.notices.append(f"Columns with no values are ignored: {', '.join(empty_cols[:8])}.")
     if max_rows is not None and len(frame) > max_rows:
-        problems.append(f"It has {len(frame):,} rows, over the limit of {max_rows:,}; use the command line for more.")
+        problems.append(f"It has {len(frame):,} rows, over the limit of {max_rows:,}; keep fewer rows or sample them.")
     if problems:
         raise InputError(f"{table.name} cannot be used.", problems)
     table.frame = frame.reset_index(drop=True)
+
+
+def _note_active_content(frame: pd.DataFrame, notices: list[str]) -> None:
+    """Say when cells hold markup or spreadsheet formulas: kept as plain text, never rendered or run."""
+    markup = formulas = 0
+    for col in frame.columns:
+        if frame[col].dtype == "string":
+            markup += int(frame[col].str.contains(_MARKUP, regex=True).sum())
+            formulas += int(frame[col].str.contains(_FORMULA, regex=True).sum())
+    if markup:
+        notices.append(f"{markup:,} cell(s) contain HTML-like tags; they are kept as plain text and never rendered.")
+    if formulas:
+        notices.append(f"{formulas:,} cell(s) start like a spreadsheet formula (=, +, -, @); they are kept as text "
+                       "and exported with a leading apostrophe so spreadsheets do not run them.")
 
 
 def _clean_header(col: object, position: int) -> str:

@@ -10,6 +10,7 @@ their evaluation.
 
 from __future__ import annotations
 
+import json
 import platform
 import time
 from collections.abc import Callable
@@ -23,11 +24,12 @@ import pandas as pd
 from core.behaviour import InteractionInputs, Interactions, Matched, behaviour_block, match, prepare_interactions
 from core.cache import EmbeddingCache, StageCache, array_hash, stable_hash, text_hash
 from core.cluster import ClusterParams, Clustering, cluster
-from core.embed import DEFAULT_MODEL, choose_embedder, lexical_fallback
+from core.embed import DEFAULT_MODEL, SentenceTransformerEmbedder, choose_embedder, lexical_fallback, resolve_model_path
 from core.errors import InputError, ModelError, ParameterError
 from core.evaluate import evaluate, holdout_mask
-from core.features import Customers, build_features, prepare_customers
-from core.io import LoadedTable
+from core.features import Customers, FeatureMatrix, build_features, prepare_customers
+from core.io import MAX_ROWS, LoadedTable
+from core.privacy import detect_pii
 from core.profile import UNASSIGNED, profile_segments, segment_names
 from core.quality import STABILITY_RUNS, attach_segment_quality, segmentation_quality, stability
 from core.recommend import RecommendParams, Recommendations, recommend_customers
@@ -71,6 +73,8 @@ class SegmentParams:
     map: ReduceParams = ReduceParams(n_components=2, n_neighbors=15, min_dist=0.1)
     cluster: ClusterParams = ClusterParams()
     stability_runs: int = STABILITY_RUNS  # re-clusterings of subsamples for stability; 0 skips it
+    allow_pii: tuple[str, ...] = ()  # columns that look like personal data but may be used anyway
+    max_rows: int = MAX_ROWS
 
     def with_seed(self, seed: int) -> "SegmentParams":
         return replace(self, reduce=replace(self.reduce, seed=seed), map=replace(self.map, seed=seed),
@@ -81,6 +85,7 @@ class SegmentParams:
         out["roles"] = dict(self.roles)
         out["weights"] = dict(self.weights)
         out["text_cols"] = list(self.text_cols)
+        out["allow_pii"] = list(self.allow_pii)
         return out
 
     def validate(self) -> "SegmentParams":
@@ -91,6 +96,8 @@ class SegmentParams:
         self.cluster.validate()
         if not isinstance(self.stability_runs, int) or not 0 <= self.stability_runs <= 50:
             raise ParameterError(f"The number of stability runs must be a whole number from 0 to 50, not {self.stability_runs!r}.")
+        if not isinstance(self.max_rows, int) or isinstance(self.max_rows, bool) or self.max_rows < 1:
+            raise ParameterError(f"The row limit must be a whole number of at least 1, not {self.max_rows!r}.")
         return self
 
 
@@ -113,6 +120,7 @@ class SegmentationResult:
     run_info: dict
     notices: list[str] = field(default_factory=list)
     recommendations: Recommendations | None = None
+    features: FeatureMatrix | None = None  # the matrix clustered on, with its fitted spec (for assign)
 
     def segments_frame(self) -> pd.DataFrame:
         """One row per customer: id, segment_id, segment_name, membership, outlier, x, y (z)."""
@@ -179,12 +187,38 @@ def _text_vectors(customers: Customers, params: SegmentParams, workspace: Path, 
     if empty.any() and not empty.all():  # no text: neutral (average) text features, placed by other columns
         vectors = vectors.copy()
         vectors[empty] = vectors[~empty].mean(axis=0)
+    if isinstance(embedder, SentenceTransformerEmbedder):
+        notices.extend(window_notices(texts, params.model))
     if customers.row_owner is not None:  # average each customer's row embeddings
         sums = np.zeros((len(customers), vectors.shape[1]), dtype=np.float64)
         np.add.at(sums, customers.row_owner, vectors)
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         vectors = (sums / np.where(norms == 0, 1, norms)).astype(np.float32)
     return vectors, info
+
+
+def window_notices(texts: list[str], model: str) -> list[str]:
+    """How many texts run past the model's window (its ``max_seq_length`` in word pieces): the model
+    embeds only their beginning. Counted with the model's own tokenizer; empty when it cannot be found."""
+    try:
+        folder = Path(resolve_model_path(model))
+        window = int(json.loads((folder / "sentence_bert_config.json").read_text())["max_seq_length"])
+    except (ModelError, OSError, ValueError, KeyError):
+        return []
+    if not (folder / "tokenizer.json").exists():
+        return []
+    candidates = [t for t in texts if len(t) > window - 2]  # a word piece covers at least one character
+    if not candidates:
+        return []
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    tokenizer.no_truncation()
+    long = sum(len(encoding.ids) > window for encoding in tokenizer.encode_batch(candidates))
+    if not long:
+        return []
+    return [f"{long:,} text(s) are longer than the model's window of {window} word pieces; "
+            "only their beginning is embedded."]
 
 
 def _cached_reduce(stages: StageCache, stage: str, matrix_key: str, matrix: np.ndarray, rp: ReduceParams,
@@ -275,6 +309,19 @@ def recommend_stage(table: LoadedTable, params: SegmentParams, workspace: Path, 
     }, {"segment_lists": lists.to_dict("records"), "list_columns": list(lists.columns), "evaluation": evaluation})
     progress("recommend", 1.0, f"Recommendations for {len(ids):,} customers")
     return Recommendations(lists, users, evaluation), key, False
+def exclude_pii(frame: pd.DataFrame, roles: dict[str, str], allow: tuple[str, ...], notices: list[str]) -> dict[str, str]:
+    """Set columns that look like personal data to ``ignore`` unless allowed (an id column stays the id)."""
+    roles = dict(roles)
+    kept_out = []
+    for col, kind in detect_pii(frame).items():
+        if col in allow or roles.get(col) in ("id", "ignore"):
+            continue
+        roles[col] = "ignore"
+        kept_out.append(f"{col!r} ({kind})")
+    if kept_out:
+        notices.append(f"Kept {', '.join(kept_out)} out of the segmentation because it looks like personal data; "
+                       "opt in per column to use it.")
+    return roles
 
 
 def run_segmentation(
@@ -299,11 +346,18 @@ def run_segmentation(
 
     with _Timer(stages_rec, "load"):
         progress("load", 0.0, "Detecting column roles")
+        if len(table.frame) > params.max_rows:
+            raise InputError(f"{table.name} has {len(table.frame):,} rows, over the limit of {params.max_rows:,}; "
+                             "keep fewer rows or raise the limit.")
         roles = resolve_roles(table.frame, dict(params.roles), params.id_col, list(params.text_cols) or None,
                               params.user_col)
+        roles = exclude_pii(table.frame, roles, params.allow_pii, notices)
         customers = prepare_customers(table.frame, roles, params.text_aggregation,
                                       has_behaviour=interactions is not None)
         notices.extend(customers.notices)
+        if len(customers) < 2:
+            raise InputError(f"{table.name} describes only {len(customers)} customer after cleaning; "
+                             "segmenting needs at least 2 different customers.")
         params.cluster.validate(len(customers))
         progress("load", 1.0, f"{len(customers):,} customers")
 
@@ -392,4 +446,4 @@ def run_segmentation(
     if recommendations is not None:
         run_info["recommend"] = {"parameters": recommend.as_dict(), "evaluation": recommendations.evaluation}
     return SegmentationResult(customers, clustering, space, coords, profiles, figures, run_info,
-                              run_info["notices"], recommendations)
+                              run_info["notices"], recommendations=recommendations, features=features)

@@ -134,7 +134,7 @@ def distinctive_words_and_phrases(texts: list[str], labels: np.ndarray, n_terms:
     vocabulary: dict[str, int] = {}
     rows, cols = [], []
     for i, terms in enumerate(term_sets):
-        for t in terms:
+        for t in sorted(terms):  # sets iterate in hash-seed order; sorted keeps ties reproducible across processes
             cols.append(vocabulary.setdefault(t, len(vocabulary)))
             rows.append(i)
     if not vocabulary:

@@ -13,11 +13,13 @@ import numpy as np
 import pandas as pd
 
 from core.errors import ColumnError
+from core.privacy import mask_example, pii_kind
 
 ROLES = ("id", "text", "numeric", "categorical", "date", "ignore")
 _ID_NAME = re.compile(r"(^|[\s_\-.])(id|uid|uuid|key|no|number|code)$|^(id|row|index)$|_id$|ID$", re.IGNORECASE)
 _CURRENCY = re.compile(r"[\s$€£¥₹%]|(?<=\d)[,'](?=\d{3}(\D|$))")
 _MAX_CATEGORIES = 50
+_MOSTLY_NUMBERS = 0.8
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class ColumnInfo:
     n_unique: int
     n_missing: int
     example: str
+    pii: str | None = None  # "email", "phone", ... when the column looks like personal data
 
 
 def parse_numbers(values: pd.Series) -> pd.Series:
@@ -39,6 +42,10 @@ def parse_numbers(values: pd.Series) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values):
         return pd.to_numeric(values, errors="coerce").astype("float64")
     text = values.astype("string").str.strip()
+    try:  # fast path: plain numbers (wide tables have thousands of such columns)
+        return pd.to_numeric(text, errors="raise").astype("float64")
+    except (ValueError, TypeError):
+        pass
     negative = text.str.match(r"^\(.*\)$").fillna(False)
     text = text.str.replace(r"^\((.*)\)$", r"\1", regex=True)
     cleaned = text.str.replace(_CURRENCY, "", regex=True)
@@ -48,14 +55,30 @@ def parse_numbers(values: pd.Series) -> pd.Series:
     return numbers.where(~negative, -numbers)
 
 
+def parse_dates(values: pd.Series) -> pd.Series:
+    """Parse dates written in several formats (and time zones) into UTC; unparsable → NaT."""
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_convert("UTC")
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.dt.tz_localize("UTC")
+    try:
+        return pd.to_datetime(values, errors="coerce", format="mixed", utc=True)
+    except (ValueError, TypeError, OverflowError):  # pandas refuses some mixes as a whole: go value by value
+        def one(value: object) -> pd.Timestamp:
+            try:
+                return pd.to_datetime(value, errors="coerce", utc=True)
+            except (ValueError, TypeError, OverflowError):
+                return pd.NaT
+        return pd.to_datetime(values.map(one, na_action="ignore"), errors="coerce", utc=True)
+
+
 def _date_share(values: pd.Series) -> float:
     sample = values.dropna().astype(str).head(200)
     if sample.empty or not sample.str.contains(r"\d", regex=True).all():
         return 0.0
     if not sample.str.contains(r"[-/.: ]", regex=True).mean() > 0.9:
         return 0.0
-    parsed = pd.to_datetime(sample, errors="coerce", format="mixed")
-    return float(parsed.notna().mean())
+    return float(parse_dates(sample).notna().mean())
 
 
 def _describe(col: pd.Series) -> tuple[int, int, str]:
@@ -85,6 +108,9 @@ def detect_column(name: str, col: pd.Series, n_rows: int) -> tuple[str, str]:
                 return "id", "a unique number per row named like an identifier"
             return "ignore", "an identifier of something else (values repeat); set it as categorical to compare it"
         return "numeric", "numbers"
+    if numeric_share >= _MOSTLY_NUMBERS and not _ID_NAME.search(name):
+        others = int(numbers.isna().sum())
+        return "numeric", f"mostly numbers ({others:,} other value(s) are treated as missing)"
     if _date_share(non_null) >= 0.9:
         return "date", "dates"
     text = non_null.astype(str)
@@ -112,7 +138,10 @@ def detect_roles(frame: pd.DataFrame) -> list[ColumnInfo]:
                 role, reason = "ignore", "unique per row (another column is the id)"
             id_taken = True
         n_unique, n_missing, example = _describe(frame[name])
-        infos.append(ColumnInfo(str(name), role, reason, n_unique, n_missing, example))
+        pii = pii_kind(str(name), frame[name])
+        if pii:
+            example = mask_example(example)
+        infos.append(ColumnInfo(str(name), role, reason, n_unique, n_missing, example, pii))
     return infos
 
 

@@ -1,9 +1,15 @@
 """Saved runs in the workspace: ``runs/<run_id>/`` with Parquet tables, arrays and JSON.
 
 A run folder is written completely under a temporary name and renamed into place, so a crash
-while saving leaves earlier runs untouched and never a half-written run. Nothing is pickled.
-Edits by the analyst (names, merges, splits, see core/curate.py) are rewritten atomically inside
-an existing run; the first edit keeps the segmentation as saved in ``segments_original.parquet``.
+while saving leaves earlier runs untouched and never a half-written run; saving over an existing
+id moves the old folder aside first and a later open puts it back if the process died between
+the two renames. Nothing is pickled. Edits by the analyst (names, merges, splits, see
+core/curate.py) are rewritten atomically inside an existing run; the first edit keeps the
+segmentation as saved in ``segments_original.parquet``. Each run keeps its assignment model
+(``model/``, see :mod:`core.assign`).
+
+For the Runs page: ``list_runs``, ``load_run``, ``delete_run``, ``rename_segment`` and
+``compare_runs(workspace, a, b)`` (ARI, NMI and the overlap matrix, as plain data).
 """
 
 from __future__ import annotations
@@ -20,12 +26,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.assign import MODEL_DIR, assignment_model, save_model
 from core.cache import atomic_write_bytes, atomic_write_text
 from core.errors import ParameterError, RunNotFoundError
 from core.export import json_text
 from core.pipeline import SegmentationResult
 
 _RUN_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_ASIDE = ".aside."  # prefix of a run moved aside while being replaced
+_DELETED = ".deleted."  # prefix of a run being deleted
+_STALE_SECONDS = 3600  # temporary folders older than this are leftovers of a killed save
 
 
 @dataclass
@@ -65,6 +75,7 @@ def save_run(result: SegmentationResult, workspace: Path, run_id: str | None = N
         raise ParameterError(f"A run id uses letters, digits, - and _ only (at most 64), not {run_id!r}.")
     root = runs_dir(workspace)
     root.mkdir(parents=True, exist_ok=True)
+    recover_runs(workspace)
     final = root / run_id
     tmp = Path(tempfile.mkdtemp(dir=root, prefix=f".{run_id}."))
     try:
@@ -77,24 +88,61 @@ def save_run(result: SegmentationResult, workspace: Path, run_id: str | None = N
         pd.DataFrame({"text": result.customers.texts}).to_parquet(tmp / "texts.parquet", index=False)
         np.save(tmp / "cluster_space.npy", result.cluster_space, allow_pickle=False)
         (tmp / "profiles.json").write_text(json_text(result.profiles), encoding="utf-8")
+        if result.features is not None and result.features.spec is not None:
+            save_model(assignment_model(result), tmp / MODEL_DIR)
         (tmp / "run.json").write_text(json_text({**result.run_info, "run_id": run_id}), encoding="utf-8")
         if result.recommendations is not None:
             result.recommendations.segment_lists.to_parquet(tmp / "recommendations.parquet", index=False)
             result.recommendations.user_lists.to_parquet(tmp / "user_recommendations.parquet", index=False)
             (tmp / "evaluation.json").write_text(json_text(result.recommendations.evaluation), encoding="utf-8")
         for path in tmp.iterdir():
-            with open(path, "rb") as fh:
-                os.fsync(fh.fileno())
+            if path.is_file():
+                with open(path, "rb") as fh:
+                    os.fsync(fh.fileno())
+        _fsync_dir(tmp)
+        aside = root / f"{_ASIDE}{run_id}"
         if final.exists():
-            shutil.rmtree(final)
+            shutil.rmtree(aside, ignore_errors=True)
+            os.replace(final, aside)  # a kill from here until the next replace is undone by recover_runs
         os.replace(tmp, final)
+        _fsync_dir(root)
+        shutil.rmtree(aside, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return run_id
 
 
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def recover_runs(workspace: Path) -> None:
+    """Undo what a killed save left behind: put back a run moved aside, remove stale temporary folders."""
+    root = runs_dir(workspace)
+    if not root.exists():
+        return
+    now = time.time()
+    for path in root.glob(".*"):
+        try:
+            if path.name.startswith(_ASIDE):
+                final = root / path.name[len(_ASIDE):]
+                if not final.exists() and (path / "run.json").exists():
+                    os.replace(path, final)
+                elif final.exists() and now - path.stat().st_mtime > _STALE_SECONDS:
+                    shutil.rmtree(path, ignore_errors=True)
+            elif path.name.startswith(_DELETED) or (path.is_dir() and now - path.stat().st_mtime > _STALE_SECONDS):
+                shutil.rmtree(path, ignore_errors=True)
+        except OSError:  # another process is recovering the same folder
+            continue
+
+
 def _folder(workspace: Path, run_id: str) -> Path:
+    recover_runs(workspace)
     folder = runs_dir(workspace) / run_id
     if not _RUN_ID.match(run_id or "") or not (folder / "run.json").exists():
         raise RunNotFoundError(f"There is no saved run {run_id!r} in this workspace. Pick one from the list of runs.")
@@ -125,19 +173,21 @@ def load_run(workspace: Path, run_id: str) -> SavedRun:
 def list_runs(workspace: Path) -> list[dict]:
     """Saved runs, newest first: id, created, input name, customers, segments."""
     root = runs_dir(workspace)
+    recover_runs(workspace)
     out = []
     for folder in sorted(root.glob("*"), reverse=True) if root.exists() else []:
         if folder.name.startswith(".") or not (folder / "run.json").exists():
             continue
         try:
             info = json.loads((folder / "run.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            out.append({
+                "run_id": folder.name, "created": info.get("created", ""), "input": info["input"]["name"],
+                "customers": info["input"]["customers"], "segments": info["quality"]["n_segments"],
+                "algorithm": info["parameters"]["cluster"]["algo"],
+                "assignable": (folder / MODEL_DIR / "spec.json").exists(),
+            })
+        except (OSError, ValueError, KeyError, TypeError):  # unreadable: listed by nobody, never fatal
             continue
-        out.append({
-            "run_id": folder.name, "created": info.get("created", ""), "input": info["input"]["name"],
-            "customers": info["input"]["customers"], "segments": info["quality"]["n_segments"],
-            "algorithm": info["parameters"]["cluster"]["algo"],
-        })
     return out
 
 
@@ -170,4 +220,33 @@ def rewrite_run(run: SavedRun, segments: pd.DataFrame, profiles: list[dict], run
 
 
 def delete_run(workspace: Path, run_id: str) -> None:
-    shutil.rmtree(_folder(workspace, run_id))
+    """Remove a run: renamed out of sight first, so a kill mid-delete never leaves half a run listed."""
+    folder = _folder(workspace, run_id)
+    trash = runs_dir(workspace) / f"{_DELETED}{run_id}.{os.getpid()}.{time.time_ns()}"
+    os.replace(folder, trash)
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+def compare_runs(workspace: Path, run_a: str, run_b: str) -> dict:
+    """How two runs' segments agree on the customers they share (matched by id), as plain data.
+
+    Returns ``{"customers": n shared, "ari": ..., "nmi": ..., "rows": [segment ids of a],
+    "columns": [segment ids of b], "row_names", "column_names", "overlap": counts[row][column]}``;
+    ARI and NMI are 1 for identical segmentations (up to renumbering) and about 0 for unrelated ones.
+    """
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    a, b = load_run(workspace, run_a), load_run(workspace, run_b)
+    merged = a.segments[["id", "segment_id"]].merge(b.segments[["id", "segment_id"]], on="id", suffixes=("_a", "_b"))
+    if merged.empty:
+        raise ParameterError(f"Runs {run_a!r} and {run_b!r} share no customer ids, so they cannot be compared.")
+    table = pd.crosstab(merged["segment_id_a"], merged["segment_id_b"])
+    return {
+        "customers": int(len(merged)),
+        "ari": float(adjusted_rand_score(merged["segment_id_a"], merged["segment_id_b"])),
+        "nmi": float(normalized_mutual_info_score(merged["segment_id_a"], merged["segment_id_b"])),
+        "rows": [int(v) for v in table.index], "columns": [int(v) for v in table.columns],
+        "row_names": [a.names.get(int(v), "Unassigned") for v in table.index],
+        "column_names": [b.names.get(int(v), "Unassigned") for v in table.columns],
+        "overlap": table.to_numpy().astype(int).tolist(),
+    }

@@ -135,3 +135,16 @@ def test_numeric_labels_read_like_an_analyst(column, inside, everyone, up, expec
     values = np.concatenate([np.asarray(inside, float), np.asarray(everyone, float)])
     mask = np.arange(len(values)) < len(inside)
     assert numeric_label({"column": column, "std_diff": 1.0 if up else -1.0}, values, mask) == expected
+
+
+def test_profiles_are_identical_across_processes(tmp_path):
+    """Ties between words must not depend on Python's per-process hash seed."""
+    import subprocess
+    import sys
+
+    code = ("import json,numpy as np;from core.profile import distinctive_terms;"
+            "t=['fits short a','short fits b','fits short c','long tall d','tall long e','long tall f'];"
+            "print(json.dumps(distinctive_terms(t,np.array([0,0,0,1,1,1]))))")
+    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**__import__("os").environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in range(4)}
+    assert len(outs) == 1

@@ -1,0 +1,35 @@
+"""Limits stated and enforced by the core: rows, columns, file size, text length."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.errors import InputError, ParameterError
+from core.io import MAX_COLUMNS, load_table
+from core.pipeline import SegmentParams, run_segmentation, window_notices
+
+
+def test_row_limit_is_enforced(planted_csv, workspace):
+    with pytest.raises(InputError, match="over the limit of 50"):
+        run_segmentation(load_table(planted_csv), SegmentParams(embedder="fake", max_rows=50), workspace)
+    with pytest.raises(ParameterError):
+        SegmentParams(max_rows=0).validate()
+
+
+
+def test_too_many_columns_are_refused():
+    header = ",".join(f"c{i}" for i in range(MAX_COLUMNS + 1))
+    with pytest.raises(InputError, match="over the limit of 5,000"):
+        load_table(f"{header}\n{','.join('1' * (MAX_COLUMNS + 1))}\n".encode(), "wide.csv")
+
+
+def test_oversized_upload_is_refused(monkeypatch):
+    monkeypatch.setattr("core.io.MAX_FILE_BYTES", 100)
+    with pytest.raises(InputError, match="over the 0 MB limit"):
+        load_table(b"a,b\n" + b"1,2\n" * 100, "big.csv")
+
+
+def test_texts_past_the_model_window_are_counted():
+    notices = window_notices(["word " * 400, "short", "two words " * 10], "all-MiniLM-L6-v2")
+    assert notices == ["1 text(s) are longer than the model's window of 256 word pieces; only their beginning is embedded."]
+    assert window_notices(["x" * 600], "/no/such/model") == []
