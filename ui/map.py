@@ -25,7 +25,7 @@ EMBEDDERS = {
 }
 SEGMENT = "Segment"
 # Defaults chosen on the demo (see docs/DECISIONS.md): a handful of readable segments.
-DEFAULT_ALGO = "kmeans"
+DEFAULT_ALGO = "hdbscan"
 DEFAULT_MIN_CLUSTER_SIZE = 30
 
 
@@ -60,7 +60,7 @@ def parameters_form(roles: dict[str, str]) -> FormResult:
             min_dist = st.slider("Spread of the map (min_dist)", 0.0, 1.0, 0.1, 0.05, key="p-min-dist")
         with c3:
             st.caption("Clustering")
-            algo = st.radio("Algorithm", ["kmeans", "hdbscan"], index=["kmeans", "hdbscan"].index(DEFAULT_ALGO),
+            algo = st.radio("Algorithm", ["hdbscan", "kmeans"], index=["hdbscan", "kmeans"].index(DEFAULT_ALGO),
                             format_func={"kmeans": "KMeans", "hdbscan": "HDBSCAN"}.get, horizontal=True,
                             key="p-algo")
             k = st.number_input("KMeans: number of segments (0 = choose by silhouette)", 0, 100, 0, key="p-k")
