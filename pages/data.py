@@ -25,19 +25,19 @@ if upload is not None and st.session_state.get("upload_saved") != upload.file_id
     st.session_state["upload_saved"] = upload.file_id
 with right:
     st.write("")
-    if st.button("Use the demo data", icon="👗", key="data-demo", width="stretch"):
+    if st.button("Use the demo data", icon=":material/play_circle:", key="data-demo", width="stretch"):
         use_demo()
     st.caption(DEMO_ATTRIBUTION)
 
 dataset = current_dataset()
 if dataset is None:
-    st.info("Upload a table above, or use the demo data (3,000 clothing reviews) to see how it works.", icon="ℹ️")
+    st.info("Upload a table above, or use the demo data (3,000 clothing reviews) to see how it works.", icon=":material/info:")
     st.stop()
 
 try:
     table = loaded_table()
 except CoreError as exc:
-    st.error(exc.message, icon="⚠️")
+    st.error(exc.message, icon=":material/error:")
     st.stop()
 
 rows, cols = table.frame.shape
@@ -47,10 +47,10 @@ m2.metric("Columns", f"{cols:,}")
 m3.metric("Read as", table.format.upper() + (f" · {table.encoding}" if table.encoding else ""))
 st.caption(table.describe())
 if table.notices:
-    st.info("While reading: " + " ".join(f"({i}) {n}" for i, n in enumerate(table.notices, 1)), icon="ℹ️")
+    st.info("While reading: " + " ".join(f"({i}) {n}" for i, n in enumerate(table.notices, 1)), icon=":material/info:")
 
 st.subheader("Preview")
-st.dataframe(table.frame.head(200), height=260, key="preview")
+st.dataframe(table.frame.head(200), height=260, hide_index=True, key="preview")
 
 st.subheader("Column roles")
 st.caption("Detected from the values. Change a role to make a column count (or not) in the segmentation: "
@@ -78,7 +78,7 @@ if list(chosen.values()).count("id") > 1:
 if not any(r in ("text", "numeric", "categorical") for r in chosen.values()):
     problems.append("No column describes the customers: mark at least one as text, numeric or categorical.")
 for problem in problems:
-    st.warning(problem, icon="⚠️")
+    st.warning(problem, icon=":material/error:")
 
 text_cols = [c for c, r in chosen.items() if r == "text"]
 if text_cols:
@@ -87,7 +87,7 @@ if text_cols:
         st.warning(
             f"Most of the text looks Chinese, Japanese or Korean, which the default model ({DEFAULT_MODEL}) does not "
             "read. With the embedder on auto the lexical embedder (character n-grams) is used instead; "
-            "on the Map page you can name a multilingual model.", icon="🈶")
+            "on the Map page you can name a multilingual model.", icon=":material/translate:")
 
 if not problems:
-    st.page_link(PAGES["map"], label="Next: run the segmentation on the Map page", icon="➡️")
+    st.page_link(PAGES["map"], label="Next: run the segmentation on the Map page", icon=":material/arrow_forward:")

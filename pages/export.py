@@ -18,7 +18,7 @@ labels = {segment_label(p): p["segment_id"] for p in run.profiles}
 chosen = st.multiselect("Segments to include", list(labels), default=list(labels), key="export-segments",
                         placeholder="Choose one or more segments")
 if not chosen:
-    st.info("Choose at least one segment to export.", icon="ℹ️")
+    st.info("Choose at least one segment to export.", icon=":material/info:")
     st.stop()
 
 ids = tuple(sorted(labels[c] for c in chosen))
@@ -26,13 +26,13 @@ files = export_files(str(run.folder), run_version(run.folder), ids, run)
 st.metric("Customers in the export", f"{files.rows:,}")
 stem = f"segments-{run.run_id}" if len(ids) == len(labels) else f"segments-{run.run_id}-" + "-".join(map(str, ids))
 c1, c2, c3, c4 = st.columns(4)
-c1.download_button("Segments (CSV)", files.csv, f"{stem}.csv", "text/csv", icon="⬇️", key="dl-csv",
+c1.download_button("Segments (CSV)", files.csv, f"{stem}.csv", "text/csv", icon=":material/download:", key="dl-csv",
                    on_click="ignore", type="primary")
-c2.download_button("Segments (Parquet)", files.parquet, f"{stem}.parquet", "application/octet-stream", icon="⬇️",
+c2.download_button("Segments (Parquet)", files.parquet, f"{stem}.parquet", "application/octet-stream", icon=":material/download:",
                    key="dl-parquet", on_click="ignore")
-c3.download_button("Profiles (JSON)", files.profiles, f"profiles-{run.run_id}.json", "application/json", icon="⬇️",
+c3.download_button("Profiles (JSON)", files.profiles, f"profiles-{run.run_id}.json", "application/json", icon=":material/download:",
                    key="dl-profiles", on_click="ignore")
-c4.download_button("Run parameters (JSON)", files.run, f"run-{run.run_id}.json", "application/json", icon="⬇️",
+c4.download_button("Run parameters (JSON)", files.run, f"run-{run.run_id}.json", "application/json", icon=":material/download:",
                    key="dl-run", on_click="ignore")
 st.subheader("Preview")
 st.dataframe(files.preview, hide_index=True, key="export-preview")

@@ -18,8 +18,8 @@ dataset = current_dataset()
 run = current_run()
 if dataset is None:
     if run is None:
-        st.info("Load a table first: upload one on the Data page or open the demo.", icon="ℹ️")
-        st.page_link(PAGES["data"], label="Go to the Data page", icon="📄")
+        st.info("Load a table first: upload one on the Data page or open the demo.", icon=":material/info:")
+        st.page_link(PAGES["data"], label="Go to the Data page", icon=":material/table_chart:")
         st.stop()
     st.caption("Showing a saved run. To run again, load its table on the Data page.")
 else:
@@ -36,10 +36,10 @@ else:
                 st.session_state["map-generation"] = st.session_state.get("map-generation", 0) + 1
                 st.rerun()
             except CoreError as exc:
-                st.error(exc.message, icon="⚠️")
+                st.error(exc.message, icon=":material/error:")
 
 if run is None:
-    st.info("Choose the parameters above (the defaults are a good start) and press Run.", icon="ℹ️")
+    st.info("Choose the parameters above (the defaults are a good start) and press Run.", icon=":material/info:")
     st.stop()
 
 info = run.run_info
@@ -83,7 +83,7 @@ def interactive_map() -> None:
     try:
         profile = selection_profile(run, rows)
     except CoreError as exc:
-        st.error(exc.message, icon="⚠️")
+        st.error(exc.message, icon=":material/error:")
         return
     left, right = st.columns([2, 1])
     with left:
@@ -93,7 +93,7 @@ def interactive_map() -> None:
         st.dataframe(pd.DataFrame(profile["segments"]), hide_index=True, key="selection-segments")
         with st.form("save-selection", border=True):
             name = st.text_input("Name for a new segment", key="selection-name", max_chars=120)
-            if st.form_submit_button("Save as a segment", icon="💾", key="selection-save"):
+            if st.form_submit_button("Save as a segment", icon=":material/save:", key="selection-save"):
                 with core_errors():
                     new_id = save_selection_as_segment(workspace(), run.run_id, rows, name)
                     st.session_state["map-generation"] = st.session_state.get("map-generation", 0) + 1
@@ -102,4 +102,4 @@ def interactive_map() -> None:
 
 
 interactive_map()
-st.page_link(PAGES["segments"], label="Next: read the segments' profiles", icon="➡️")
+st.page_link(PAGES["segments"], label="Next: read the segments' profiles", icon=":material/arrow_forward:")

@@ -38,7 +38,7 @@ with cards:
 
 with compare:
     if len(profiles) < 2:
-        st.info("There is only one segment; nothing to compare.", icon="ℹ️")
+        st.info("There is only one segment; nothing to compare.", icon=":material/info:")
     else:
         labels = {segment_label(p): p for p in profiles}
         names = list(labels)
@@ -57,4 +57,4 @@ with overview:
     else:
         st.caption("No numeric columns in this run, so there is no heatmap of numeric traits.")
 
-st.page_link(PAGES["export"], label="Next: download the segment lists", icon="➡️")
+st.page_link(PAGES["export"], label="Next: download the segment lists", icon=":material/arrow_forward:")

@@ -12,9 +12,9 @@ st.markdown(
     "Understand each segment through its profile, name it, and download the lists to act on."
 )
 left, right = st.columns(2)
-if left.button("Upload your data", icon="📄", type="primary", width="stretch", key="start-upload"):
+if left.button("Upload your data", icon=":material/table_chart:", type="primary", width="stretch", key="start-upload"):
     st.switch_page(PAGES["data"])
-if right.button("Open the demo", icon="👗", width="stretch", key="start-demo"):
+if right.button("Open the demo", icon=":material/play_circle:", width="stretch", key="start-demo"):
     use_demo()
     st.switch_page(PAGES["map"])
 st.caption(f"Demo data: {DEMO_ATTRIBUTION}")

@@ -10,6 +10,7 @@ from core.io import LoadedTable
 from core.pipeline import STAGES, SegmentParams, run_segmentation
 from core.store import save_run
 from ui.state import set_current_run, workspace
+from ui.warmup import wait_for_warm_up
 
 STAGE_LABELS = {
     "load": "Reading customers", "embed": "Embedding texts", "features": "Building features",
@@ -68,6 +69,8 @@ def run_and_save(table: LoadedTable, params: SegmentParams) -> str:
     with st.status("Starting…", expanded=True) as status:
         progress = StageProgress(status)
         try:
+            progress("load", 0.0, "Loading the embedding model and compiling UMAP (first run only)")
+            wait_for_warm_up()
             result = run_segmentation(table, params, workspace(), progress)
             run_id = save_run(result, workspace())
         except Exception:

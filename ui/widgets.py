@@ -25,7 +25,7 @@ def core_errors() -> Iterator[None]:
     try:
         yield
     except CoreError as exc:
-        st.error(exc.message, icon="⚠️")
+        st.error(exc.message, icon=":material/error:")
 
 
 def need_run() -> SavedRun | None:
@@ -33,11 +33,11 @@ def need_run() -> SavedRun | None:
     run = current_run()
     if run is None:
         st.info("There is no segmentation yet. Load a table on the Data page, then run it on the Map page — "
-                "or reopen a saved run on the Runs page.", icon="ℹ️")
+                "or reopen a saved run on the Runs page.", icon=":material/info:")
         cols = st.columns(3)
-        cols[0].page_link(PAGES["data"], label="Load data", icon="📄")
-        cols[1].page_link(PAGES["map"], label="Run a segmentation", icon="🗺️")
-        cols[2].page_link(PAGES["runs"], label="Saved runs", icon="🗂️")
+        cols[0].page_link(PAGES["data"], label="Load data", icon=":material/table_chart:")
+        cols[1].page_link(PAGES["map"], label="Run a segmentation", icon=":material/scatter_plot:")
+        cols[2].page_link(PAGES["runs"], label="Saved runs", icon=":material/folder_open:")
     return run
 
 

@@ -67,7 +67,7 @@ def app_server(workspace: Path, env: dict[str, str] | None = None, timeout: floa
 
 
 @contextmanager
-def browser_page(width: int = 1400, height: int = 900) -> Iterator[object]:
+def browser_page(width: int = 1440, height: int = 1000) -> Iterator[object]:
     """A Playwright page in Debian's headless Chromium."""
     from playwright.sync_api import sync_playwright
 
@@ -86,10 +86,10 @@ def wait_idle(page, timeout: float = 60) -> None:  # noqa: ANN001 - playwright P
     page.wait_for_selector(IDLE, timeout=timeout * 1000)
 
 
-def open_page(page, title: str, timeout: float = 60) -> None:  # noqa: ANN001
+def open_page(page, title: str, heading: str | None = None, timeout: float = 60) -> None:  # noqa: ANN001
     """Click a page in the sidebar navigation (the session, and its state, stay the same)."""
     page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).first.click()
-    page.wait_for_selector(f'h1:has-text("{title}")', timeout=timeout * 1000)
+    page.wait_for_selector(f'h1:has-text("{heading or title}")', timeout=timeout * 1000)
     wait_idle(page, timeout)
 
 
@@ -119,7 +119,7 @@ def run_segmentation(page, timeout: float = 600, min_cluster_size: int | None = 
     return seconds
 
 
-def screenshot(page, path: Path) -> None:  # noqa: ANN001
+def screenshot(page, path: Path, full_page: bool = False) -> None:  # noqa: ANN001
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     page.wait_for_timeout(800)  # let charts finish their transition
-    page.screenshot(path=str(path), full_page=False)
+    page.screenshot(path=str(path), full_page=full_page)
