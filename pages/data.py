@@ -10,7 +10,7 @@ from core.errors import CoreError
 from core.roles import ROLES
 from ui.data import UPLOAD_TYPES, detected_roles, loaded_table, use_demo, use_upload
 from ui.state import current_dataset, role_overrides, set_role_overrides
-from ui.widgets import PAGES
+from ui.widgets import PAGES, md
 
 st.title("Data")
 limit_mb = int(st.get_option("server.maxUploadSize"))
@@ -37,7 +37,7 @@ if dataset is None:
 try:
     table = loaded_table()
 except CoreError as exc:
-    st.error(exc.message, icon=":material/error:")
+    st.error(md(exc.message), icon=":material/error:")
     st.stop()
 
 rows, cols = table.frame.shape
@@ -45,9 +45,9 @@ m1, m2, m3 = st.columns(3)
 m1.metric("Rows", f"{rows:,}")
 m2.metric("Columns", f"{cols:,}")
 m3.metric("Read as", table.format.upper() + (f" · {table.encoding}" if table.encoding else ""))
-st.caption(table.describe())
+st.caption(md(table.describe()))
 if table.notices:
-    st.info("While reading: " + " ".join(f"({i}) {n}" for i, n in enumerate(table.notices, 1)), icon=":material/info:")
+    st.info("While reading: " + " ".join(f"({i}) {md(n)}" for i, n in enumerate(table.notices, 1)), icon=":material/info:")
 
 st.subheader("Preview")
 st.dataframe(table.frame.head(200), height=260, hide_index=True, key="preview")

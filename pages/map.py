@@ -10,7 +10,7 @@ from ui.data import loaded_table
 from ui.map import SEGMENT, cached_map, colour_options, parameters_form
 from ui.run import run_and_save
 from ui.state import current_dataset, current_run, role_overrides, run_version, workspace
-from ui.widgets import PAGES, core_errors, traits_body
+from ui.widgets import PAGES, core_errors, md, traits_body
 
 st.title("Map")
 
@@ -27,7 +27,7 @@ else:
     with core_errors():
         table = loaded_table()
     if table is not None:
-        st.caption(f"Data: {table.describe()}")
+        st.caption(f"Data: {md(table.describe())}")
         with st.expander("Parameters", expanded=run is None):
             form = parameters_form(role_overrides(table.content_hash))
         if form.submitted:
@@ -36,7 +36,7 @@ else:
                 st.session_state["map-generation"] = st.session_state.get("map-generation", 0) + 1
                 st.rerun()
             except CoreError as exc:
-                st.error(exc.message, icon=":material/error:")
+                st.error(md(exc.message), icon=":material/error:")
 
 if run is None:
     st.info("Choose the parameters above (the defaults are a good start) and press Run.", icon=":material/info:")
@@ -83,7 +83,7 @@ def interactive_map() -> None:
     try:
         profile = selection_profile(run, rows)
     except CoreError as exc:
-        st.error(exc.message, icon=":material/error:")
+        st.error(md(exc.message), icon=":material/error:")
         return
     left, right = st.columns([2, 1])
     with left:
@@ -97,7 +97,7 @@ def interactive_map() -> None:
                 with core_errors():
                     new_id = save_selection_as_segment(workspace(), run.run_id, rows, name)
                     st.session_state["map-generation"] = st.session_state.get("map-generation", 0) + 1
-                    st.toast(f"Saved segment {new_id}: {name}")
+                    st.toast(f"Saved segment {new_id}: {md(name)}")
                     st.rerun()
 
 

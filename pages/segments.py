@@ -5,7 +5,7 @@ import streamlit as st
 from core.store import rename_segment
 from core.viz import sizes_figure, traits_heatmap
 from ui.state import workspace
-from ui.widgets import PAGES, core_errors, need_run, segment_label, traits_body
+from ui.widgets import PAGES, core_errors, md, need_run, segment_label, traits_body
 
 st.title("Segments")
 run = need_run()
@@ -15,14 +15,14 @@ if run is None:
 profiles = run.profiles
 segments = [p for p in profiles if p["segment_id"] >= 0]
 st.caption(f"{len(segments)} segments of {run.run_info['input']['customers']:,} customers "
-           f"from {run.run_info['input']['name']} (run {run.run_id}). Names are yours to change.")
+           f"from {md(run.run_info['input']['name'])} (run {run.run_id}). Names are yours to change.")
 
 cards, compare, overview = st.tabs(["Cards", "Side by side", "Overview"])
 
 with cards:
     for i, profile in enumerate(profiles):
         sid = profile["segment_id"]
-        with st.expander(segment_label(profile), expanded=i == 0):
+        with st.expander(segment_label(profile, markdown=True), expanded=i == 0):
             if sid >= 0:
                 with st.form(f"rename-{sid}", border=False):
                     c1, c2 = st.columns([4, 1])

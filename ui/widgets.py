@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -19,13 +20,21 @@ PAGES = {
 }
 
 
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
+
+
+def md(text: object) -> str:
+    """Data text made inert for the widgets that render Markdown (labels, captions, info boxes)."""
+    return _MARKDOWN.sub(r"\\\1", " ".join(str(text).split()))
+
+
 @contextmanager
 def core_errors() -> Iterator[None]:
     """Show an expected failure of the core as one readable message instead of a traceback."""
     try:
         yield
     except CoreError as exc:
-        st.error(exc.message, icon=":material/error:")
+        st.error(md(exc.message), icon=":material/error:")
 
 
 def need_run() -> SavedRun | None:
@@ -55,13 +64,15 @@ def sidebar() -> None:
             info = run.run_info
             st.text(f"{run.run_id}\n{info['input']['name']}\n"
                     f"{info['input']['customers']:,} customers · {info['quality']['n_segments']} segments")
-        st.caption(f"Workspace: {workspace()}")
+        st.caption(f"Workspace: {md(workspace())}")
 
 
-def segment_label(profile: dict) -> str:
+def segment_label(profile: dict, markdown: bool = False) -> str:
+    """'id: name (size)'; ``markdown=True`` for labels that render Markdown (expanders, tabs)."""
+    name = md(profile["name"]) if markdown else profile["name"]
     if profile["segment_id"] < 0:
-        return f"{profile['name']} ({profile['size']:,})"
-    return f"{profile['segment_id']}: {profile['name']} ({profile['size']:,})"
+        return f"{name} ({profile['size']:,})"
+    return f"{profile['segment_id']}: {name} ({profile['size']:,})"
 
 
 def traits_body(profile: dict, key: str) -> None:

@@ -177,3 +177,31 @@ def test_full_flow_upload_run_map_segments_rename_export(ws):
     at.button(key="runs-delete").click().run()
     assert not at.exception and list_runs(ws) == []
     assert "run_id" not in at.session_state
+
+
+def test_two_sessions_keep_their_own_uploads_and_runs(ws):
+    one = _upload(_app(), "one.csv", SMALL.read_bytes())
+    rows = ["id,comment,score"] + [f"{i},a different file with its own words {i % 7},{i}" for i in range(40)]
+    two = _upload(_app(), "two.csv", "\n".join(rows).encode())
+    path_one, path_two = Path(one.session_state["dataset"]["path"]), Path(two.session_state["dataset"]["path"])
+    assert path_one.parent != path_two.parent  # uploads/<session>/...
+    assert path_one.parent.parent == path_two.parent.parent == ws / "uploads"
+    assert one.session_state["dataset"]["name"] == "one.csv" and two.session_state["dataset"]["name"] == "two.csv"
+    _page(one.run(), "data")
+    assert {m.label: m.value for m in one.metric}["Rows"] == "150"
+    assert {m.label: m.value for m in two.metric}["Rows"] == "40"
+
+
+def test_data_text_never_renders_as_markdown(ws):
+    from ui.widgets import md
+
+    assert md("**bold** [x](http://e.com) <b>") == r"\*\*bold\*\* \[x\]\(http\://e\.com\) \<b\>"
+    at = _upload(_app(), "reviews.csv", SMALL.read_bytes())
+    _run(at, **{"p-mcs": 10})
+    run_id = at.session_state["run_id"]
+    _page(at, "segments")
+    at.text_input(key="name-0").input("**loud** [link](http://example.com)")
+    at.button(key="rename-btn-0").click().run()
+    assert not at.exception
+    assert at.expander[0].label.startswith(r"0: \*\*loud\*\* \[link\]\(http\://example\.com\)")
+    assert load_run(ws, run_id).names[0] == "**loud** [link](http://example.com)"

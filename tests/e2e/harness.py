@@ -123,3 +123,16 @@ def screenshot(page, path: Path, full_page: bool = False) -> None:  # noqa: ANN0
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     page.wait_for_timeout(800)  # let charts finish their transition
     page.screenshot(path=str(path), full_page=full_page)
+
+
+def box_select(page, left: float, top: float, right: float, bottom: float) -> None:  # noqa: ANN001
+    """Drag a box over the 2-D map, in fractions of its plotting area."""
+    page.locator('[data-testid="stPlotlyChart"] .modebar-btn[data-title="Box Select"]').first.click()
+    area = page.locator('[data-testid="stPlotlyChart"] .nsewdrag').first.bounding_box()
+    x0, y0 = area["x"] + left * area["width"], area["y"] + top * area["height"]
+    x1, y1 = area["x"] + right * area["width"], area["y"] + bottom * area["height"]
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2, steps=5)
+    page.mouse.move(x1, y1, steps=5)
+    page.mouse.up()

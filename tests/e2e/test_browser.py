@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from core.export import SEGMENT_COLUMNS
-from tests.e2e.harness import CHROMIUM, ROOT, app_server, browser_page, map_points, open_page, run_segmentation, wait_idle
+from tests.e2e.harness import (CHROMIUM, ROOT, app_server, box_select, browser_page, map_points, open_page,
+                               run_segmentation, wait_idle)
 
 SMALL = ROOT / "tests" / "data" / "reviews_150.csv"
 
@@ -32,6 +33,14 @@ def test_upload_run_map_segments_export_in_chromium(tmp_path):
         assert map_points(page) == 150
         assert "run=" in page.url
 
+        box_select(page, 0.0, 0.0, 0.5, 1.0)  # the left half of the map
+        page.wait_for_selector('h3:has-text("Selection:")', timeout=60_000)
+        wait_idle(page)
+        page.get_by_label("Name for a new segment").fill("Left half")
+        page.get_by_role("button", name="Save as a segment").click()
+        page.wait_for_selector('[data-testid="stPlotlyChart"] .legendtext:has-text("Left half")', timeout=60_000)
+        wait_idle(page)
+
         open_page(page, "Segments")
         assert page.locator('[data-testid="stExpander"]').count() >= 2
         assert page.locator('[data-testid="stPlotlyChart"]').count() >= 2
@@ -44,3 +53,4 @@ def test_upload_run_map_segments_export_in_chromium(tmp_path):
         frame = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
         assert list(frame.columns) == SEGMENT_COLUMNS and len(frame) == 150
         assert frame["id"].nunique() == 150
+        assert (frame["segment_name"] == "Left half").sum() > 0
