@@ -127,8 +127,10 @@ def screenshot(page, path: Path, full_page: bool = False) -> None:  # noqa: ANN0
 
 def box_select(page, left: float, top: float, right: float, bottom: float) -> None:  # noqa: ANN001
     """Drag a box over the 2-D map, in fractions of its plotting area."""
-    page.locator('[data-testid="stPlotlyChart"] .modebar-btn[data-title="Box Select"]').first.click()
-    area = page.locator('[data-testid="stPlotlyChart"] .nsewdrag').first.bounding_box()
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    chart.scroll_into_view_if_needed()
+    chart.locator('.modebar-btn[data-title="Box Select"]').first.click()
+    area = chart.locator(".nsewdrag").first.bounding_box()
     x0, y0 = area["x"] + left * area["width"], area["y"] + top * area["height"]
     x1, y1 = area["x"] + right * area["width"], area["y"] + bottom * area["height"]
     page.mouse.move(x0, y0)
