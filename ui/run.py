@@ -13,8 +13,9 @@ from ui.state import set_current_run, workspace
 from ui.warmup import wait_for_warm_up
 
 STAGE_LABELS = {
-    "load": "Reading customers", "embed": "Embedding texts", "features": "Building features",
-    "reduce": "UMAP for clustering", "map": "UMAP for the map", "cluster": "Clustering", "profile": "Profiling",
+    "load": "Reading customers", "embed": "Embedding texts", "behaviour": "Behaviour features",
+    "features": "Building features", "reduce": "UMAP for clustering", "map": "UMAP for the map",
+    "cluster": "Clustering", "profile": "Profiling", "recommend": "Recommending",
 }
 
 

@@ -119,10 +119,18 @@ def run_segmentation(page, timeout: float = 600, min_cluster_size: int | None = 
     return seconds
 
 
-def screenshot(page, path: Path, full_page: bool = False) -> None:  # noqa: ANN001
+def screenshot(page, path: Path, full_page: bool = False, max_height: int = 3200) -> None:  # noqa: ANN001
+    """A PNG of the page; ``full_page`` grows the window to the app's content (Streamlit scrolls inside it)."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    page.wait_for_timeout(800)  # let charts finish their transition
-    page.screenshot(path=str(path), full_page=full_page)
+    size = page.viewport_size
+    if full_page:
+        height = page.evaluate(
+            """() => { const main = document.querySelector('[data-testid="stMain"]');
+                       return main ? main.scrollHeight : document.body.scrollHeight; }""")
+        page.set_viewport_size({"width": size["width"], "height": int(min(max(height, size["height"]), max_height))})
+    page.wait_for_timeout(1000)  # let charts finish their transition
+    page.screenshot(path=str(path))
+    page.set_viewport_size(size)
 
 
 def box_select(page, left: float, top: float, right: float, bottom: float) -> None:  # noqa: ANN001
