@@ -33,7 +33,7 @@ def take_screenshots(page, folder: Path) -> None:  # noqa: ANN001 - playwright P
     page.wait_for_selector('h3:has-text("Selection:")', timeout=120_000)
     wait_idle(page)
     screenshot(page, folder / "selection.png", full_page=True)
-    for title, full in (("Segments", False), ("Export", True), ("Runs", True), ("Data", True)):
+    for title, full in (("Segments", True), ("Export", True), ("Runs", True), ("Data", True)):
         open_page(page, title)
         screenshot(page, folder / f"{title.lower()}.png", full_page=full)
     open_page(page, "Start", heading="Segment Studio")

@@ -162,7 +162,7 @@ def numeric_traits_figure(numeric: list[dict], title: str = "Numbers against eve
                            marker_color=[PALETTE[0] if d >= 0 else PALETTE[1] for d in diffs],
                            hovertemplate="%{text}<extra></extra>", textposition="none"))
     fig.update_layout(**_LAYOUT, title=dict(text=title), height=max(180, 32 * len(rows) + 70))
-    fig.update_xaxes(title="standardised difference (higher ← → lower is left)", zeroline=True,
+    fig.update_xaxes(title="standardised difference from everyone else (right: higher)", zeroline=True,
                      zerolinecolor="#9ca3af")
     return fig
 

@@ -90,7 +90,8 @@ def interactive_map() -> None:
         traits_body(profile, key="selection")
     with right:
         st.caption("Where they are now")
-        st.dataframe(pd.DataFrame(profile["segments"]), hide_index=True, key="selection-segments")
+        st.dataframe(pd.DataFrame(profile["segments"])[["count", "segment_name"]], hide_index=True,
+                     key="selection-segments", column_config={"segment_name": "segment"})
         with st.form("save-selection", border=True):
             name = st.text_input("Name for a new segment", key="selection-name", max_chars=120)
             if st.form_submit_button("Save as a segment", icon=":material/save:", key="selection-save"):

@@ -34,7 +34,7 @@ with cards:
                             st.rerun()
             else:
                 st.caption("Customers no segment claimed (HDBSCAN outliers).")
-            traits_body(profile, key=f"card-{sid}")
+            traits_body(profile, key=f"card-{sid}", wide=True)
 
 with compare:
     if len(profiles) < 2:

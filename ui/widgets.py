@@ -75,18 +75,24 @@ def segment_label(profile: dict, markdown: bool = False) -> str:
     return f"{profile['segment_id']}: {name} ({profile['size']:,})"
 
 
-def traits_body(profile: dict, key: str) -> None:
-    """Size, distinctive words, numbers, categories and representative members of a profile."""
+def traits_body(profile: dict, key: str, wide: bool = False) -> None:
+    """Size, distinctive words, numbers, categories and representative members of a profile.
+
+    ``wide`` puts the two charts side by side (for full-width cards).
+    """
     c1, c2 = st.columns(2)
     c1.metric("Customers", f"{profile['size']:,}")
     c2.metric("Share", f"{profile['share']:.1%}")
-    if profile.get("words"):
-        st.plotly_chart(words_figure(profile["words"]), key=f"{key}-words", config={"displayModeBar": False})
-    else:
-        st.caption("No distinctive words (no text, or too few members).")
-    if profile.get("numeric"):
-        st.plotly_chart(numeric_traits_figure(profile["numeric"][:8]), key=f"{key}-numbers",
-                        config={"displayModeBar": False})
+    words_box, numbers_box = st.columns(2) if wide else (st.container(), st.container())
+    with words_box:
+        if profile.get("words"):
+            st.plotly_chart(words_figure(profile["words"]), key=f"{key}-words", config={"displayModeBar": False})
+        else:
+            st.caption("No distinctive words (no text, or too few members).")
+    with numbers_box:
+        if profile.get("numeric"):
+            st.plotly_chart(numeric_traits_figure(profile["numeric"][:8]), key=f"{key}-numbers",
+                            config={"displayModeBar": False})
     if profile.get("categories"):
         st.caption("Over-represented categories")
         cats = pd.DataFrame(profile["categories"])[["column", "value", "share", "share_all", "lift"]]
