@@ -24,6 +24,7 @@ EMBEDDERS = {
     "fake": "Fake (tests only)",
 }
 SEGMENT = "Segment"
+TABLE_BLOCKS = ("text", "numeric", "categorical")  # the blocks a single table gives
 # Defaults chosen on the demo (see docs/DECISIONS.md): a handful of readable segments.
 DEFAULT_ALGO = "hdbscan"
 DEFAULT_MIN_CLUSTER_SIZE = 30
@@ -48,8 +49,8 @@ def parameters_form(roles: dict[str, str]) -> FormResult:
             model = st.text_input("Model (sentence-transformers name or local folder)", value=DEFAULT_MODEL,
                                   key="p-model", help="The default ships with the app; nothing is downloaded.")
             st.caption("Weight of each feature block (0 leaves it out)")
-            weights = {block: st.slider(block, 0.0, 2.0, float(w), 0.1, key=f"p-w-{block}")
-                       for block, w in DEFAULT_WEIGHTS.items()}
+            weights = {**DEFAULT_WEIGHTS, **{block: st.slider(block, 0.0, 2.0, float(DEFAULT_WEIGHTS[block]), 0.1,
+                                                              key=f"p-w-{block}") for block in TABLE_BLOCKS}}
         with c2:
             st.caption("Reduction (UMAP)")
             dims = st.number_input("Dimensions for clustering", 2, 50, 5, key="p-dims")
