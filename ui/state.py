@@ -7,6 +7,7 @@ recovers a finished run after a browser refresh.
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 import streamlit as st
@@ -16,7 +17,11 @@ from core.store import SavedRun, load_run
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKSPACE_ENV = "SEGMENT_STUDIO_WORKSPACE"
+EMBEDDER_ENV = "SEGMENT_STUDIO_EMBEDDER"  # the Map form's default embedder (tests set "fake")
 RUN_KEY = "run_id"
+DATASET_KEY = "dataset"  # {"path": ..., "name": ...} of the table loaded on the Data page
+ROLES_KEY = "role_overrides"  # {content hash: {column: role}} chosen on the Data page
+SESSION_KEY = "session_uid"
 
 
 def workspace() -> Path:
@@ -25,10 +30,15 @@ def workspace() -> Path:
 
 
 def current_run_id() -> str | None:
-    """The run the analyst is looking at: this session's, else the one named in the URL."""
+    """The run the analyst is looking at: this session's, else the one named in the URL.
+
+    The id is put back into the URL when a page switch dropped it, so a refresh keeps the run.
+    """
     run_id = st.session_state.get(RUN_KEY) or st.query_params.get("run")
     if run_id:
         st.session_state[RUN_KEY] = run_id
+        if st.query_params.get("run") != run_id:
+            st.query_params["run"] = run_id
     return run_id
 
 
@@ -47,15 +57,56 @@ def _cached_run(folder: str, run_id: str, version: float) -> SavedRun:
     return load_run(Path(folder), run_id)
 
 
+def run_version(folder: Path) -> float:
+    """Changes whenever a file of the run folder is rewritten (a rename, a saved selection)."""
+    return max((p.stat().st_mtime_ns for p in Path(folder).iterdir()), default=0) / 1e9
+
+
 def current_run() -> SavedRun | None:
     """The current run read from disk (cached until one of its files changes), or None."""
     run_id = current_run_id()
     if not run_id:
         return None
     try:
-        folder = workspace() / "runs" / run_id
-        version = max((p.stat().st_mtime for p in folder.iterdir()), default=0.0)
-        return _cached_run(str(workspace()), run_id, version)
+        return _cached_run(str(workspace()), run_id, run_version(workspace() / "runs" / run_id))
     except (CoreError, OSError):
         set_current_run(None)
         return None
+
+
+def session_uid() -> str:
+    """A random id for this browser session: its uploads live under ``uploads/<session_uid>/``."""
+    if SESSION_KEY not in st.session_state:
+        st.session_state[SESSION_KEY] = uuid.uuid4().hex[:12]
+    return st.session_state[SESSION_KEY]
+
+
+def uploads_dir() -> Path:
+    return workspace() / "uploads" / session_uid()
+
+
+def current_dataset() -> dict | None:
+    """The table this session loaded (``{"path", "name"}``), or None; the file must still exist."""
+    dataset = st.session_state.get(DATASET_KEY)
+    if dataset and not Path(dataset["path"]).exists():
+        st.session_state.pop(DATASET_KEY, None)
+        return None
+    return dataset
+
+
+def set_current_dataset(path: Path, name: str) -> None:
+    st.session_state[DATASET_KEY] = {"path": str(path), "name": name}
+
+
+def role_overrides(table_hash: str) -> dict[str, str]:
+    """The analyst's role changes for the table with this content hash."""
+    return dict(st.session_state.get(ROLES_KEY, {}).get(table_hash, {}))
+
+
+def set_role_overrides(table_hash: str, overrides: dict[str, str]) -> None:
+    st.session_state.setdefault(ROLES_KEY, {})[table_hash] = dict(overrides)
+
+
+def default_embedder() -> str:
+    """The embedder the Map form starts with: $SEGMENT_STUDIO_EMBEDDER, else auto."""
+    return os.environ.get(EMBEDDER_ENV) or "auto"

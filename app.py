@@ -1,0 +1,25 @@
+"""Segment Studio: page config, navigation over pages/, and the shared sidebar. Nothing else."""
+
+import streamlit as st
+
+from ui.warmup import start_warm_up
+from ui.widgets import PAGES, sidebar
+
+st.set_page_config(page_title="Segment Studio", page_icon=":material/hub:", layout="wide", initial_sidebar_state="expanded")
+
+# One st.Page per file in pages/; add a page by adding its file and one line here.
+NAVIGATION = {
+    "": [st.Page(PAGES["start"], title="Start", icon=":material/home:", default=True)],
+    "Segment": [
+        st.Page(PAGES["data"], title="Data", icon=":material/table_chart:"),
+        st.Page(PAGES["map"], title="Map", icon=":material/scatter_plot:"),
+        st.Page(PAGES["segments"], title="Segments", icon=":material/category:"),
+        st.Page(PAGES["export"], title="Export", icon=":material/download:"),
+    ],
+    "Manage": [st.Page(PAGES["runs"], title="Runs", icon=":material/folder_open:")],
+}
+
+start_warm_up()  # model load and UMAP compilation off the critical path
+page = st.navigation(NAVIGATION)
+sidebar()
+page.run()

@@ -1,0 +1,93 @@
+"""Data: upload or open the demo, preview, counts, column roles (editable) and what was found on reading."""
+
+import pandas as pd
+import streamlit as st
+
+from core.cache import stable_hash
+from core.demo import DEMO_ATTRIBUTION
+from core.embed import DEFAULT_MODEL, cjk_share, reads_cjk
+from core.errors import CoreError
+from core.roles import ROLES
+from ui.data import UPLOAD_TYPES, detected_roles, loaded_table, use_demo, use_upload
+from ui.state import current_dataset, role_overrides, set_role_overrides
+from ui.widgets import PAGES, md
+
+st.title("Data")
+limit_mb = int(st.get_option("server.maxUploadSize"))
+left, right = st.columns([3, 1])
+upload = left.file_uploader(
+    f"Upload a customers table — CSV, Parquet or Excel (.xlsx), up to {limit_mb} MB",
+    type=UPLOAD_TYPES, key="upload",
+    help="One row per customer (or per review/event with a customer id column). The file is kept in your workspace.",
+)
+if upload is not None and st.session_state.get("upload_saved") != upload.file_id:
+    use_upload(upload.name, upload.getvalue())
+    st.session_state["upload_saved"] = upload.file_id
+with right:
+    st.write("")
+    if st.button("Use the demo data", icon=":material/play_circle:", key="data-demo", width="stretch"):
+        use_demo()
+    st.caption(DEMO_ATTRIBUTION)
+
+dataset = current_dataset()
+if dataset is None:
+    st.info("Upload a table above, or use the demo data (3,000 clothing reviews) to see how it works.", icon=":material/info:")
+    st.stop()
+
+try:
+    table = loaded_table()
+except CoreError as exc:
+    st.error(md(exc.message), icon=":material/error:")
+    st.stop()
+
+rows, cols = table.frame.shape
+m1, m2, m3 = st.columns(3)
+m1.metric("Rows", f"{rows:,}")
+m2.metric("Columns", f"{cols:,}")
+m3.metric("Read as", table.format.upper() + (f" · {table.encoding}" if table.encoding else ""))
+st.caption(md(table.describe()))
+if table.notices:
+    st.info("While reading: " + " ".join(f"({i}) {md(n)}" for i, n in enumerate(table.notices, 1)), icon=":material/info:")
+
+st.subheader("Preview")
+st.dataframe(table.frame.head(200), height=260, hide_index=True, key="preview")
+
+st.subheader("Column roles")
+st.caption("Detected from the values. Change a role to make a column count (or not) in the segmentation: "
+           "text is embedded, numbers are scaled, categories are encoded, the id names the customer.")
+infos = detected_roles(table)
+overrides = role_overrides(table.content_hash)
+frame = pd.DataFrame([{
+    "column": i.name, "role": overrides.get(i.name, i.role), "detected": i.role, "why": i.reason,
+    "distinct": i.n_unique, "missing": i.n_missing, "example": i.example,
+} for i in infos])
+edited = st.data_editor(
+    frame, hide_index=True, key=f"roles-{table.content_hash}-{stable_hash(overrides)[:8]}",
+    disabled=["column", "detected", "why", "distinct", "missing", "example"],
+    column_config={"role": st.column_config.SelectboxColumn("role", options=list(ROLES), required=True)},
+)
+chosen = dict(zip(edited["column"], edited["role"]))
+new_overrides = {i.name: chosen[i.name] for i in infos if chosen.get(i.name, i.role) != i.role}
+if new_overrides != overrides:
+    set_role_overrides(table.content_hash, new_overrides)
+    st.rerun()
+
+problems = []
+if list(chosen.values()).count("id") > 1:
+    problems.append("Only one column can be the id: set the others to another role.")
+if not any(r in ("text", "numeric", "categorical") for r in chosen.values()):
+    problems.append("No column describes the customers: mark at least one as text, numeric or categorical.")
+for problem in problems:
+    st.warning(problem, icon=":material/error:")
+
+text_cols = [c for c, r in chosen.items() if r == "text"]
+if text_cols:
+    sample = table.frame[text_cols].head(2000).astype("string").fillna("").agg(" ".join, axis=1).tolist()
+    if cjk_share(sample) > 0.3 and not reads_cjk(DEFAULT_MODEL):
+        st.warning(
+            f"Most of the text looks Chinese, Japanese or Korean, which the default model ({DEFAULT_MODEL}) does not "
+            "read. With the embedder on auto the lexical embedder (character n-grams) is used instead; "
+            "on the Map page you can name a multilingual model.", icon=":material/translate:")
+
+if not problems:
+    st.page_link(PAGES["map"], label="Next: run the segmentation on the Map page", icon=":material/arrow_forward:")

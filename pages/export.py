@@ -1,0 +1,38 @@
+"""Export: segment membership (all or chosen segments) as CSV and Parquet, profiles and parameters as JSON."""
+
+import streamlit as st
+
+from ui.export import export_files
+from ui.state import run_version
+from ui.widgets import need_run, segment_label
+
+st.title("Export")
+run = need_run()
+if run is None:
+    st.stop()
+
+st.caption("One row per customer: id, segment_id, segment_name, membership, outlier and the map coordinates — "
+           "the same columns as the command line's segments.csv. The CSV opens safely in Excel "
+           "(UTF-8, no formulas run).")
+labels = {segment_label(p): p["segment_id"] for p in run.profiles}
+chosen = st.multiselect("Segments to include", list(labels), default=list(labels), key="export-segments",
+                        placeholder="Choose one or more segments")
+if not chosen:
+    st.info("Choose at least one segment to export.", icon=":material/info:")
+    st.stop()
+
+ids = tuple(sorted(labels[c] for c in chosen))
+files = export_files(str(run.folder), run_version(run.folder), ids, run)
+st.metric("Customers in the export", f"{files.rows:,}")
+stem = f"segments-{run.run_id}" if len(ids) == len(labels) else f"segments-{run.run_id}-" + "-".join(map(str, ids))
+c1, c2, c3, c4 = st.columns(4)
+c1.download_button("Segments (CSV)", files.csv, f"{stem}.csv", "text/csv", icon=":material/download:", key="dl-csv",
+                   on_click="ignore", type="primary")
+c2.download_button("Segments (Parquet)", files.parquet, f"{stem}.parquet", "application/octet-stream", icon=":material/download:",
+                   key="dl-parquet", on_click="ignore")
+c3.download_button("Profiles (JSON)", files.profiles, f"profiles-{run.run_id}.json", "application/json", icon=":material/download:",
+                   key="dl-profiles", on_click="ignore")
+c4.download_button("Run parameters (JSON)", files.run, f"run-{run.run_id}.json", "application/json", icon=":material/download:",
+                   key="dl-run", on_click="ignore")
+st.subheader("Preview")
+st.dataframe(files.preview, hide_index=True, key="export-preview")

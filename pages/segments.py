@@ -1,0 +1,60 @@
+"""Segments: a card per segment (rename, traits, members), two side by side, and segments × traits."""
+
+import streamlit as st
+
+from core.store import rename_segment
+from core.viz import sizes_figure, traits_heatmap
+from ui.state import workspace
+from ui.widgets import PAGES, core_errors, md, need_run, segment_label, traits_body
+
+st.title("Segments")
+run = need_run()
+if run is None:
+    st.stop()
+
+profiles = run.profiles
+segments = [p for p in profiles if p["segment_id"] >= 0]
+st.caption(f"{len(segments)} segments of {run.run_info['input']['customers']:,} customers "
+           f"from {md(run.run_info['input']['name'])} (run {run.run_id}). Names are yours to change.")
+
+cards, compare, overview = st.tabs(["Cards", "Side by side", "Overview"])
+
+with cards:
+    for i, profile in enumerate(profiles):
+        sid = profile["segment_id"]
+        with st.expander(segment_label(profile, markdown=True), expanded=i == 0):
+            if sid >= 0:
+                with st.form(f"rename-{sid}", border=False):
+                    c1, c2 = st.columns([4, 1])
+                    name = c1.text_input("Name", value=profile["name"], key=f"name-{sid}", max_chars=120)
+                    c2.write("")
+                    if c2.form_submit_button("Rename", key=f"rename-btn-{sid}"):
+                        with core_errors():
+                            rename_segment(workspace(), run.run_id, sid, name)
+                            st.rerun()
+            else:
+                st.caption("Customers no segment claimed (HDBSCAN outliers).")
+            traits_body(profile, key=f"card-{sid}", wide=True)
+
+with compare:
+    if len(profiles) < 2:
+        st.info("There is only one segment; nothing to compare.", icon=":material/info:")
+    else:
+        labels = {segment_label(p): p for p in profiles}
+        names = list(labels)
+        left, right = st.columns(2)
+        with left:
+            a = st.selectbox("Segment", names, index=0, key="compare-a")
+            traits_body(labels[a], key="compare-a")
+        with right:
+            b = st.selectbox("Segment ", names, index=1, key="compare-b")
+            traits_body(labels[b], key="compare-b")
+
+with overview:
+    st.plotly_chart(sizes_figure(profiles, run.names), key="sizes", config={"displayModeBar": False})
+    if any(p["numeric"] for p in segments):
+        st.plotly_chart(traits_heatmap(profiles), key="heatmap", config={"displayModeBar": False})
+    else:
+        st.caption("No numeric columns in this run, so there is no heatmap of numeric traits.")
+
+st.page_link(PAGES["export"], label="Next: download the segment lists", icon=":material/arrow_forward:")

@@ -1,0 +1,85 @@
+"""Running the pipeline from a page: progress per stage in ``st.status``, the result saved as a run."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from core.io import LoadedTable
+from core.pipeline import STAGES, SegmentParams, run_segmentation
+from core.store import save_run
+from ui.state import set_current_run, workspace
+from ui.warmup import wait_for_warm_up
+
+STAGE_LABELS = {
+    "load": "Reading customers", "embed": "Embedding texts", "behaviour": "Behaviour features",
+    "features": "Building features", "reduce": "UMAP for clustering", "map": "UMAP for the map",
+    "cluster": "Clustering", "profile": "Profiling", "recommend": "Recommending",
+}
+
+
+def _eta(seconds: float) -> str:
+    return f"about {seconds:,.0f} s left" if seconds < 90 else f"about {seconds / 60:,.1f} min left"
+
+
+class StageProgress:
+    """The pipeline's ``progress(stage, fraction, message)`` drawn as a bar and one line per stage.
+
+    For the embedding stage it adds an estimate of the time left from the texts per second so far.
+    """
+
+    def __init__(self, status) -> None:  # noqa: ANN001 - st.status container
+        self.status = status
+        self.bar = status.progress(0.0)
+        self.line = status.empty()
+        self.stage: str | None = None
+        self.stage_start = time.perf_counter()
+
+    def __call__(self, stage: str, fraction: float, message: str) -> None:
+        now = time.perf_counter()
+        if stage != self.stage:
+            if self.stage is not None:
+                self.status.write(f"✓ {STAGE_LABELS.get(self.stage, self.stage)} ({now - self.stage_start:,.1f} s)")
+            self.stage, self.stage_start = stage, now
+        label = STAGE_LABELS.get(stage, stage)
+        text = f"{label}: {message}"
+        elapsed = now - self.stage_start
+        if stage == "embed" and 0 < fraction < 1 and elapsed > 0:
+            rate = fraction / elapsed
+            text += f" — {_eta((1 - fraction) / rate)}"
+        index = STAGES.index(stage) if stage in STAGES else 0
+        self.bar.progress(min((index + max(0.0, min(fraction, 1.0))) / len(STAGES), 1.0))
+        self.line.text(text)
+        self.status.update(label=f"{label}…")
+
+    def finish(self) -> None:
+        if self.stage is not None:
+            self.status.write(f"✓ {STAGE_LABELS.get(self.stage, self.stage)} "
+                              f"({time.perf_counter() - self.stage_start:,.1f} s)")
+        self.bar.progress(1.0)
+        self.line.empty()
+
+
+def run_and_save(table: LoadedTable, params: SegmentParams) -> str:
+    """Run the segmentation with visible progress, save it in the workspace and make it current.
+
+    Core errors propagate (the page shows them as one message); the status box turns red.
+    """
+    started = time.perf_counter()
+    with st.status("Starting…", expanded=True) as status:
+        progress = StageProgress(status)
+        try:
+            progress("load", 0.0, "Loading the embedding model and compiling UMAP (first run only)")
+            wait_for_warm_up()
+            result = run_segmentation(table, params, workspace(), progress)
+            run_id = save_run(result, workspace())
+        except Exception:
+            status.update(label="The run stopped", state="error", expanded=True)
+            raise
+        progress.finish()
+        q = result.quality
+        status.update(label=f"Done in {time.perf_counter() - started:,.0f} s: {len(result.customers):,} customers in "
+                            f"{q['n_segments']} segments", state="complete", expanded=False)
+    set_current_run(run_id)
+    return run_id
