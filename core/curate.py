@@ -119,6 +119,18 @@ def split_segment(workspace: Path, run_id: str, segment_id: int, k: int = 2) -> 
     return _apply(run, labels, membership, reassigned, action, {})
 
 
+def carve_segment(run: SavedRun, mask: np.ndarray, name: str, action: dict) -> tuple[SavedRun, int]:
+    """Move the customers in ``mask`` into a new segment (one above the largest id) named ``name``.
+
+    Returns the rewritten run and the new id; ``action`` (with ``segment`` added) joins ``curation``.
+    """
+    name = _clean_name(name)
+    labels, membership, reassigned = _state(run)
+    new_id = int(max(labels.max(), -1)) + 1
+    labels[mask], membership[mask], reassigned[mask] = new_id, 1.0, False
+    return _apply(run, labels, membership, reassigned, {**action, "segment": new_id}, {new_id: name}), new_id
+
+
 def centrality(points: np.ndarray, members: np.ndarray, others: np.ndarray) -> np.ndarray:
     """For each of ``others``: the share of ``members`` farther than it from the members' centre."""
     centre = points[members].mean(axis=0)

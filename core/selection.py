@@ -1,29 +1,21 @@
 """A hand-picked group of customers (a lasso or box on the map): its profile, and saving it as a segment.
 
-The profile reuses :mod:`core.profile` (the selection against everyone else). Saving relabels the
-chosen customers of a saved run to a new segment id (one above the largest, so existing ids and
-names stay as they were), re-profiles every segment and rewrites the run's files atomically.
+The profile reuses :mod:`core.profile` (the selection against everyone else). Saving is a
+curation edit (:mod:`core.curate`): the chosen customers get a new segment id (one above the
+largest, so existing ids and the analyst's names stay), every segment is re-profiled and the
+run's files are rewritten atomically by ``core.store.rewrite_run``.
 """
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import numpy as np
 
-from core.cache import atomic_write_bytes, atomic_write_text
+from core.curate import carve_segment, saved_customers
 from core.errors import ParameterError
-from core.export import json_text
-from core.features import Customers
-from core.profile import (UNASSIGNED, category_traits, distinctive_terms, numeric_traits, profile_segments,
-                          quality, representatives)
+from core.profile import category_traits, distinctive_terms, numeric_traits, representatives
 from core.store import SavedRun, load_run
-
-
-def saved_customers(run: SavedRun) -> Customers:
-    """The run's customers as :class:`Customers`, as the profile functions take them."""
-    return Customers(run.customers, dict(run.run_info["roles"]), list(run.texts))
 
 
 def _mask(run: SavedRun, rows: list[int] | np.ndarray) -> np.ndarray:
@@ -56,47 +48,13 @@ def selection_profile(run: SavedRun, rows: list[int] | np.ndarray) -> dict:
 def save_selection_as_segment(workspace: Path, run_id: str, rows: list[int] | np.ndarray, name: str) -> int:
     """Move the selected customers of a saved run into a new segment named ``name``; returns its id.
 
-    Every profile is recomputed (sizes and traits change for the segments that lost members);
-    names the analyst or the first run gave keep their segment, the new segment gets ``name``.
+    A curation edit like a merge or a split (:func:`core.curate.carve_segment`): every profile is
+    recomputed, the analyst's names stay with their segments, the edit joins ``run.json``'s ``curation``.
     """
-    name = " ".join(str(name).split())[:120]
-    if not name:
-        raise ParameterError("A segment name cannot be empty; type a few words.")
     run = load_run(workspace, run_id)
     mask = _mask(run, rows)
-    labels = run.segments["segment_id"].to_numpy(dtype=np.int32).copy()
-    new_id = int(max(labels.max(), -1)) + 1
-    labels[mask] = new_id
-    old = {int(p["segment_id"]): p for p in run.profiles}
-    profiles = profile_segments(saved_customers(run), labels, run.cluster_space)
-    for profile in profiles:
-        sid = profile["segment_id"]
-        if sid == new_id:
-            profile["name"], profile["renamed"] = name, True
-        elif sid in old:
-            profile["name"] = old[sid]["name"]
-            profile["renamed"] = bool(old[sid].get("renamed", False))
-    names = {p["segment_id"]: p["name"] for p in profiles}
-    segments = run.segments.copy()
-    segments["segment_id"] = labels
-    segments["segment_name"] = [names.get(int(s), UNASSIGNED) for s in labels]
-    segments["outlier"] = labels < 0
-    segments.loc[mask, "membership"] = 1.0
-
-    seed = int(run.run_info.get("parameters", {}).get("cluster", {}).get("seed", 0))
-    run_info = dict(run.run_info)
-    run_info["quality"] = {**quality(run.cluster_space, labels, seed), "edited": True}
-    run_info.setdefault("edits", []).append({"action": "selection saved as segment", "segment_id": new_id,
-                                             "customers": int(mask.sum()), "name": name})
-
-    def write_parquet(tmp: Path) -> None:
-        buffer = io.BytesIO()
-        segments.to_parquet(buffer, index=False)
-        tmp.write_bytes(buffer.getvalue())
-
-    atomic_write_bytes(run.folder / "segments.parquet", write_parquet)
-    atomic_write_text(run.folder / "profiles.json", json_text(profiles))
-    atomic_write_text(run.folder / "run.json", json_text(run_info))
+    _, new_id = carve_segment(run, mask, name, {"action": "selection saved as segment",
+                                                "customers": int(mask.sum())})
     return new_id
 
 

@@ -62,9 +62,11 @@ def test_saving_a_selection_relabels_and_reprofiles_the_run(saved):
     assert (after.segments.loc[untouched, "segment_id"].to_numpy() == before.segments.loc[untouched, "segment_id"].to_numpy()).all()
     sizes = {p["segment_id"]: p["size"] for p in after.profiles}
     assert sizes[3] == 6 and sum(sizes.values()) == 120
-    assert after.names[1] == "my name" and after.names[0] == before.names[0]
+    auto = {p["segment_id"]: p["auto_name"] for p in after.profiles}
+    assert after.names[1] == "my name"  # the analyst's name stays; generated names follow the new profiles
+    assert after.names[0] == auto[0] and after.names[3] == "hand-picked <b>"
     assert after.run_info["quality"]["n_segments"] == 4
-    assert after.run_info["edits"][-1]["customers"] == 6
+    assert after.run_info["curation"][-1] == {**after.run_info["curation"][-1], "customers": 6, "segment": 3}
 
 
 def test_selection_rows_reads_customdata_of_plotly_points():
