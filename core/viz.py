@@ -152,14 +152,28 @@ def words_figure(words: list[dict], title: str = "Distinctive words") -> go.Figu
     return fig
 
 
+def significance(row: dict) -> str:
+    """'q = 0.003 ✱' for a trait with a corrected p-value (✱: significant after correction), else ''."""
+    if row.get("q_value") is None:
+        return ""
+    return f"q = {row['q_value']:.2g}" + (" ✱" if row.get("significant") else " (not significant)")
+
+
 def numeric_traits_figure(numeric: list[dict], title: str = "Numbers against everyone else") -> go.Figure:
-    """Standardised difference of each number's mean (segment − rest), with both means in the hover."""
+    """Standardised difference of each number's mean (segment − rest), with both means in the hover.
+
+    Where the rows carry corrected p-values, significant traits get a ✱ after their name and the
+    others a faded bar, with q in the hover.
+    """
     rows = list(numeric)[::-1]
     diffs = [r["std_diff"] for r in rows]
     hover = [f"{escape(r['column'], 40)}<br>here: {r['mean']:,.3g}<br>everyone else: {r['mean_rest']:,.3g}"
-             for r in rows]
-    fig = go.Figure(go.Bar(x=diffs, y=[escape(r["column"], 40) for r in rows], orientation="h", text=hover,
+             + (f"<br>{significance(r)}" if significance(r) else "") for r in rows]
+    names = [escape(r["column"], 40) + (" ✱" if r.get("significant") else "") for r in rows]
+    faded = [r.get("q_value") is not None and not r.get("significant") for r in rows]
+    fig = go.Figure(go.Bar(x=diffs, y=names, orientation="h", text=hover,
                            marker_color=[PALETTE[0] if d >= 0 else PALETTE[1] for d in diffs],
+                           marker_opacity=[0.35 if f else 1.0 for f in faded],
                            hovertemplate="%{text}<extra></extra>", textposition="none"))
     fig.update_layout(**_LAYOUT, title=dict(text=title), height=max(180, 32 * len(rows) + 70))
     fig.update_xaxes(title="standardised difference from everyone else (right: higher)", zeroline=True,
@@ -192,4 +206,53 @@ def sizes_figure(profiles: list[dict], names: dict[int, str] | None = None) -> g
                            hovertemplate="%{y}: %{x:,} customers<extra></extra>"))
     fig.update_layout(**_LAYOUT, title=dict(text="Segment sizes"), height=max(200, 28 * len(profiles) + 80))
     fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def sweep_figure(found: dict, current: int | None = None) -> go.Figure:
+    """A parameter sweep (``core.quality.sweep``): segments, outlier share and quality per setting.
+
+    Two stacked panels share the setting axis: the number of segments above; outlier share,
+    silhouette and (HDBSCAN) DBCV below. The recommended setting is a dashed green line, the
+    run's own setting a dotted grey one.
+    """
+    from plotly.subplots import make_subplots
+
+    rows = found["rows"]
+    x = [r["value"] for r in rows]
+    label = "KMeans k" if found["parameter"] == "k" else "HDBSCAN minimum segment size"
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.4, 0.6])
+    fig.add_trace(go.Scatter(x=x, y=[r["n_segments"] for r in rows], mode="lines+markers", name="segments",
+                             marker_color=PALETTE[0], hovertemplate="%{x}: %{y} segments<extra></extra>"), row=1, col=1)
+    lines = [("outlier_share", "outlier share", PALETTE[1]), ("silhouette", "silhouette", PALETTE[2])]
+    if found["algo"] == "hdbscan":
+        lines.append(("dbcv", "DBCV", PALETTE[4]))
+    for field, name, colour in lines:
+        fig.add_trace(go.Scatter(x=x, y=[r[field] for r in rows], mode="lines+markers", name=name,
+                                 marker_color=colour, hovertemplate=f"%{{x}}: {name} %{{y:.3f}}<extra></extra>"),
+                      row=2, col=1)
+    if current is not None:
+        fig.add_vline(x=current, line=dict(color="#6b7280", dash="dot"), annotation_text="this run",
+                      annotation_position="top left")
+    if found.get("recommended") is not None:
+        fig.add_vline(x=found["recommended"], line=dict(color=PALETTE[2], dash="dash", width=2),
+                      annotation_text=f"recommended ({found['criterion']})", annotation_position="top right")
+    fig.update_layout(**_LAYOUT, title=dict(text="Settings tried"), height=460, hovermode="x unified",
+                      legend=dict(orientation="h", y=-0.15))
+    fig.update_yaxes(title="segments", row=1, col=1, rangemode="tozero")
+    fig.update_yaxes(title="share / score", row=2, col=1)
+    fig.update_xaxes(title=label, type="log" if found["parameter"] == "min_cluster_size" else "linear", row=2, col=1)
+    return fig
+
+
+def k_silhouette_figure(scores: dict, chosen: int | None = None) -> go.Figure:
+    """The silhouette per k that KMeans ``auto`` tried (``run.json`` ``quality.k_silhouette``), the chosen k marked."""
+    pairs = sorted((int(k), float(v)) for k, v in scores.items())
+    fig = go.Figure(go.Scatter(x=[k for k, _ in pairs], y=[v for _, v in pairs], mode="lines+markers",
+                               marker_color=PALETTE[0], hovertemplate="k = %{x}: silhouette %{y:.3f}<extra></extra>"))
+    if chosen is not None:
+        fig.add_vline(x=chosen, line=dict(color=PALETTE[2], dash="dash", width=2), annotation_text=f"chosen k = {chosen}")
+    fig.update_layout(**_LAYOUT, title=dict(text="How KMeans chose k (silhouette on a sample)"), height=300)
+    fig.update_xaxes(title="k", dtick=1)
+    fig.update_yaxes(title="silhouette")
     return fig

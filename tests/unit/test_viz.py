@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.viz import (escape, hover_labels, map_figure, numeric_traits_figure, shorten, sizes_figure, subsample,
-                      traits_heatmap, words_figure)
+from core.viz import (escape, hover_labels, k_silhouette_figure, map_figure, numeric_traits_figure, shorten,
+                      sizes_figure, subsample, sweep_figure, traits_heatmap, words_figure)
 
 PROFILES = [
     {"segment_id": 0, "name": "petite <b>", "size": 6, "share": 0.6, "words": [{"term": "petite", "score": 0.4}],
@@ -75,3 +75,34 @@ def test_profile_charts():
     assert heat.data[0].y[0] == "0: petite &lt;b&gt;"
     sizes = sizes_figure(PROFILES)
     assert list(sizes.data[0].x) == [6, 3, 1]
+
+
+def test_numeric_traits_mark_significance_from_corrected_p_values():
+    rows = [{"column": "Age <i>", "mean": 60.0, "median": 60.0, "mean_rest": 30.0, "std_diff": 1.5,
+             "q_value": 0.001, "significant": True},
+            {"column": "spend", "mean": 10.0, "median": 10.0, "mean_rest": 9.0, "std_diff": 0.1,
+             "q_value": 0.4, "significant": False}]
+    bar = numeric_traits_figure(rows).data[0]
+    assert list(bar.y) == ["spend", "Age &lt;i&gt; ✱"]  # strongest on top, significant marked
+    assert list(bar.marker.opacity) == [0.35, 1.0]
+    assert "q = 0.001 ✱" in bar.text[1] and "not significant" in bar.text[0]
+
+
+def test_sweep_figure_charts_every_setting_and_marks_the_recommendation():
+    found = {"algo": "hdbscan", "parameter": "min_cluster_size", "criterion": "dbcv", "recommended": 20,
+             "rows": [{"value": v, "n_segments": n, "outlier_share": o, "silhouette": s, "dbcv": d}
+                      for v, n, o, s, d in [(10, 5, 0.2, 0.4, 0.3), (20, 3, 0.1, 0.6, 0.5), (30, 1, 0.0, None, None)]]}
+    fig = sweep_figure(found, current=30)
+    assert [t.name for t in fig.data] == ["segments", "outlier share", "silhouette", "DBCV"]
+    assert list(fig.data[0].y) == [5, 3, 1] and list(fig.data[3].x) == [10, 20, 30]
+    lines = {shape.x0: shape.line.dash for shape in fig.layout.shapes}
+    assert lines == {30: "dot", 20: "dash"}
+    kmeans = sweep_figure({**found, "algo": "kmeans", "parameter": "k", "criterion": "silhouette",
+                           "recommended": None})
+    assert [t.name for t in kmeans.data] == ["segments", "outlier share", "silhouette"] and not kmeans.layout.shapes
+
+
+def test_k_silhouette_figure_orders_k_and_marks_the_chosen_one():
+    fig = k_silhouette_figure({"3": 0.5, "2": 0.4, "10": 0.2}, chosen=3)
+    assert list(fig.data[0].x) == [2, 3, 10] and list(fig.data[0].y) == [0.4, 0.5, 0.2]
+    assert fig.layout.shapes[0].x0 == 3
