@@ -14,7 +14,7 @@ import json
 import platform
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from importlib import metadata
 from pathlib import Path
 
@@ -87,6 +87,22 @@ class SegmentParams:
         out["text_cols"] = list(self.text_cols)
         out["allow_pii"] = list(self.allow_pii)
         return out
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "SegmentParams":
+        """The parameters back from :meth:`as_dict` (``run.json`` ``parameters``), to run a saved run again."""
+        known = {f.name for f in fields(cls)}
+        out = {k: v for k, v in data.items() if k in known}
+        for name, kind in (("reduce", ReduceParams), ("map", ReduceParams), ("cluster", ClusterParams)):
+            if name in out:
+                out[name] = kind(**out[name])
+        for name in ("roles", "weights"):
+            if name in out:
+                out[name] = tuple(out[name].items())
+        for name in ("text_cols", "allow_pii"):
+            if name in out:
+                out[name] = tuple(out[name])
+        return cls(**out)
 
     def validate(self) -> "SegmentParams":
         if self.map.n_components not in (2, 3):

@@ -65,3 +65,16 @@ def test_customers_without_text_get_average_text_features(tmp_path, workspace):
     majority = {g: np.bincount(labels[10:][truth[10:] == g]).argmax() for g in range(3)}
     placed = [labels[i] == majority[truth[i]] for i in range(10)]
     assert sum(placed) >= 9  # the ten without text join their group by age, spend and department
+
+
+def test_parameters_come_back_from_run_json():
+    import json
+
+    from core.cluster import ClusterParams
+    from core.pipeline import SegmentParams
+
+    params = SegmentParams(roles=(("Age", "numeric"),), embedder="fake", allow_pii=("email",),
+                           cluster=ClusterParams(algo="kmeans", k=4, seed=3))
+    back = SegmentParams.from_dict(json.loads(json.dumps(params.as_dict())))
+    assert back == params and back.cluster.k == 4 and back.roles == (("Age", "numeric"),)
+    assert SegmentParams.from_dict({"cluster": {"algo": "hdbscan", "k": "auto"}}).cluster.k == "auto"
