@@ -1,9 +1,11 @@
-"""Segments: a card per segment (rename, traits, members), two side by side, and segments × traits."""
+"""Segments: quality and stability on top; a card per segment (rename, stability, traits with their
+significance, members), two side by side, segments × traits, curation and a parameter sweep."""
 
 import streamlit as st
 
-from core.store import rename_segment
+from core.curate import rename
 from core.viz import sizes_figure, traits_heatmap
+from ui.segments import curation_controls, quality_header, reassigned_note, stability_badge, sweep_panel
 from ui.state import workspace
 from ui.widgets import PAGES, core_errors, md, need_run, segment_label, traits_body
 
@@ -17,12 +19,16 @@ segments = [p for p in profiles if p["segment_id"] >= 0]
 st.caption(f"{len(segments)} segments of {run.run_info['input']['customers']:,} customers "
            f"from {md(run.run_info['input']['name'])} (run {run.run_id}). Names are yours to change.")
 
-cards, compare, overview = st.tabs(["Cards", "Side by side", "Overview"])
+quality_header(run)
+
+cards, compare, overview, curate, settings = st.tabs(["Cards", "Side by side", "Overview", "Curate", "Sweep settings"])
 
 with cards:
     for i, profile in enumerate(profiles):
         sid = profile["segment_id"]
-        with st.expander(segment_label(profile, markdown=True), expanded=i == 0):
+        verdict = (profile.get("quality") or {}).get("verdict")
+        label = segment_label(profile, markdown=True) + (f" · {verdict}" if verdict else "")
+        with st.expander(label, expanded=i == 0):
             if sid >= 0:
                 with st.form(f"rename-{sid}", border=False):
                     c1, c2 = st.columns([4, 1])
@@ -30,10 +36,13 @@ with cards:
                     c2.write("")
                     if c2.form_submit_button("Rename", key=f"rename-btn-{sid}"):
                         with core_errors():
-                            rename_segment(workspace(), run.run_id, sid, name)
+                            rename(workspace(), run.run_id, sid, name)
                             st.rerun()
+                stability_badge(profile)
+                reassigned_note(run, sid)
             else:
-                st.caption("Customers no segment claimed (HDBSCAN outliers).")
+                st.caption("Customers no segment claimed (HDBSCAN outliers). The Curate tab can give each "
+                           "its nearest segment.")
             traits_body(profile, key=f"card-{sid}", wide=True)
 
 with compare:
@@ -56,5 +65,11 @@ with overview:
         st.plotly_chart(traits_heatmap(profiles), key="heatmap", config={"displayModeBar": False})
     else:
         st.caption("No numeric columns in this run, so there is no heatmap of numeric traits.")
+
+with curate:
+    curation_controls(run, workspace())
+
+with settings:
+    sweep_panel(run)
 
 st.page_link(PAGES["export"], label="Next: download the segment lists", icon=":material/arrow_forward:")

@@ -93,13 +93,19 @@ def traits_body(profile: dict, key: str, wide: bool = False) -> None:
         if profile.get("numeric"):
             st.plotly_chart(numeric_traits_figure(profile["numeric"][:8]), key=f"{key}-numbers",
                             config={"displayModeBar": False})
+        if any("q_value" in r for r in profile.get("numeric", [])):
+            st.caption("✱ significant after Benjamini–Hochberg correction (q < 0.05); faded bars are not. "
+                       "Ranked by effect size.")
     if profile.get("categories"):
-        st.caption("Over-represented categories")
-        cats = pd.DataFrame(profile["categories"])[["column", "value", "share", "share_all", "lift"]]
-        st.dataframe(cats, hide_index=True, key=f"{key}-cats", column_config={
+        st.caption("Over-represented categories, ranked by effect size")
+        cats = pd.DataFrame(profile["categories"])
+        columns = ["column", "value", "share", "share_all", "lift"] + (["q_value"] if "q_value" in cats else [])
+        st.dataframe(cats[columns], hide_index=True, key=f"{key}-cats", column_config={
             "share": st.column_config.ProgressColumn("share here", format="percent", min_value=0.0, max_value=1.0),
             "share_all": st.column_config.NumberColumn("share overall", format="percent"),
             "lift": st.column_config.NumberColumn("lift", format="%.2f×"),
+            "q_value": st.column_config.NumberColumn("q (corrected p)", format="%.2g",
+                                                     help="Benjamini–Hochberg-corrected p-value; below 0.05 is significant."),
         })
     if profile.get("representatives"):
         st.caption("Representative members (closest to the centre)")
