@@ -92,11 +92,15 @@ def curation_controls(run: SavedRun, workspace) -> None:  # noqa: ANN001 - Path
     """Merge, split, reassign outliers and reset, each behind its own button; the page re-reads the run."""
     ids = _ids(run)
     label = {p["segment_id"]: segment_label(p) for p in run.profiles}
+    if not ids:
+        st.info("This run found no segment to curate; try other settings on the Sweep settings tab or the Map page.",
+                icon=":material/info:")
+        return
     merge, split = st.columns(2)
     with merge, st.form("merge", border=True):
         st.markdown("**Merge two segments**")
         keep = st.selectbox("Keep", ids, format_func=label.get, key="merge-keep")
-        absorb = st.selectbox("Merge into it", ids, index=min(1, len(ids) - 1), format_func=label.get,
+        absorb = st.selectbox("Merge into it", ids, index=1 if len(ids) > 1 else 0, format_func=label.get,
                               key="merge-absorb")
         name = st.text_input("New name (optional)", key="merge-name", max_chars=120)
         if st.form_submit_button("Merge", icon=":material/merge:", key="merge-btn", disabled=len(ids) < 2):
@@ -107,7 +111,7 @@ def curation_controls(run: SavedRun, workspace) -> None:  # noqa: ANN001 - Path
         target = st.selectbox("Segment", ids, format_func=label.get, key="split-segment")
         parts = st.number_input("Parts", 2, MAX_SPLIT, 2, key="split-parts",
                                 help="KMeans inside the segment, in the clustering space, seeded like the run.")
-        if st.form_submit_button("Split", icon=":material/call_split:", key="split-btn", disabled=not ids):
+        if st.form_submit_button("Split", icon=":material/call_split:", key="split-btn"):
             _edit(lambda: split_segment(workspace, run.run_id, target, int(parts)),
                   f"Split segment {target} into {int(parts)}.")
     outliers = int((run.segments["segment_id"] < 0).sum())
@@ -117,8 +121,7 @@ def curation_controls(run: SavedRun, workspace) -> None:  # noqa: ANN001 - Path
         if outliers:
             st.caption(f"{outliers:,} customers are Unassigned. Giving each the segment with the nearest centre keeps "
                        "their membership (how central they are) visible on the cards, the map and the export.")
-            if st.button("Give them their nearest segment", key="reassign-btn", icon=":material/group_add:",
-                         disabled=not ids):
+            if st.button("Give them their nearest segment", key="reassign-btn", icon=":material/group_add:"):
                 _edit(lambda: reassign_outliers(workspace, run.run_id), f"Reassigned {outliers:,} customers.")
         else:
             st.caption("Every customer has a segment.")
