@@ -212,36 +212,41 @@ def sizes_figure(profiles: list[dict], names: dict[int, str] | None = None) -> g
 def sweep_figure(found: dict, current: int | None = None) -> go.Figure:
     """A parameter sweep (``core.quality.sweep``): segments, outlier share and quality per setting.
 
-    Two stacked panels share the setting axis: the number of segments above; outlier share,
-    silhouette and (HDBSCAN) DBCV below. The recommended setting is a dashed green line, the
-    run's own setting a dotted grey one.
+    Two stacked panels share the setting axis (settings evenly spaced, labelled by value): the
+    number of segments above; outlier share, silhouette and (HDBSCAN) DBCV below. The recommended
+    setting is a dashed green line, the run's own setting a dotted grey one.
     """
     from plotly.subplots import make_subplots
 
     rows = found["rows"]
-    x = [r["value"] for r in rows]
+    values = [r["value"] for r in rows]
+    x = list(range(len(rows)))
     label = "KMeans k" if found["parameter"] == "k" else "HDBSCAN minimum segment size"
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.4, 0.6])
     fig.add_trace(go.Scatter(x=x, y=[r["n_segments"] for r in rows], mode="lines+markers", name="segments",
-                             marker_color=PALETTE[0], hovertemplate="%{x}: %{y} segments<extra></extra>"), row=1, col=1)
+                             marker_color=PALETTE[0], customdata=values,
+                             hovertemplate="%{customdata}: %{y} segments<extra></extra>"), row=1, col=1)
     lines = [("outlier_share", "outlier share", PALETTE[1]), ("silhouette", "silhouette", PALETTE[2])]
     if found["algo"] == "hdbscan":
         lines.append(("dbcv", "DBCV", PALETTE[4]))
     for field, name, colour in lines:
         fig.add_trace(go.Scatter(x=x, y=[r[field] for r in rows], mode="lines+markers", name=name,
-                                 marker_color=colour, hovertemplate=f"%{{x}}: {name} %{{y:.3f}}<extra></extra>"),
-                      row=2, col=1)
-    if current is not None:
-        fig.add_vline(x=current, line=dict(color="#6b7280", dash="dot"), annotation_text="this run",
-                      annotation_position="top left")
-    if found.get("recommended") is not None:
-        fig.add_vline(x=found["recommended"], line=dict(color=PALETTE[2], dash="dash", width=2),
-                      annotation_text=f"recommended ({found['criterion']})", annotation_position="top right")
+                                 marker_color=colour, customdata=values,
+                                 hovertemplate=f"%{{customdata}}: {name} %{{y:.3f}}<extra></extra>"), row=2, col=1)
+    marks = [(current, dict(color="#6b7280", dash="dot"), "this run", "bottom left"),
+             (found.get("recommended"), dict(color=PALETTE[2], dash="dash", width=2),
+              f"recommended (best {found['criterion']})", "top right")]
+    for value, line, text, position in marks:
+        if value in values:
+            fig.add_vline(x=values.index(value), line=line, row=1, col=1, annotation_text=text,
+                          annotation_position=position)
+            fig.add_vline(x=values.index(value), line=line, row=2, col=1)
     fig.update_layout(**_LAYOUT, title=dict(text="Settings tried"), height=460, hovermode="x unified",
                       legend=dict(orientation="h", y=-0.15))
     fig.update_yaxes(title="segments", row=1, col=1, rangemode="tozero")
     fig.update_yaxes(title="share / score", row=2, col=1)
-    fig.update_xaxes(title=label, type="log" if found["parameter"] == "min_cluster_size" else "linear", row=2, col=1)
+    fig.update_xaxes(tickvals=x, ticktext=[str(v) for v in values])
+    fig.update_xaxes(title=label, row=2, col=1)
     return fig
 
 

@@ -47,8 +47,9 @@ def quality_header(run: SavedRun) -> None:
     if hdbscan:
         figures.insert(5, ("DBCV", _fmt(q.get("dbcv")), "Density-based validity, −1 to 1, higher is better; "
                                                           "counts Unassigned against the segmentation."))
-    for col, (label, value, help_text) in zip(st.columns(len(figures)), figures):
-        col.metric(label, value, help=help_text)
+    for start in range(0, len(figures), 4):
+        for col, (label, value, help_text) in zip(st.columns(4), figures[start:start + 4]):
+            col.metric(label, value, help=help_text)
     verdicts = [v["verdict"] for v in stable.get("segments", {}).values() if v.get("verdict")]
     if verdicts:
         counts = pd.Series(verdicts).value_counts()

@@ -94,9 +94,11 @@ def test_sweep_figure_charts_every_setting_and_marks_the_recommendation():
                       for v, n, o, s, d in [(10, 5, 0.2, 0.4, 0.3), (20, 3, 0.1, 0.6, 0.5), (30, 1, 0.0, None, None)]]}
     fig = sweep_figure(found, current=30)
     assert [t.name for t in fig.data] == ["segments", "outlier share", "silhouette", "DBCV"]
-    assert list(fig.data[0].y) == [5, 3, 1] and list(fig.data[3].x) == [10, 20, 30]
-    lines = {shape.x0: shape.line.dash for shape in fig.layout.shapes}
-    assert lines == {30: "dot", 20: "dash"}
+    assert list(fig.data[0].y) == [5, 3, 1] and list(fig.data[3].customdata) == [10, 20, 30]
+    lines = {(shape.x0, shape.line.dash) for shape in fig.layout.shapes}
+    assert lines == {(2, "dot"), (1, "dash")} and len(fig.layout.shapes) == 4  # both panels; settings by position
+    assert list(fig.layout.xaxis2.ticktext) == ["10", "20", "30"]
+    assert [a.text for a in fig.layout.annotations] == ["this run", "recommended (best dbcv)"]
     kmeans = sweep_figure({**found, "algo": "kmeans", "parameter": "k", "criterion": "silhouette",
                            "recommended": None})
     assert [t.name for t in kmeans.data] == ["segments", "outlier share", "silhouette"] and not kmeans.layout.shapes
