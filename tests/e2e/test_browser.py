@@ -51,6 +51,7 @@ def test_upload_run_map_segments_export_in_chromium(tmp_path):
         data = open(download.value.path(), "rb").read()
         assert data.startswith("\ufeff".encode())
         frame = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
-        assert list(frame.columns) == SEGMENT_COLUMNS and len(frame) == 150
+        # a saved selection is a curation edit, so the export also says who was reassigned from Unassigned
+        assert list(frame.columns) == [*SEGMENT_COLUMNS, "reassigned"] and len(frame) == 150
         assert frame["id"].nunique() == 150
         assert (frame["segment_name"] == "Left half").sum() > 0
