@@ -51,8 +51,8 @@ else:
     else:
         try:
             result = comparison(run_a, run_b)
-        except CoreError as exc:
-            st.error(md(exc.message), icon=":material/error:")
+        except CoreError as exc:  # e.g. runs of different tables: an explanation, not a failure
+            st.warning(md(exc.message), icon=":material/compare_arrows:")
         else:
             m = st.columns(3)
             m[0].metric("Customers in both", f"{result['customers']:,}")

@@ -7,6 +7,7 @@ Each test gets its own workspace and the fake embedder (per text, so its runs ca
 from __future__ import annotations
 
 import io
+import json
 import tomllib
 from pathlib import Path
 
@@ -114,3 +115,89 @@ def test_refused_corpus_files_are_one_readable_message(ws, name):
     assert len(at.error) == 1, _errors(at)
     assert name.split(".")[0] in at.error[0].value.replace("\\", "")
     assert "Traceback" not in at.error[0].value
+
+
+def _run_kmeans(at: AppTest) -> str:
+    _page(at, "map")
+    at.radio(key="p-algo").set_value("kmeans")
+    at.number_input(key="p-k").set_value(2)
+    at.button(key="run").click().run(timeout=RUN_TIMEOUT)
+    assert not at.exception, at.exception
+    return at.session_state["run_id"]
+
+
+def test_personal_data_is_flagged_masked_and_used_only_after_opting_in(ws):
+    at = _upload(_app(), "pii.csv", (CORPUS / "pii_columns.csv").read_bytes())
+    assert not at.exception and not at.error, _errors(at)
+    roles = at.data_editor[0].value.set_index("column")
+    assert roles.loc["email", "personal data"] == "email" and roles.loc["phone", "personal data"] == "phone"
+    assert roles.loc["review", "personal data"] == ""
+    assert "@" not in roles.loc["email", "example"] and "•" in roles.loc["email", "example"]
+    flags = [m.value for m in at.markdown if "looks like" in m.value]
+    assert len(flags) == 2 and all("•" in f for f in flags) and not any("@example" in f for f in flags)
+    assert "Limits:" in " ".join(c.value for c in at.caption)
+
+    kept_out = load_run(ws, _run_kmeans(at))
+    assert kept_out.run_info["roles"]["email"] == "ignore" and kept_out.run_info["parameters"]["allow_pii"] == []
+
+    _page(at, "data")
+    boxes = [c for c in at.checkbox if c.key.startswith("pii-")]
+    assert [c.label for c in boxes] == ["Use it anyway"] * 2
+    next(c for c in boxes if c.key.endswith("-email")).check().run()
+    assert not at.exception
+    opted_in = load_run(ws, _run_kmeans(at))
+    assert opted_in.run_info["parameters"]["allow_pii"] == ["email"]
+    assert opted_in.run_info["roles"]["email"] != "ignore" and opted_in.run_info["roles"]["phone"] == "ignore"
+
+
+def test_a_long_text_gets_a_cut_notice_on_the_data_page(ws):
+    at = _upload(_app(), "huge.csv", (CORPUS / "huge_text_cell.csv").read_bytes())
+    assert not at.exception
+    assert any("1 text cell(s) are longer than 2,000 characters" in i.value for i in at.info)
+
+
+def test_export_can_hash_ids_with_the_workspace_key(ws):
+    at = _upload(_app(), "reviews.csv", SMALL.read_bytes())
+    run_id = _run(at)
+    _page(at, "export")
+    plain = at.dataframe[0].value["id"]
+    at.toggle(key="export-hash-ids").set_value(True).run()
+    assert not at.exception
+    hashed = at.dataframe[0].value["id"]
+    expected = hash_ids(plain, workspace_key(ws))
+    assert hashed.tolist() == expected.tolist() and not set(hashed) & set(plain)
+    from ui.export import export_files  # the downloads carry the hashed ids too (profiles' representatives included)
+
+    run = load_run(ws, run_id)
+    files = export_files.__wrapped__(str(run.folder), 0.0, tuple(sorted({p["segment_id"] for p in run.profiles})),
+                                     run, True)
+    exported = pd.read_csv(io.BytesIO(files.csv), encoding="utf-8-sig", dtype={"id": str})
+    assert set(exported["id"]) == set(hash_ids(run.segments["id"], workspace_key(ws)))
+    representatives = [m["id"] for p in json.loads(files.profiles) for m in p["representatives"]]
+    assert representatives and set(representatives) <= set(exported["id"])
+    assert json.loads(files.run)["ids_hashed"] is True
+
+
+def test_two_sessions_keep_their_own_current_run_and_assignment(ws):
+    one = _upload(_app(), "one.csv", SMALL.read_bytes())
+    two = _upload(_app(), "two.csv", (CORPUS / "pii_columns.csv").read_bytes())
+    run_one = _run(one)
+    run_two = _run_kmeans(two)
+    assert run_one != run_two
+    _page(one, "map")
+    _page(two, "map")
+    assert one.session_state["run_id"] == one.query_params["run"] == run_one
+    assert two.session_state["run_id"] == two.query_params["run"] == run_two
+    assert {m.label: m.value for m in one.metric}["Customers"] == "150"
+    assert {m.label: m.value for m in two.metric}["Customers"] != "150"
+    assert one.session_state["dataset"]["name"] == "one.csv" and two.session_state["dataset"]["name"] == "two.csv"
+
+    _page(one, "runs")
+    one.selectbox(key="assign-run").select(run_one)
+    one.file_uploader(key="assign-upload").upload("new.csv", SMALL.read_bytes(), "text/csv")
+    one.button(key="assign-go").click().run(timeout=RUN_TIMEOUT)
+    assert not one.error, _errors(one)
+    assert ["share no customer ids" in w.value for w in one.warning] == [True]  # runs of different tables
+    _page(two, "runs")
+    assert "assignment" in one.session_state and "assignment" not in two.session_state
+    assert not [b for b in two.get("download_button")]
