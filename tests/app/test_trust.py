@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import json
 import tomllib
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -20,33 +19,9 @@ from core.export import SEGMENT_COLUMNS
 from core.io import MAX_FILE_BYTES
 from core.privacy import hash_ids, workspace_key
 from core.store import list_runs, load_run
+from tests.app.test_pages import ROOT, RUN_TIMEOUT, SMALL, _app, _page, _upload, ws  # noqa: F401 - ws is a fixture
 
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "app.py")
-SMALL = ROOT / "tests" / "data" / "reviews_150.csv"
 CORPUS = ROOT / "tests" / "data" / "corpus"
-RUN_TIMEOUT = 300
-
-
-@pytest.fixture
-def ws(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv("SEGMENT_STUDIO_WORKSPACE", str(tmp_path / "ws"))
-    monkeypatch.setenv("SEGMENT_STUDIO_EMBEDDER", "fake")
-    return tmp_path / "ws"
-
-
-def _app() -> AppTest:
-    return AppTest.from_file(APP, default_timeout=60).run()
-
-
-def _page(at: AppTest, page: str) -> AppTest:
-    return at.switch_page(f"pages/{page}.py").run()
-
-
-def _upload(at: AppTest, name: str, data: bytes) -> AppTest:
-    _page(at, "data")
-    at.file_uploader(key="upload").upload(name, data, "text/csv")
-    return at.run()
 
 
 def _run(at: AppTest, mcs: int = 10) -> str:
