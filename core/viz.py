@@ -182,19 +182,6 @@ def traits_heatmap(profiles: list[dict]) -> go.Figure:
     return fig
 
 
-def sizes_figure(profiles: list[dict], names: dict[int, str] | None = None) -> go.Figure:
-    """Bar chart of segment sizes (unassigned last, in grey)."""
-    names = names or {p["segment_id"]: p["name"] for p in profiles}
-    labels = [f"{p['segment_id']}: {escape(names.get(p['segment_id'], p['name']), 40)}" if p["segment_id"] >= 0
-              else escape(p["name"], 40) for p in profiles]
-    colours = [UNASSIGNED_COLOUR if p["segment_id"] < 0 else PALETTE[p["segment_id"] % len(PALETTE)] for p in profiles]
-    fig = go.Figure(go.Bar(x=[p["size"] for p in profiles], y=labels, orientation="h", marker_color=colours,
-                           hovertemplate="%{y}: %{x:,} customers<extra></extra>"))
-    fig.update_layout(**_LAYOUT, title=dict(text="Segment sizes"), height=max(200, 28 * len(profiles) + 80))
-    fig.update_yaxes(autorange="reversed")
-    return fig
-
-
 def overlap_figure(comparison: dict) -> go.Figure:
     """Heatmap of how many shared customers fall in each (segment of run A, segment of run B) pair.
 
@@ -215,3 +202,17 @@ def overlap_figure(comparison: dict) -> go.Figure:
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(tickangle=-30)
     return fig
+
+
+def sizes_figure(profiles: list[dict], names: dict[int, str] | None = None) -> go.Figure:
+    """Bar chart of segment sizes (unassigned last, in grey)."""
+    names = names or {p["segment_id"]: p["name"] for p in profiles}
+    labels = [f"{p['segment_id']}: {escape(names.get(p['segment_id'], p['name']), 40)}" if p["segment_id"] >= 0
+              else escape(p["name"], 40) for p in profiles]
+    colours = [UNASSIGNED_COLOUR if p["segment_id"] < 0 else PALETTE[p["segment_id"] % len(PALETTE)] for p in profiles]
+    fig = go.Figure(go.Bar(x=[p["size"] for p in profiles], y=labels, orientation="h", marker_color=colours,
+                           hovertemplate="%{y}: %{x:,} customers<extra></extra>"))
+    fig.update_layout(**_LAYOUT, title=dict(text="Segment sizes"), height=max(200, 28 * len(profiles) + 80))
+    fig.update_yaxes(autorange="reversed")
+    return fig
+

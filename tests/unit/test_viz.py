@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.viz import (escape, hover_labels, map_figure, numeric_traits_figure, overlap_figure, shorten, sizes_figure,
-                      subsample, traits_heatmap, words_figure)
+from core.viz import (escape, hover_labels, map_figure, numeric_traits_figure, shorten, sizes_figure, subsample,
+                      traits_heatmap, words_figure)
 
 PROFILES = [
     {"segment_id": 0, "name": "petite <b>", "size": 6, "share": 0.6, "words": [{"term": "petite", "score": 0.4}],
@@ -75,16 +75,3 @@ def test_profile_charts():
     assert heat.data[0].y[0] == "0: petite &lt;b&gt;"
     sizes = sizes_figure(PROFILES)
     assert list(sizes.data[0].x) == [6, 3, 1]
-
-
-def test_overlap_figure_counts_escaped_names_and_row_shares():
-    comparison = {"customers": 10, "ari": 0.5, "nmi": 0.6, "rows": [-1, 0], "columns": [0, 1, 2],
-                  "row_names": ["Unassigned", "<b>big</b>"], "column_names": ["x", "y", "z"],
-                  "overlap": [[1, 0, 1], [4, 4, 0]]}
-    fig = overlap_figure(comparison)
-    heat = fig.data[0]
-    assert isinstance(heat, go.Heatmap)
-    assert np.asarray(heat.z).tolist() == [[1, 0, 1], [4, 4, 0]]
-    assert heat.y[1] == "A 0: &lt;b&gt;big&lt;/b&gt;" and heat.x == ("B 0: x", "B 1: y", "B 2: z")
-    assert np.allclose(np.asarray(heat.customdata)[1], [0.5, 0.5, 0.0])
-    assert np.allclose(np.asarray(heat.customdata)[0], [0.5, 0.0, 0.5])
