@@ -215,4 +215,3 @@ def sizes_figure(profiles: list[dict], names: dict[int, str] | None = None) -> g
     fig.update_layout(**_LAYOUT, title=dict(text="Segment sizes"), height=max(200, 28 * len(profiles) + 80))
     fig.update_yaxes(autorange="reversed")
     return fig
-
