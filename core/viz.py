@@ -196,6 +196,28 @@ def traits_heatmap(profiles: list[dict]) -> go.Figure:
     return fig
 
 
+def overlap_figure(comparison: dict) -> go.Figure:
+    """Heatmap of how many shared customers fall in each (segment of run A, segment of run B) pair.
+
+    ``comparison`` is :func:`core.store.compare_runs`'s result; the hover also gives each cell's
+    share of run A's segment, so a segment split in two reads as two cells near 50%.
+    """
+    counts = np.asarray(comparison["overlap"], dtype=float).reshape(len(comparison["rows"]), len(comparison["columns"]))
+    row_share = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
+    ylabels = [f"A {sid}: {escape(name, 40)}" for sid, name in zip(comparison["rows"], comparison["row_names"])]
+    xlabels = [f"B {sid}: {escape(name, 30)}" for sid, name in zip(comparison["columns"], comparison["column_names"])]
+    fig = go.Figure(go.Heatmap(
+        z=counts, x=xlabels, y=ylabels, customdata=row_share, colorscale="Blues",
+        colorbar=dict(title=dict(text="customers")), text=counts.astype(int), texttemplate="%{text:,}",
+        hovertemplate="%{y}<br>%{x}<br>%{z:,} customers (%{customdata:.0%} of the row)<extra></extra>",
+    ))
+    fig.update_layout(**_LAYOUT, title=dict(text="Customers in each pair of segments"),
+                      height=max(260, 34 * len(ylabels) + 140))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(tickangle=-30)
+    return fig
+
+
 def sizes_figure(profiles: list[dict], names: dict[int, str] | None = None) -> go.Figure:
     """Bar chart of segment sizes (unassigned last, in grey)."""
     names = names or {p["segment_id"]: p["name"] for p in profiles}

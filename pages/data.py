@@ -7,8 +7,12 @@ from core.cache import stable_hash
 from core.demo import DEMO_ATTRIBUTION
 from core.embed import DEFAULT_MODEL, cjk_share, reads_cjk
 from core.errors import CoreError
+from core.features import MAX_TEXT_CHARS
+from core.io import MAX_COLUMNS, MAX_ROWS
+from core.privacy import describe_pii
 from core.roles import ROLES
-from ui.data import UPLOAD_TYPES, detected_roles, loaded_table, use_demo, use_upload
+from ui.data import (UPLOAD_TYPES, allowed_pii, detected_roles, loaded_table, long_text_cells, set_allowed_pii,
+                     use_demo, use_upload)
 from ui.state import current_dataset, role_overrides, set_role_overrides
 from ui.widgets import PAGES, md
 
@@ -20,6 +24,8 @@ upload = left.file_uploader(
     type=UPLOAD_TYPES, key="upload",
     help="One row per customer (or per review/event with a customer id column). The file is kept in your workspace.",
 )
+left.caption(f"Limits: {limit_mb} MB per file, {MAX_ROWS:,} rows, {MAX_COLUMNS:,} columns. Texts longer than "
+             f"{MAX_TEXT_CHARS:,} characters are cut to that length for embedding, with a notice saying how many.")
 if upload is not None and st.session_state.get("upload_saved") != upload.file_id:
     use_upload(upload.name, upload.getvalue())
     st.session_state["upload_saved"] = upload.file_id
@@ -59,11 +65,11 @@ infos = detected_roles(table)
 overrides = role_overrides(table.content_hash)
 frame = pd.DataFrame([{
     "column": i.name, "role": overrides.get(i.name, i.role), "detected": i.role, "why": i.reason,
-    "distinct": i.n_unique, "missing": i.n_missing, "example": i.example,
+    "personal data": i.pii or "", "distinct": i.n_unique, "missing": i.n_missing, "example": i.example,
 } for i in infos])
 edited = st.data_editor(
     frame, hide_index=True, key=f"roles-{table.content_hash}-{stable_hash(overrides)[:8]}",
-    disabled=["column", "detected", "why", "distinct", "missing", "example"],
+    disabled=["column", "detected", "why", "personal data", "distinct", "missing", "example"],
     column_config={"role": st.column_config.SelectboxColumn("role", options=list(ROLES), required=True)},
 )
 chosen = dict(zip(edited["column"], edited["role"]))
@@ -80,7 +86,26 @@ if not any(r in ("text", "numeric", "categorical") for r in chosen.values()):
 for problem in problems:
     st.warning(problem, icon=":material/error:")
 
+flagged = [i for i in infos if i.pii and chosen.get(i.name) not in ("id", "ignore")]
+if flagged:
+    st.subheader("Personal data")
+    st.caption("These columns look like personal data. They stay out of the segmentation (text, numbers and "
+               "categories) unless you tick them; an id column stays the id, and the Export page can hash ids.")
+    allowed = set(allowed_pii(table.content_hash))
+    opted = []
+    for info in flagged:
+        c1, c2 = st.columns([3, 1])
+        c1.markdown(f":material/shield_person: {md(describe_pii(info.name, info.pii))} Example: {md(info.example)}")
+        if c2.checkbox("Use it anyway", value=info.name in allowed, key=f"pii-{table.content_hash}-{info.name}"):
+            opted.append(info.name)
+    if sorted(opted) != sorted(allowed & {i.name for i in flagged}):
+        set_allowed_pii(table.content_hash, opted)
+
 text_cols = [c for c, r in chosen.items() if r == "text"]
+long_cells = long_text_cells(table, text_cols)
+if long_cells:
+    st.info(f"{long_cells:,} text cell(s) are longer than {MAX_TEXT_CHARS:,} characters; they will be cut to that "
+            "length for embedding (the model reads only their beginning anyway).", icon=":material/content_cut:")
 if text_cols:
     sample = table.frame[text_cols].head(2000).astype("string").fillna("").agg(" ".join, axis=1).tolist()
     if cjk_share(sample) > 0.3 and not reads_cjk(DEFAULT_MODEL):

@@ -22,9 +22,13 @@ if not chosen:
     st.stop()
 
 ids = tuple(sorted(labels[c] for c in chosen))
-files = export_files(str(run.folder), run_version(run.folder), ids, run)
+hashed = st.toggle("Hash customer ids", key="export-hash-ids",
+                   help="Replaces every id by a keyed hash (HMAC-SHA256) with this workspace's secret key: the same "
+                        "customer gets the same hash in every export, and nobody without the key can recover the id.")
+files = export_files(str(run.folder), run_version(run.folder), ids, run, hashed)
 st.metric("Customers in the export", f"{files.rows:,}")
 stem = f"segments-{run.run_id}" if len(ids) == len(labels) else f"segments-{run.run_id}-" + "-".join(map(str, ids))
+stem += "-hashed-ids" if hashed else ""
 c1, c2, c3, c4 = st.columns(4)
 c1.download_button("Segments (CSV)", files.csv, f"{stem}.csv", "text/csv", icon=":material/download:", key="dl-csv",
                    on_click="ignore", type="primary")

@@ -10,6 +10,7 @@ import streamlit as st
 
 from core.cache import atomic_write_bytes
 from core.demo import DEMO_PATH
+from core.features import MAX_TEXT_CHARS
 from core.io import LoadedTable, load_table
 from core.roles import ColumnInfo, detect_roles
 from ui.state import current_dataset, set_current_dataset, uploads_dir
@@ -62,3 +63,23 @@ def _roles(table_hash: str, _frame: pd.DataFrame) -> list[ColumnInfo]:
 def detected_roles(table: LoadedTable) -> list[ColumnInfo]:
     """Column roles detected on ``table``, cached by its content hash."""
     return _roles(table.content_hash, table.frame)
+
+
+ALLOW_PII_KEY = "allow_pii"  # {content hash: [column, ...]} personal-data columns the analyst opted in
+
+
+def allowed_pii(table_hash: str) -> tuple[str, ...]:
+    """Columns of the table with this content hash that look like personal data but may be used."""
+    return tuple(st.session_state.get(ALLOW_PII_KEY, {}).get(table_hash, ()))
+
+
+def set_allowed_pii(table_hash: str, columns: list[str]) -> None:
+    st.session_state.setdefault(ALLOW_PII_KEY, {})[table_hash] = sorted(columns)
+
+
+def long_text_cells(table: LoadedTable, text_cols: list[str]) -> int:
+    """Text cells longer than the embedding cut (:data:`core.features.MAX_TEXT_CHARS`)."""
+    if not text_cols:
+        return 0
+    lengths = table.frame[text_cols].astype("string").apply(lambda col: col.str.len().fillna(0))
+    return int((lengths > MAX_TEXT_CHARS).to_numpy().sum())

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from core.export import SEGMENT_COLUMNS, csv_bytes, json_text, parquet_bytes
+from core.export import SEGMENT_COLUMNS, csv_bytes, json_text, parquet_bytes, with_hashed_ids
+from core.privacy import workspace_key
 from core.store import SavedRun
+from ui.state import workspace
 
 
 @dataclass(frozen=True)
@@ -29,12 +31,21 @@ def membership(run: SavedRun, segment_ids: tuple[int, ...]) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=8, show_spinner="Preparing the files…")
-def export_files(folder: str, version: float, segment_ids: tuple[int, ...], _run: SavedRun) -> ExportFiles:
-    """CSV (formula-safe), Parquet, profiles JSON and run JSON for the chosen segments."""
+def export_files(folder: str, version: float, segment_ids: tuple[int, ...], _run: SavedRun,
+                 hash_ids: bool = False) -> ExportFiles:
+    """CSV (formula-safe), Parquet, profiles JSON and run JSON for the chosen segments.
+
+    With ``hash_ids`` customer ids (in the table and the profiles' representatives) are replaced by
+    keyed hashes with the workspace's key: stable across exports, not reversible without the key.
+    """
     frame = membership(_run, segment_ids)
     profiles = [p for p in _run.profiles if p["segment_id"] in segment_ids]
+    run_info = _run.run_info
+    if hash_ids:
+        frame, profiles = with_hashed_ids(frame, profiles, workspace_key(workspace()))
+        run_info = {**run_info, "ids_hashed": True}
     return ExportFiles(
         rows=len(frame), csv=csv_bytes(frame), parquet=parquet_bytes(frame),
-        profiles=json_text(profiles).encode("utf-8"), run=json_text(_run.run_info).encode("utf-8"),
+        profiles=json_text(profiles).encode("utf-8"), run=json_text(run_info).encode("utf-8"),
         preview=frame.head(100),
     )

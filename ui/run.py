@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import streamlit as st
 
 from core.io import LoadedTable
 from core.pipeline import STAGES, SegmentParams, run_segmentation
 from core.store import save_run
+from ui.data import allowed_pii
 from ui.state import set_current_run, workspace
 from ui.warmup import wait_for_warm_up
 
@@ -65,7 +67,9 @@ def run_and_save(table: LoadedTable, params: SegmentParams) -> str:
     """Run the segmentation with visible progress, save it in the workspace and make it current.
 
     Core errors propagate (the page shows them as one message); the status box turns red.
+    The personal-data columns opted in on the Data page are added to ``params.allow_pii``.
     """
+    params = replace(params, allow_pii=tuple(sorted({*params.allow_pii, *allowed_pii(table.content_hash)})))
     started = time.perf_counter()
     with st.status("Starting…", expanded=True) as status:
         progress = StageProgress(status)

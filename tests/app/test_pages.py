@@ -85,7 +85,7 @@ def test_every_page_has_an_empty_state_that_says_what_to_do(ws, page):
 
 def test_data_page_with_the_demo_shows_counts_preview_and_editable_roles(ws):
     at = _page(_app(), "data")
-    assert "200 MB" in at.file_uploader[0].label
+    assert "500 MB" in at.file_uploader[0].label
     at.button(key="data-demo").click().run()
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
