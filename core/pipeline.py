@@ -20,12 +20,12 @@ import pandas as pd
 
 from core.cache import EmbeddingCache, StageCache, array_hash, stable_hash, text_hash
 from core.cluster import ClusterParams, Clustering, cluster
-from core.embed import DEFAULT_MODEL, choose_embedder, lexical_fallback
+from core.embed import DEFAULT_MODEL, OnnxEmbedder, choose_embedder, lexical_fallback, torch_fallback
 from core.errors import ModelError, ParameterError
 from core.features import Customers, build_features, prepare_customers
 from core.io import LoadedTable
 from core.profile import UNASSIGNED, profile_segments, quality, segment_names
-from core.reduce import ReduceParams, reduce
+from core.reduce import ReduceParams, SharedNeighbours, reduce
 from core.roles import resolve_roles
 
 STAGES = ("load", "embed", "features", "reduce", "map", "cluster", "profile")
@@ -58,6 +58,7 @@ class SegmentParams:
     embedder: str = "auto"
     model: str = DEFAULT_MODEL
     device: str = "auto"
+    backend: str = "auto"  # auto | torch | onnx (int8 ONNX on CPU; auto = onnx for the default model on CPU)
     weights: tuple[tuple[str, float], ...] = tuple(DEFAULT_WEIGHTS.items())
     reduce: ReduceParams = ReduceParams(n_components=5, n_neighbors=15, min_dist=0.0)
     map: ReduceParams = ReduceParams(n_components=2, n_neighbors=15, min_dist=0.1)
@@ -137,20 +138,24 @@ def _text_vectors(customers: Customers, params: SegmentParams, workspace: Path, 
     if not customers.columns["text"] or not any(texts):
         return None, info
     embedder, embed_notices = choose_embedder(texts, params.embedder, params.model, params.device,
-                                              seed=params.reduce.seed)
+                                              seed=params.reduce.seed, backend=params.backend)
     notices.extend(embed_notices)
     info["model"] = embedder.model_id
 
     def report(done: int, total: int) -> None:
         progress("embed", done / max(total, 1), f"Embedded {done:,} of {total:,} new texts with {embedder.model_id}")
 
-    if embedder.per_text:
+    while embedder.per_text:  # on a model error under auto: onnx → PyTorch → lexical
         try:
             vectors, cached = EmbeddingCache(workspace).embed(embedder, texts, progress=report)
+            break
         except ModelError as exc:
-            if params.embedder != "auto":
+            if isinstance(embedder, OnnxEmbedder) and params.backend == "auto":
+                embedder, notice = torch_fallback(exc, params.model, params.device)
+            elif params.embedder == "auto":
+                embedder, notice = lexical_fallback(exc, seed=params.reduce.seed)
+            else:
                 raise
-            embedder, notice = lexical_fallback(exc, seed=params.reduce.seed)
             notices.append(notice)
             info["model"] = embedder.model_id
     if not embedder.per_text:
@@ -171,7 +176,7 @@ def _text_vectors(customers: Customers, params: SegmentParams, workspace: Path, 
     return vectors, info
 
 
-def _cached_reduce(stages: StageCache, stage: str, matrix_key: str, matrix: np.ndarray, rp: ReduceParams,
+def _cached_reduce(stages: StageCache, stage: str, matrix_key: str, neighbours: SharedNeighbours, rp: ReduceParams,
                    versions: dict, record: StageRecord, notices: list[str]) -> tuple[np.ndarray, str]:
     key = stable_hash(stage, matrix_key, rp.as_dict(), versions["umap-learn"], versions["numpy"])
     hit = stages.get(stage, key)
@@ -179,7 +184,7 @@ def _cached_reduce(stages: StageCache, stage: str, matrix_key: str, matrix: np.n
         record.cache_hit = True
         notices.extend(hit[1].get("notices", []))
         return hit[0]["coords"], key
-    coords, new_notices = reduce(matrix, rp)
+    coords, new_notices = reduce(neighbours.matrix, rp, neighbours)
     notices.extend(new_notices)
     stages.put(stage, key, {"coords": coords}, {"params": rp.as_dict(), "notices": new_notices})
     return coords, key
@@ -215,14 +220,15 @@ def run_segmentation(
     with _Timer(stages_rec, "features"):
         features = build_features(customers, vectors, dict(params.weights))
         matrix_key = array_hash(features.matrix)
+        neighbours = SharedNeighbours(features.matrix)  # one kNN graph for both UMAPs, built on first need
 
     with _Timer(stages_rec, "reduce") as rec:
         progress("reduce", 0.0, f"UMAP to {params.reduce.n_components} dimensions for clustering")
-        space, reduce_key = _cached_reduce(stages, "reduce", matrix_key, features.matrix, params.reduce, versions,
+        space, reduce_key = _cached_reduce(stages, "reduce", matrix_key, neighbours, params.reduce, versions,
                                            rec, notices)
     with _Timer(stages_rec, "map") as rec:
         progress("map", 0.0, f"UMAP to {params.map.n_components}-D for the map")
-        coords, _ = _cached_reduce(stages, "map", matrix_key, features.matrix, params.map, versions, rec, notices)
+        coords, _ = _cached_reduce(stages, "map", matrix_key, neighbours, params.map, versions, rec, notices)
 
     with _Timer(stages_rec, "cluster") as rec:
         progress("cluster", 0.0, f"Clustering with {params.cluster.algo}")
