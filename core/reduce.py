@@ -79,6 +79,10 @@ class SharedNeighbours:
         key = (params.max_fit_rows, params.seed, params.metric, n_neighbors)
         if key not in self._graphs:
             from sklearn.utils import check_random_state
+
+            from core.warmup import enable_numba_cache
+
+            enable_numba_cache()
             from umap.umap_ import nearest_neighbors
 
             rows = _fit_rows(len(self.matrix), params)
@@ -116,6 +120,10 @@ def reduce(matrix: np.ndarray, params: ReduceParams,
         notices.append(f"Only {n} customers: used PCA instead of UMAP for the {params.n_components}-D layout.")
         return _pca(matrix, params.n_components), notices
     import umap
+
+    from core.warmup import enable_numba_cache
+
+    enable_numba_cache()  # compiled once per machine, not once per process
 
     n_neighbors = min(params.n_neighbors, n - 1)
     n_components = min(params.n_components, n - 2)
