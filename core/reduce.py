@@ -19,6 +19,7 @@ from core.errors import ParameterError
 
 MIN_UMAP_ROWS = 10
 METRICS = ("euclidean", "cosine", "manhattan")
+EXACT_KNN_ROWS = 25_000  # exact neighbours up to here (see SharedNeighbours)
 
 
 @dataclass(frozen=True)
@@ -64,34 +65,48 @@ class NeighbourGraph:
 
     indices: np.ndarray
     distances: np.ndarray
-    search_index: Any  # pynndescent.NNDescent
+    search_index: Any  # pynndescent.NNDescent, or None for an exact graph (no rows to transform)
 
 
 class SharedNeighbours:
-    """Nearest-neighbour graphs of one matrix, computed once per (rows, k, metric, seed) and reused."""
+    """Nearest-neighbour graphs of one matrix, computed once per (rows, k, metric, seed) and reused.
 
-    def __init__(self, matrix: np.ndarray) -> None:
+    Up to ``exact_max_rows`` fitted rows (with no rows left to transform) the graph is exact, from
+    scikit-learn's chunked brute force: no N×N matrix, and none of the tens of seconds NN-descent
+    spends being compiled in every fresh process (its functions take functions as arguments, which
+    numba cannot cache on disk). Beyond that, NN-descent, whose search index transforms the rest.
+    """
+
+    def __init__(self, matrix: np.ndarray, exact_max_rows: int = EXACT_KNN_ROWS) -> None:
         self.matrix = matrix
+        self.exact_max_rows = exact_max_rows
         self._graphs: dict[tuple, NeighbourGraph] = {}
 
     def graph(self, params: ReduceParams, n_neighbors: int) -> NeighbourGraph:
         """The graph UMAP with ``params`` (and this effective ``n_neighbors``) would compute."""
         key = (params.max_fit_rows, params.seed, params.metric, n_neighbors)
         if key not in self._graphs:
-            from sklearn.utils import check_random_state
-
-            from core.warmup import enable_numba_cache
-
-            enable_numba_cache()
-            from umap.umap_ import nearest_neighbors
-
             rows = _fit_rows(len(self.matrix), params)
             fit = self.matrix if rows is None else self.matrix[rows]
-            indices, distances, index = nearest_neighbors(
-                fit, n_neighbors, params.metric, {}, params.metric == "cosine", check_random_state(params.seed),
-                low_memory=True, n_jobs=1,
-            )
-            self._graphs[key] = NeighbourGraph(indices, distances, index)
+            if rows is None and len(fit) <= self.exact_max_rows:
+                from sklearn.neighbors import NearestNeighbors
+
+                search = NearestNeighbors(n_neighbors=n_neighbors, metric=params.metric, algorithm="brute").fit(fit)
+                distances, indices = search.kneighbors(fit)  # fit passed again: each row is its own first neighbour
+                self._graphs[key] = NeighbourGraph(indices.astype(np.int32), distances.astype(np.float32), None)
+            else:
+                from sklearn.utils import check_random_state
+
+                from core.warmup import enable_numba_cache
+
+                enable_numba_cache()
+                from umap.umap_ import nearest_neighbors
+
+                indices, distances, index = nearest_neighbors(
+                    fit, n_neighbors, params.metric, {}, params.metric == "cosine", check_random_state(params.seed),
+                    low_memory=True, n_jobs=1,
+                )
+                self._graphs[key] = NeighbourGraph(indices, distances, index)
         return self._graphs[key]
 
 

@@ -3,8 +3,10 @@
 UMAP's jitted functions are not cached on disk by UMAP itself, so every fresh process compiles
 them again (tens of seconds, minutes on a busy 2-core machine). :func:`enable_numba_cache` turns
 numba's on-disk cache on for them (``NUMBA_CACHE_DIR`` if set, else numba's own choice of folder),
-so only the first process on a machine compiles; :func:`warm_up_in_background` loads or compiles
-them in a daemon thread while the analyst is still choosing a file. docs/BENCHMARKS.md has the figures.
+so only the first process on a machine compiles them. NN-descent's functions take functions as
+arguments, which numba cannot cache, so every process compiles them again: ``core.reduce`` avoids
+them up to 25,000 rows (exact neighbours), and :func:`warm_up_in_background` compiles them in a
+daemon thread while the analyst is still choosing a file. docs/BENCHMARKS.md has the figures.
 """
 
 from __future__ import annotations
@@ -46,12 +48,11 @@ def warm_up(rows: int = 300, seed: int = 0) -> float:
     start = time.perf_counter()
     enable_numba_cache()
     matrix = np.random.default_rng(seed).standard_normal((rows, 16)).astype(np.float32)
-    neighbours = SharedNeighbours(matrix)
+    neighbours = SharedNeighbours(matrix, exact_max_rows=0)  # NN-descent too, for inputs beyond the exact limit
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for dims, min_dist in ((5, 0.0), (2, 0.1)):  # the clustering space, then the map
-            reduce(matrix, ReduceParams(n_components=dims, min_dist=min_dist, max_fit_rows=rows * 2 // 3),
-                   neighbours)
+            reduce(matrix, ReduceParams(n_components=dims, min_dist=min_dist), neighbours)
     return time.perf_counter() - start
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import umap.umap_
+from sklearn.neighbors import NearestNeighbors
 
 from core.reduce import ReduceParams, SharedNeighbours, reduce
 from tests.conftest import blobs
@@ -22,8 +23,8 @@ def no_dense_distances(monkeypatch):
 def test_cluster_space_and_map_share_one_neighbour_graph(monkeypatch, no_dense_distances):
     points, truth = blobs(n_per=60, centres=3, dim=8)
     calls = []
-    real = umap.umap_.nearest_neighbors
-    monkeypatch.setattr(umap.umap_, "nearest_neighbors", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = NearestNeighbors.kneighbors
+    monkeypatch.setattr(NearestNeighbors, "kneighbors", lambda *a, **k: calls.append(1) or real(*a, **k))
     neighbours = SharedNeighbours(points)
     space, _ = reduce(points, ReduceParams(n_components=5), neighbours)
     coords, _ = reduce(points, ReduceParams(n_components=2, min_dist=0.1), neighbours)
@@ -33,6 +34,15 @@ def test_cluster_space_and_map_share_one_neighbour_graph(monkeypatch, no_dense_d
     centres = np.array([coords[truth == g].mean(axis=0) for g in range(3)])
     spread = max(np.linalg.norm(coords[truth == g] - centres[g], axis=1).mean() for g in range(3))
     assert min(np.linalg.norm(centres[a] - centres[b]) for a in range(3) for b in range(a)) > 2 * spread
+
+
+def test_exact_graph_lists_each_row_first_and_matches_brute_force():
+    points, _ = blobs(n_per=40, centres=2, dim=5)
+    graph = SharedNeighbours(points).graph(ReduceParams(), 6)
+    assert graph.indices.dtype == np.int32 and graph.distances.dtype == np.float32 and graph.search_index is None
+    assert (graph.indices[:, 0] == np.arange(80)).all()
+    brute = np.sort(np.linalg.norm(points[:, None] - points[None], axis=2), axis=1)[:, :6]
+    assert np.allclose(graph.distances, brute, atol=1e-4)
 
 
 def test_a_different_neighbour_count_gets_its_own_graph():
