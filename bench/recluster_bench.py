@@ -38,6 +38,10 @@ def run(workspace=None, sizes=(80, 120, 160)) -> dict:
     from bertopic import BERTopic
     from hdbscan import HDBSCAN
 
+    from core.warmup import warm_up
+
+    warm_up()  # NN-descent compiled in this process, as it is for BERTopic's UMAP below: neither pays compilation
+
     texts = first.customers.texts
     embedder, _ = choose_embedder(texts, model=params.model)
     vectors, _ = EmbeddingCache(workspace).embed(embedder, texts)
