@@ -48,13 +48,9 @@ def onnx_available() -> bool:
 
 
 def _versions() -> dict[str, str]:
-    out = {}
-    for name in _EXPORT_VERSIONS:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "missing"
-    return out
+    from core.pipeline import library_versions
+
+    return library_versions(_EXPORT_VERSIONS)
 
 
 def export_key(model_dir: Path) -> str:

@@ -36,9 +36,10 @@ _VERSIONED = ("numpy", "scikit-learn", "umap-learn", "hdbscan", "sentence-transf
 Progress = Callable[[str, float, str], None]
 
 
-def library_versions() -> dict[str, str]:
+def library_versions(names: tuple[str, ...] = _VERSIONED) -> dict[str, str]:
+    """Python's version and the installed version of each package in ``names``."""
     versions = {"python": platform.python_version()}
-    for name in _VERSIONED:
+    for name in names:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
