@@ -117,3 +117,32 @@ def test_encode_sorts_by_length_and_restores_order(monkeypatch):
     vectors = embedder.encode(texts)
     assert vectors[:, 0].tolist() == [2, 1, 4, 3, 0] and vectors.dtype == np.float32
     assert Runner.batches[0] == ["dddd", "ccc"]  # longest first
+
+
+def test_pipeline_falls_back_to_pytorch_when_the_onnx_backend_fails(planted_csv, workspace, monkeypatch):
+    import core.pipeline
+    from core.embed import FakeEmbedder
+    from core.io import load_table
+    from core.pipeline import SegmentParams, run_segmentation
+
+    def broken(self, texts, progress=None):
+        raise ModelError("The model could not be exported for the onnx backend.")
+
+    monkeypatch.setattr(OnnxEmbedder, "encode", broken)
+    monkeypatch.setattr(core.pipeline, "torch_fallback", lambda error, model, device: (FakeEmbedder(), "fell back"))
+    result = run_segmentation(load_table(planted_csv), SegmentParams(device="cpu"), workspace)
+    assert result.run_info["embedding"]["model"] == "fake:32" and "fell back" in result.notices
+    with pytest.raises(ModelError, match="exported"):
+        run_segmentation(load_table(planted_csv), SegmentParams(device="cpu", backend="onnx", embedder="model"),
+                         workspace / "other")
+
+
+def test_numba_disk_cache_is_switched_on_for_umap():
+    import umap.layouts
+    from numba.core.caching import NullCache
+
+    from core.warmup import enable_numba_cache
+
+    enable_numba_cache()
+    assert not isinstance(umap.layouts.clip._cache, NullCache)
+    assert enable_numba_cache() == 0  # idempotent
