@@ -136,6 +136,9 @@ def _add_segment_options(seg: argparse.ArgumentParser, out_help: str) -> None:
     seg.add_argument("--model", default=DEFAULT_MODEL, help="sentence-transformers model name or local path")
     seg.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     seg.add_argument("--embedder", choices=["auto", "model", "lexical"], default="auto")
+    seg.add_argument("--backend", choices=["auto", "torch", "onnx"], default="auto",
+                     help="model runtime: onnx = int8 ONNX on CPU (auto's choice for the default model on CPU), "
+                          "torch = PyTorch (fp32 on CPU, fp16 on CUDA)")
     seg.add_argument("--weight", action="append", type=_weight, default=[], metavar="BLOCK=W",
                      help="feature block weight, e.g. text=1 numeric=0.5 categorical=0.5")
     seg.add_argument("--dims", type=int, default=5, help="UMAP dimensions for clustering")
@@ -176,6 +179,7 @@ def params_from_args(args: argparse.Namespace) -> SegmentParams:
     return SegmentParams(
         id_col=args.id_col, text_cols=tuple(args.text_col), user_col=args.user_col, roles=tuple(args.role),
         text_aggregation=args.text_aggregation, embedder=args.embedder, model=args.model, device=args.device,
+        backend=args.backend,
         weights=tuple(weights.items()),
         reduce=ReduceParams(n_components=args.dims, n_neighbors=args.neighbors, min_dist=0.0,
                             max_fit_rows=args.max_fit_rows, seed=args.seed),

@@ -24,7 +24,8 @@ import pandas as pd
 from core.behaviour import InteractionInputs, Interactions, Matched, behaviour_block, match, prepare_interactions
 from core.cache import EmbeddingCache, StageCache, array_hash, stable_hash, text_hash
 from core.cluster import ClusterParams, Clustering, cluster
-from core.embed import DEFAULT_MODEL, SentenceTransformerEmbedder, choose_embedder, lexical_fallback, resolve_model_path
+from core.embed import (DEFAULT_MODEL, OnnxEmbedder, SentenceTransformerEmbedder, choose_embedder, lexical_fallback,
+                        resolve_model_path, torch_fallback)
 from core.errors import InputError, ModelError, ParameterError
 from core.evaluate import evaluate, holdout_mask
 from core.features import Customers, FeatureMatrix, build_features, prepare_customers
@@ -33,7 +34,7 @@ from core.privacy import detect_pii
 from core.profile import UNASSIGNED, profile_segments, segment_names
 from core.quality import STABILITY_RUNS, attach_segment_quality, segmentation_quality, stability
 from core.recommend import RecommendParams, Recommendations, recommend_customers
-from core.reduce import ReduceParams, reduce
+from core.reduce import ReduceParams, SharedNeighbours, reduce
 from core.roles import resolve_roles
 
 STAGES = ("load", "embed", "behaviour", "features", "reduce", "map", "cluster", "profile", "recommend")
@@ -46,9 +47,10 @@ _RECOMMEND_FORMAT = 3  # bump when the recommend stage's cached content changes 
 Progress = Callable[[str, float, str], None]
 
 
-def library_versions() -> dict[str, str]:
+def library_versions(names: tuple[str, ...] = _VERSIONED) -> dict[str, str]:
+    """Python's version and the installed version of each package in ``names``."""
     versions = {"python": platform.python_version()}
-    for name in _VERSIONED:
+    for name in names:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -68,6 +70,7 @@ class SegmentParams:
     embedder: str = "auto"
     model: str = DEFAULT_MODEL
     device: str = "auto"
+    backend: str = "auto"  # auto | torch | onnx (int8 ONNX on CPU; auto = onnx for the default model on CPU)
     weights: tuple[tuple[str, float], ...] = tuple(DEFAULT_WEIGHTS.items())
     reduce: ReduceParams = ReduceParams(n_components=5, n_neighbors=15, min_dist=0.0)
     map: ReduceParams = ReduceParams(n_components=2, n_neighbors=15, min_dist=0.1)
@@ -173,20 +176,24 @@ def _text_vectors(customers: Customers, params: SegmentParams, workspace: Path, 
     if not customers.columns["text"] or not any(texts):
         return None, info
     embedder, embed_notices = choose_embedder(texts, params.embedder, params.model, params.device,
-                                              seed=params.reduce.seed)
+                                              seed=params.reduce.seed, backend=params.backend)
     notices.extend(embed_notices)
     info["model"] = embedder.model_id
 
     def report(done: int, total: int) -> None:
         progress("embed", done / max(total, 1), f"Embedded {done:,} of {total:,} new texts with {embedder.model_id}")
 
-    if embedder.per_text:
+    while embedder.per_text:  # on a model error under auto: onnx → PyTorch → lexical
         try:
             vectors, cached = EmbeddingCache(workspace).embed(embedder, texts, progress=report)
+            break
         except ModelError as exc:
-            if params.embedder != "auto":
+            if isinstance(embedder, OnnxEmbedder) and params.backend == "auto":
+                embedder, notice = torch_fallback(exc, params.model, params.device)
+            elif params.embedder == "auto":
+                embedder, notice = lexical_fallback(exc, seed=params.reduce.seed)
+            else:
                 raise
-            embedder, notice = lexical_fallback(exc, seed=params.reduce.seed)
             notices.append(notice)
             info["model"] = embedder.model_id
     if not embedder.per_text:
@@ -203,7 +210,7 @@ def _text_vectors(customers: Customers, params: SegmentParams, workspace: Path, 
     if empty.any() and not empty.all():  # no text: neutral (average) text features, placed by other columns
         vectors = vectors.copy()
         vectors[empty] = vectors[~empty].mean(axis=0)
-    if isinstance(embedder, SentenceTransformerEmbedder):
+    if isinstance(embedder, (SentenceTransformerEmbedder, OnnxEmbedder)):
         notices.extend(window_notices(texts, params.model))
     if customers.row_owner is not None:  # average each customer's row embeddings
         sums = np.zeros((len(customers), vectors.shape[1]), dtype=np.float64)
@@ -237,7 +244,7 @@ def window_notices(texts: list[str], model: str) -> list[str]:
             "only their beginning is embedded."]
 
 
-def _cached_reduce(stages: StageCache, stage: str, matrix_key: str, matrix: np.ndarray, rp: ReduceParams,
+def _cached_reduce(stages: StageCache, stage: str, matrix_key: str, neighbours: SharedNeighbours, rp: ReduceParams,
                    versions: dict, record: StageRecord, notices: list[str]) -> tuple[np.ndarray, str]:
     key = stable_hash(stage, matrix_key, rp.as_dict(), versions["umap-learn"], versions["numpy"])
     hit = stages.get(stage, key)
@@ -245,7 +252,7 @@ def _cached_reduce(stages: StageCache, stage: str, matrix_key: str, matrix: np.n
         record.cache_hit = True
         notices.extend(hit[1].get("notices", []))
         return hit[0]["coords"], key
-    coords, new_notices = reduce(matrix, rp)
+    coords, new_notices = reduce(neighbours.matrix, rp, neighbours)
     notices.extend(new_notices)
     stages.put(stage, key, {"coords": coords}, {"params": rp.as_dict(), "notices": new_notices})
     return coords, key
@@ -393,14 +400,15 @@ def run_segmentation(
         features = build_features(customers, vectors, dict(params.weights),
                                   extra_blocks={"behaviour": behaviour} if behaviour is not None else None)
         matrix_key = array_hash(features.matrix)
+        neighbours = SharedNeighbours(features.matrix)  # one kNN graph for both UMAPs, built on first need
 
     with _Timer(stages_rec, "reduce") as rec:
         progress("reduce", 0.0, f"UMAP to {params.reduce.n_components} dimensions for clustering")
-        space, reduce_key = _cached_reduce(stages, "reduce", matrix_key, features.matrix, params.reduce, versions,
+        space, reduce_key = _cached_reduce(stages, "reduce", matrix_key, neighbours, params.reduce, versions,
                                            rec, notices)
     with _Timer(stages_rec, "map") as rec:
         progress("map", 0.0, f"UMAP to {params.map.n_components}-D for the map")
-        coords, _ = _cached_reduce(stages, "map", matrix_key, features.matrix, params.map, versions, rec, notices)
+        coords, _ = _cached_reduce(stages, "map", matrix_key, neighbours, params.map, versions, rec, notices)
 
     with _Timer(stages_rec, "cluster") as rec:
         progress("cluster", 0.0, f"Clustering with {params.cluster.algo}")

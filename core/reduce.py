@@ -1,13 +1,17 @@
 """UMAP reduction: a few dimensions for clustering, 2-D or 3-D for the map.
 
 Large inputs fit on a seeded sample and transform the rest; tiny inputs fall back to PCA,
-because a neighbour graph of a handful of points says nothing.
+because a neighbour graph of a handful of points says nothing. The clustering space and the map
+are two UMAPs of the same rows: :class:`SharedNeighbours` computes their nearest-neighbour graph
+once and hands it to both (``precomputed_knn``), which also keeps UMAP from building the N×N
+distance matrix it uses below 4,096 rows.
 """
 
 from __future__ import annotations
 
 import warnings
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
@@ -15,6 +19,7 @@ from core.errors import ParameterError
 
 MIN_UMAP_ROWS = 10
 METRICS = ("euclidean", "cosine", "manhattan")
+EXACT_KNN_ROWS = 25_000  # exact neighbours up to here (see SharedNeighbours)
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,64 @@ class ReduceParams:
         return asdict(self)
 
 
+def _fit_rows(n: int, params: ReduceParams) -> np.ndarray | None:
+    """The sorted seeded sample of rows UMAP is fitted on, or None when it is fitted on all ``n``."""
+    if n <= params.max_fit_rows:
+        return None
+    return np.sort(np.random.default_rng(params.seed).choice(n, size=params.max_fit_rows, replace=False))
+
+
+@dataclass(frozen=True)
+class NeighbourGraph:
+    """The k nearest neighbours of the fitted rows, with the search index UMAP's transform needs."""
+
+    indices: np.ndarray
+    distances: np.ndarray
+    search_index: Any  # pynndescent.NNDescent, or None for an exact graph (no rows to transform)
+
+
+class SharedNeighbours:
+    """Nearest-neighbour graphs of one matrix, computed once per (rows, k, metric, seed) and reused.
+
+    Up to ``exact_max_rows`` fitted rows (with no rows left to transform) the graph is exact, from
+    scikit-learn's chunked brute force: no N×N matrix, and none of the tens of seconds NN-descent
+    spends being compiled in every fresh process (its functions take functions as arguments, which
+    numba cannot cache on disk). Beyond that, NN-descent, whose search index transforms the rest.
+    """
+
+    def __init__(self, matrix: np.ndarray, exact_max_rows: int = EXACT_KNN_ROWS) -> None:
+        self.matrix = matrix
+        self.exact_max_rows = exact_max_rows
+        self._graphs: dict[tuple, NeighbourGraph] = {}
+
+    def graph(self, params: ReduceParams, n_neighbors: int) -> NeighbourGraph:
+        """The graph UMAP with ``params`` (and this effective ``n_neighbors``) would compute."""
+        key = (params.max_fit_rows, params.seed, params.metric, n_neighbors)
+        if key not in self._graphs:
+            rows = _fit_rows(len(self.matrix), params)
+            fit = self.matrix if rows is None else self.matrix[rows]
+            if rows is None and len(fit) <= self.exact_max_rows:
+                from sklearn.neighbors import NearestNeighbors
+
+                search = NearestNeighbors(n_neighbors=n_neighbors, metric=params.metric, algorithm="brute").fit(fit)
+                distances, indices = search.kneighbors(fit)  # fit passed again: each row is its own first neighbour
+                self._graphs[key] = NeighbourGraph(indices.astype(np.int32), distances.astype(np.float32), None)
+            else:
+                from sklearn.utils import check_random_state
+
+                from core.warmup import enable_numba_cache
+
+                enable_numba_cache()
+                from umap.umap_ import nearest_neighbors
+
+                indices, distances, index = nearest_neighbors(
+                    fit, n_neighbors, params.metric, {}, params.metric == "cosine", check_random_state(params.seed),
+                    low_memory=True, n_jobs=1,
+                )
+                self._graphs[key] = NeighbourGraph(indices, distances, index)
+        return self._graphs[key]
+
+
 def _pca(matrix: np.ndarray, n_components: int) -> np.ndarray:
     centred = matrix - matrix.mean(axis=0)
     k = min(n_components, *centred.shape)
@@ -59,8 +122,12 @@ def _pca(matrix: np.ndarray, n_components: int) -> np.ndarray:
     return out
 
 
-def reduce(matrix: np.ndarray, params: ReduceParams) -> tuple[np.ndarray, list[str]]:
-    """Reduce ``matrix`` to ``params.n_components`` dimensions; returns (coordinates, notices)."""
+def reduce(matrix: np.ndarray, params: ReduceParams,
+           neighbours: SharedNeighbours | None = None) -> tuple[np.ndarray, list[str]]:
+    """Reduce ``matrix`` to ``params.n_components`` dimensions; returns (coordinates, notices).
+
+    ``neighbours`` (built on this same ``matrix``) shares the nearest-neighbour graph between calls.
+    """
     params.validate()
     n = len(matrix)
     notices: list[str] = []
@@ -69,19 +136,26 @@ def reduce(matrix: np.ndarray, params: ReduceParams) -> tuple[np.ndarray, list[s
         return _pca(matrix, params.n_components), notices
     import umap
 
+    from core.warmup import enable_numba_cache
+
+    enable_numba_cache()  # compiled once per machine, not once per process
+
     n_neighbors = min(params.n_neighbors, n - 1)
     n_components = min(params.n_components, n - 2)
     if n_neighbors < params.n_neighbors:
         notices.append(f"n_neighbors lowered to {n_neighbors} because there are only {n} customers.")
+    knn = (None, None, None)
+    if neighbours is not None:
+        graph = neighbours.graph(params, n_neighbors)  # copies: UMAP marks disconnected edges in place
+        knn = (graph.indices.copy(), graph.distances.copy(), graph.search_index)
     model = umap.UMAP(
         n_components=n_components, n_neighbors=n_neighbors, min_dist=params.min_dist, metric=params.metric,
-        random_state=params.seed, low_memory=True, n_jobs=1,
+        random_state=params.seed, low_memory=True, n_jobs=1, precomputed_knn=knn,
     )
+    sample = _fit_rows(n, params)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        if n > params.max_fit_rows:
-            rng = np.random.default_rng(params.seed)
-            sample = np.sort(rng.choice(n, size=params.max_fit_rows, replace=False))
+        if sample is not None:
             model.fit(matrix[sample])
             coords = np.empty((n, n_components), dtype=np.float32)
             coords[sample] = model.embedding_
@@ -91,7 +165,7 @@ def reduce(matrix: np.ndarray, params: ReduceParams) -> tuple[np.ndarray, list[s
                 coords[part] = model.transform(matrix[part])
             notices.append(f"UMAP was fitted on a sample of {params.max_fit_rows:,} customers and applied to the rest.")
         else:
-            coords = model.fit_transform(matrix).astype(np.float32)
+            coords = model.fit_transform(matrix)
     if n_components < params.n_components:
         coords = np.pad(coords, ((0, 0), (0, params.n_components - n_components)))
     return np.ascontiguousarray(coords, dtype=np.float32), notices

@@ -1,31 +1,30 @@
 """Warm the slow first steps up while the analyst reads the first pages.
 
-A cold process pays for importing torch and loading the embedding model (seconds) and for
-numba compiling UMAP (tens of seconds on 2 cores). One background thread per server process
-does both right after the app starts; a run waits for it instead of doing the same work twice.
+A cold process pays for loading the embedding model (on CPU: exporting it to int8 ONNX the first
+time, seconds after) and for numba compiling UMAP (tens of seconds on 2 cores; numba's disk cache
+keeps it for later processes). One background thread per server process does both right after
+the app starts; a run waits for it instead of doing the same work twice.
 """
 
 from __future__ import annotations
 
 import threading
 
-import numpy as np
 import streamlit as st
 
-from core.embed import DEFAULT_MODEL, SentenceTransformerEmbedder
+from core.embed import DEFAULT_MODEL, choose_embedder
 from core.errors import CoreError
-from core.reduce import ReduceParams, reduce
+from core.warmup import warm_up
 from ui.state import default_embedder
 
 
 def _warm() -> None:
-    try:
-        SentenceTransformerEmbedder(DEFAULT_MODEL, device="auto").model  # noqa: B018 - loads and keeps it
+    try:  # the embedder a default run uses (int8 ONNX on CPU, PyTorch on CUDA): export/load it and run it once
+        embedder, _ = choose_embedder(["warm up"], "auto", DEFAULT_MODEL)
+        embedder.encode(["warm up"])
     except CoreError:
-        pass  # the run will fall back to the lexical embedder and say so
-    points = np.random.default_rng(0).random((300, 16), dtype=np.float32)
-    reduce(points, ReduceParams(n_components=5, n_neighbors=15, min_dist=0.0))
-    reduce(points, ReduceParams(n_components=2, n_neighbors=15, min_dist=0.1))
+        pass  # the run will fall back and say so
+    warm_up(nn_descent=False)  # UMAP from numba's disk cache; NN-descent only compiles for inputs that need it
 
 
 @st.cache_resource(show_spinner=False)
