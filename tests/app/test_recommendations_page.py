@@ -1,0 +1,143 @@
+"""AppTest for recommendations in the app: the interactions upload on the Data page, the run with
+interactions, the Recommendations page (empty state, lists, lookup, evaluation), the Export page's
+files and the stale-lists warning after a saved selection. Synthetic data (core.synthetic), fake embedder."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.selection import save_selection_as_segment
+from core.store import list_runs, load_run
+from core.synthetic import generate
+from ui.export import recommendation_files
+from ui.recommend import customer_lookup, segments_changed
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+RUN_TIMEOUT = 300
+
+
+@pytest.fixture
+def ws(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("SEGMENT_STUDIO_WORKSPACE", str(tmp_path / "ws"))
+    monkeypatch.setenv("SEGMENT_STUDIO_EMBEDDER", "fake")
+    return tmp_path / "ws"
+
+
+def _csv(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False).encode("utf-8")
+
+
+def _page(at: AppTest, page: str) -> AppTest:
+    return at.switch_page(f"pages/{page}.py").run()
+
+
+def test_without_interactions_the_page_says_what_to_upload(ws):
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    _page(at, "recommendations")
+    assert not at.exception
+    assert at.title[0].value == "Recommendations"
+    assert "no segmentation yet" in at.info[0].value  # no run at all: how to get one
+
+    at.session_state["run_id"] = "20990101-000000-abcdef"  # a run that does not exist falls back the same way
+    _page(at, "recommendations")
+    assert not at.exception
+
+
+def test_upload_interactions_run_and_read_recommendations(ws):
+    data = generate(n_users=150, n_items=60, n_segments=3, n_categories=6, mean_interactions=8, seed=1)
+    data.interactions.loc[0, "item_id"] = "=HYPERLINK(\"x\")"  # an item id that would be a formula in Excel
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    _page(at, "data")
+    at.file_uploader(key="upload").upload("users.csv", _csv(data.users), "text/csv")
+    at.run()
+    at.file_uploader(key="upload-interactions").upload("events.csv", _csv(data.interactions), "text/csv")
+    at.run()
+    at.file_uploader(key="upload-items").upload("items.csv", _csv(data.items), "text/csv")
+    at.run()
+    assert not at.exception
+    picked = {s.label: s.value for s in at.selectbox}
+    assert picked["Customer id column"] == "customer_id"  # the users' id column name
+    assert picked["Item id column"] == "item_id"
+    assert picked["Value column"] == "amount"
+    assert picked["Time column"] == "time"
+    assert at.session_state["interaction_columns"]["item_col"] == "item_id"
+    assert not [w for w in at.warning if "No column describes" in w.value]
+
+    _page(at, "map")
+    assert at.slider(key="p-w-behaviour").value == 1.0
+    at.radio(key="p-algo").set_value("kmeans")
+    at.number_input(key="p-k").set_value(3)
+    at.number_input(key="p-top-k").set_value(5)
+    at.button(key="run").click().run(timeout=RUN_TIMEOUT)
+    assert not at.exception, at.exception
+    run = load_run(ws, list_runs(ws)[0]["run_id"])
+    assert run.recommendations is not None and run.evaluation["k"] == 5
+
+    _page(at, "recommendations")
+    assert not at.exception
+    lift, popular, evaluation = (d.value for d in at.dataframe)  # dataframes carry no key in AppTest
+    assert popular["reason"].str.contains("of this segment").all()
+    assert lift["reason"].str.contains("vs").all() and "item_name" in popular.columns
+    assert "Global popularity (baseline)" in evaluation["method"].tolist()
+    assert {"precision@5", "recall@5", "NDCG@5", "coverage"} <= set(evaluation.columns)
+    assert len(at.get("plotly_chart")) == 1
+
+    customer = str(data.users["customer_id"].iloc[3])
+    at.selectbox(key="rec-customer").set_value(customer).run()
+    assert not at.exception
+    mine = at.dataframe[2].value
+    assert 0 < len(mine) <= 5
+    seen = set(data.interactions.loc[data.interactions["customer_id"].astype(str) == customer, "item_id"])
+    assert not seen & set(mine["item_id"])
+
+    _page(at, "export")
+    assert not at.exception
+    labels = {b.label for b in at.get("download_button")}
+    assert {"recommendations.csv", "user_recommendations.csv", "evaluation.json"} <= labels
+    files = recommendation_files(str(run.folder), 0.0, run)
+    users = pd.read_csv(io.BytesIO(files["user_recommendations.csv"]), dtype=str)
+    assert list(users.columns) == ["id", "rank", "item_id", "score"]
+    assert not users["item_id"].str.startswith("=").any()  # formula-safe
+    lists = pd.read_csv(io.BytesIO(files["recommendations.csv"]))
+    assert {"segment_id", "rank", "item_id", "score", "reason", "item_name"} <= set(lists.columns)
+    assert json.loads(files["evaluation.json"])["methods"]["popularity"]["precision"] >= 0
+
+
+def test_cold_start_customers_are_told_and_edits_mark_the_lists_stale(ws):
+    data = generate(n_users=150, n_items=60, n_segments=3, n_categories=6, mean_interactions=8, seed=2)
+    cold = str(data.users["customer_id"].iloc[0])
+    events = data.interactions[data.interactions["customer_id"].astype(str) != cold]
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    _page(at, "data")
+    at.file_uploader(key="upload").upload("users.csv", _csv(data.users), "text/csv")
+    at.run()
+    at.file_uploader(key="upload-interactions").upload("events.csv", _csv(events), "text/csv")
+    at.run()
+    _page(at, "map")
+    at.radio(key="p-algo").set_value("kmeans")
+    at.number_input(key="p-k").set_value(3)
+    at.button(key="run").click().run(timeout=RUN_TIMEOUT)
+    assert not at.exception, at.exception
+    run_id = list_runs(ws)[0]["run_id"]
+    run = load_run(ws, run_id)
+    assert customer_lookup(run, cold)[2]
+    assert not customer_lookup(run, str(events["customer_id"].iloc[0]))[2]
+
+    _page(at, "recommendations")
+    at.selectbox(key="rec-customer").set_value(cold).run()
+    assert any("cold start" in i.value for i in at.info)
+    assert not at.warning
+
+    assert not segments_changed(run)
+    save_selection_as_segment(ws, run_id, list(range(10)), "Hand-picked")
+    assert segments_changed(load_run(ws, run_id))
+    _page(at, "recommendations")
+    assert not at.exception
+    assert any("edited after this run made its recommendations" in w.value for w in at.warning)

@@ -1,0 +1,66 @@
+"""The Recommendations page's tables, read from a saved run (no widgets here, so tests call them directly)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from core.store import SavedRun
+from core.viz import EVALUATION_METRICS
+
+LIST_TITLES = {"lift": "Chosen more here than elsewhere (lift)", "popular": "Most chosen in the segment"}
+
+
+def segments_changed(run: SavedRun) -> bool:
+    """Whether the run's segments were edited (curated, a selection saved) after the recommendations were made.
+
+    Recommendations are computed by the run for the segmentation it saved, which an edit keeps
+    in ``segments_original.parquet``; a reset back to it makes them current again.
+    """
+    original = run.folder / "segments_original.parquet"
+    if not original.exists():
+        return False
+    before = pd.read_parquet(original, columns=["segment_id"])["segment_id"].to_numpy()
+    return not np.array_equal(before, run.segments["segment_id"].to_numpy())
+
+
+def segment_list(run: SavedRun, segment_id: int, which: str) -> pd.DataFrame:
+    """One segment's ranked list (``lift`` or ``popular``): rank, item, (name,) score and reason."""
+    recs = run.recommendations
+    rows = recs[(recs["segment_id"] == segment_id) & (recs["list"] == which)]
+    columns = [c for c in ("rank", "item_id", "item_name", "score", "reason") if c in rows.columns]
+    return rows[columns].reset_index(drop=True)
+
+
+def item_names(run: SavedRun) -> dict[str, str]:
+    recs = run.recommendations
+    if recs is None or "item_name" not in recs.columns:
+        return {}
+    return dict(zip(recs["item_id"].astype(str), recs["item_name"].astype(str)))
+
+
+def customer_lookup(run: SavedRun, customer_id: str) -> tuple[pd.DataFrame, int, bool]:
+    """A customer's top-k (rank, item, (name,) score), their segment, and whether it is their segment's list.
+
+    A customer without interactions (cold start) gets exactly their segment's popular list; a
+    customer with history gets a blend with item-to-item similarity, which moves the list.
+    """
+    users = run.user_recommendations
+    mine = users[users["id"].astype(str) == str(customer_id)][["rank", "item_id", "score"]].reset_index(drop=True)
+    names = item_names(run)
+    if names:
+        mine.insert(2, "item_name", mine["item_id"].map(names))
+    ids = run.segments["id"].astype(str)
+    segment = int(run.segments.loc[ids == str(customer_id), "segment_id"].iloc[0]) if (ids == str(customer_id)).any() else -1
+    popular = segment_list(run, segment, "popular")["item_id"].tolist() if segment >= 0 else []
+    same = bool(popular) and mine["item_id"].tolist() == popular[: len(mine)] and len(mine) > 0
+    return mine, segment, same
+
+
+def evaluation_table(evaluation: dict) -> pd.DataFrame:
+    """One row per method, the held-out figures as columns (``@k`` spelled with the run's k)."""
+    k = evaluation.get("k", "k")
+    rows = [{"method": figures.get("label", name),
+             **{label.replace("@k", f"@{k}"): figures.get(metric) for metric, label in EVALUATION_METRICS.items()}}
+            for name, figures in evaluation.get("methods", {}).items()]
+    return pd.DataFrame(rows)
