@@ -3,7 +3,8 @@
 import streamlit as st
 
 from core.viz import evaluation_figure
-from ui.recommend import LIST_TITLES, customer_lookup, evaluation_table, segment_list, segments_changed
+from ui.recommend import (LIST_TITLES, customer_lookup, evaluation_table, lists_follow_edits, segment_list,
+                          segments_changed)
 from ui.widgets import PAGES, md, need_run, segment_label
 
 st.title("Recommendations")
@@ -17,7 +18,10 @@ if run.recommendations is None or run.evaluation is None:
     st.page_link(PAGES["data"], label="Upload interactions on the Data page", icon=":material/table_chart:")
     st.stop()
 
-if segments_changed(run):
+if segments_changed(run) and lists_follow_edits(run):
+    st.caption("The segments were edited (a selection saved or the run curated): the lists follow the edited "
+               "segments; the evaluation below measured the segmentation as the run made it.")
+elif segments_changed(run):
     st.warning("The segments were edited after this run made its recommendations (a selection saved or the run "
                "curated). The lists below are for the segmentation as the run first saved it; run again on the "
                "Map page for lists that follow the edited segments.", icon=":material/history:")

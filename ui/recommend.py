@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from core.store import SavedRun
+from core.store import HISTORY_FILE, SavedRun
 from core.viz import EVALUATION_METRICS
 
 LIST_TITLES = {"lift": "Chosen more here than elsewhere (lift)", "popular": "Most chosen in the segment"}
@@ -22,6 +22,11 @@ def segments_changed(run: SavedRun) -> bool:
         return False
     before = pd.read_parquet(original, columns=["segment_id"])["segment_id"].to_numpy()
     return not np.array_equal(before, run.segments["segment_id"].to_numpy())
+
+
+def lists_follow_edits(run: SavedRun) -> bool:
+    """Whether an edit of the segments recomputes this run's lists (runs saved with their interaction history)."""
+    return (run.folder / HISTORY_FILE).exists()
 
 
 def segment_list(run: SavedRun, segment_id: int, which: str) -> pd.DataFrame:

@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.curate import reset_curation
 from core.selection import save_selection_as_segment
-from core.store import list_runs, load_run
+from core.store import HISTORY_FILE, list_runs, load_run
 from core.synthetic import generate
 from ui.export import recommendation_files
 from ui.recommend import customer_lookup, segments_changed
@@ -110,7 +111,7 @@ def test_upload_interactions_run_and_read_recommendations(ws):
     assert json.loads(files["evaluation.json"])["methods"]["popularity"]["precision"] >= 0
 
 
-def test_cold_start_customers_are_told_and_edits_mark_the_lists_stale(ws):
+def test_cold_start_customers_are_told_and_lists_follow_edited_segments(ws):
     data = generate(n_users=150, n_items=60, n_segments=3, n_categories=6, mean_interactions=8, seed=2)
     cold = str(data.users["customer_id"].iloc[0])
     events = data.interactions[data.interactions["customer_id"].astype(str) != cold]
@@ -136,8 +137,25 @@ def test_cold_start_customers_are_told_and_edits_mark_the_lists_stale(ws):
     assert not at.warning
 
     assert not segments_changed(run)
-    save_selection_as_segment(ws, run_id, list(range(10)), "Hand-picked")
-    assert segments_changed(load_run(ws, run_id))
+    before = run.recommendations
+    save_selection_as_segment(ws, run_id, list(range(10)), "Hand-picked")  # customer 0 (cold) moves too
+    edited = load_run(ws, run_id)
+    assert segments_changed(edited)
+    new_id = int(edited.segments["segment_id"].max())
+    assert new_id in set(edited.recommendations["segment_id"]) and new_id not in set(before["segment_id"])
+    assert customer_lookup(edited, cold)[1:] == (new_id, True)  # the cold customer now gets the new segment's list
+    assert "segments_edited" in edited.evaluation
     _page(at, "recommendations")
     assert not at.exception
+    assert not at.warning
+    assert any("the lists follow the edited segments" in c.value for c in at.caption)
+
+    reset_curation(ws, run_id)  # back to the segmentation the run made: its lists, no note
+    reset = load_run(ws, run_id)
+    pd.testing.assert_frame_equal(reset.recommendations, before)
+    assert "segments_edited" not in reset.evaluation
+
+    save_selection_as_segment(ws, run_id, list(range(10)), "Hand-picked")
+    (edited.folder / HISTORY_FILE).unlink()  # a run saved without its history: the lists are marked stale
+    _page(at, "recommendations")
     assert any("edited after this run made its recommendations" in w.value for w in at.warning)
