@@ -1,54 +1,46 @@
 """AppTest for recommendations in the app: the interactions upload on the Data page, the run with
 interactions, the Recommendations page (empty state, lists, lookup, evaluation), the Export page's
-files and the stale-lists warning after a saved selection. Synthetic data (core.synthetic), fake embedder."""
+files, cold start, and lists that follow edited segments. Synthetic data (core.synthetic), fake embedder."""
 
 from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 
 import pandas as pd
-import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.cluster import ClusterParams
 from core.curate import reset_curation
+from core.io import load_table
+from core.pipeline import SegmentParams, run_segmentation
 from core.selection import save_selection_as_segment
-from core.store import HISTORY_FILE, list_runs, load_run
+from core.store import HISTORY_FILE, list_runs, load_run, save_run
 from core.synthetic import generate
+from tests.app.test_pages import APP, RUN_TIMEOUT, _page, ws  # noqa: F401 - ws is a fixture
 from ui.export import recommendation_files
 from ui.recommend import customer_lookup, segments_changed
-
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "app.py")
-RUN_TIMEOUT = 300
-
-
-@pytest.fixture
-def ws(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv("SEGMENT_STUDIO_WORKSPACE", str(tmp_path / "ws"))
-    monkeypatch.setenv("SEGMENT_STUDIO_EMBEDDER", "fake")
-    return tmp_path / "ws"
 
 
 def _csv(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False).encode("utf-8")
 
 
-def _page(at: AppTest, page: str) -> AppTest:
-    return at.switch_page(f"pages/{page}.py").run()
-
-
-def test_without_interactions_the_page_says_what_to_upload(ws):
+def test_without_interactions_the_page_says_what_to_upload(ws, tmp_path):
     at = AppTest.from_file(APP, default_timeout=60).run()
     _page(at, "recommendations")
     assert not at.exception
     assert at.title[0].value == "Recommendations"
     assert "no segmentation yet" in at.info[0].value  # no run at all: how to get one
 
-    at.session_state["run_id"] = "20990101-000000-abcdef"  # a run that does not exist falls back the same way
+    users = tmp_path / "users.csv"
+    generate(n_users=60, n_items=30, n_segments=2, n_categories=4, seed=3).users.to_csv(users, index=False)
+    params = SegmentParams(embedder="fake", cluster=ClusterParams(algo="kmeans", k=2))
+    at.session_state["run_id"] = save_run(run_segmentation(load_table(users), params, ws), ws)
     _page(at, "recommendations")
     assert not at.exception
+    assert "upload an interactions table" in at.info[0].value
+    assert not at.dataframe
 
 
 def test_upload_interactions_run_and_read_recommendations(ws):
