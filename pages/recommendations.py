@@ -38,16 +38,15 @@ if not profiles:
 else:
     labels = {segment_label(p): p["segment_id"] for p in profiles}
     chosen = st.selectbox("Segment", list(labels), key="rec-segment")
-    for column, (which, title) in zip(st.columns(2), LIST_TITLES.items()):
-        with column:
-            st.markdown(f"**{title}**")
-            frame = segment_list(run, labels[chosen], which)
-            if frame.empty:
-                st.caption("No item qualifies (too few members chose any item more than everyone else does)."
-                           if which == "lift" else "No member of this segment chose anything.")
-            else:
-                st.dataframe(frame, hide_index=True, key=f"rec-list-{which}",
-                             column_config={"reason": st.column_config.TextColumn("reason", width="large")})
+    for which, title in LIST_TITLES.items():
+        st.markdown(f"**{title}**")
+        frame = segment_list(run, labels[chosen], which)
+        if frame.empty:
+            st.caption("No item qualifies (too few members chose any item more than everyone else does)."
+                       if which == "lift" else "No member of this segment chose anything.")
+        else:
+            st.dataframe(frame, hide_index=True, key=f"rec-list-{which}",
+                         column_config={"reason": st.column_config.TextColumn("reason", width="large")})
 
 st.subheader("Customer lookup")
 ids = run.segments["id"].astype(str).tolist()
