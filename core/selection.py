@@ -2,21 +2,23 @@
 
 The profile reuses :mod:`core.profile` (the selection against everyone else). Saving relabels the
 chosen customers of a saved run to a new segment id (one above the largest, so existing ids and
-names stay as they were), re-profiles every segment and rewrites the run's files atomically
-(core.store.rewrite_run, which keeps the segmentation as first saved in ``segments_original.parquet``).
+names stay as they were), re-profiles every segment and rewrites the run's files atomically.
 """
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
 
+from core.cache import atomic_write_bytes, atomic_write_text
 from core.errors import ParameterError
+from core.export import json_text
 from core.features import Customers
 from core.profile import (UNASSIGNED, category_traits, distinctive_terms, numeric_traits, profile_segments,
                           quality, representatives)
-from core.store import SavedRun, load_run, rewrite_run
+from core.store import SavedRun, load_run
 
 
 def saved_customers(run: SavedRun) -> Customers:
@@ -87,7 +89,14 @@ def save_selection_as_segment(workspace: Path, run_id: str, rows: list[int] | np
     run_info.setdefault("edits", []).append({"action": "selection saved as segment", "segment_id": new_id,
                                              "customers": int(mask.sum()), "name": name})
 
-    rewrite_run(run, segments, profiles, run_info)
+    def write_parquet(tmp: Path) -> None:
+        buffer = io.BytesIO()
+        segments.to_parquet(buffer, index=False)
+        tmp.write_bytes(buffer.getvalue())
+
+    atomic_write_bytes(run.folder / "segments.parquet", write_parquet)
+    atomic_write_text(run.folder / "profiles.json", json_text(profiles))
+    atomic_write_text(run.folder / "run.json", json_text(run_info))
     return new_id
 
 

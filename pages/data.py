@@ -8,9 +8,9 @@ from core.demo import DEMO_ATTRIBUTION
 from core.embed import DEFAULT_MODEL, cjk_share, reads_cjk
 from core.errors import CoreError
 from core.roles import ROLES
-from ui.data import UPLOAD_TYPES, detected_roles, has_interactions, loaded_table, use_demo, use_upload
-from ui.interactions import interactions_section
+from ui.data import UPLOAD_TYPES, detected_roles, loaded_table, use_demo, use_upload
 from ui.state import current_dataset, role_overrides, set_role_overrides
+from ui.interactions import has_interactions, interactions_section  # after ui.state: keeps merges apart
 from ui.widgets import PAGES, md
 
 st.title("Data")

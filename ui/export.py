@@ -38,14 +38,3 @@ def export_files(folder: str, version: float, segment_ids: tuple[int, ...], _run
         profiles=json_text(profiles).encode("utf-8"), run=json_text(_run.run_info).encode("utf-8"),
         preview=frame.head(100),
     )
-
-
-@st.cache_data(max_entries=4, show_spinner="Preparing the recommendation files…")
-def recommendation_files(folder: str, version: float, _run: SavedRun) -> dict[str, bytes]:
-    """``recommendations.csv``, ``user_recommendations.csv`` (formula-safe) and ``evaluation.json``, as the
-    command line writes them; empty when the run has no recommendations."""
-    if _run.recommendations is None or _run.user_recommendations is None or _run.evaluation is None:
-        return {}
-    return {"recommendations.csv": csv_bytes(_run.recommendations),
-            "user_recommendations.csv": csv_bytes(_run.user_recommendations),
-            "evaluation.json": json_text(_run.evaluation).encode("utf-8")}

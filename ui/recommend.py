@@ -1,12 +1,16 @@
-"""The Recommendations page's tables, read from a saved run (no widgets here, so tests call them directly)."""
+"""The Recommendations page's tables and the Export page's recommendation files, read from a saved run."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import streamlit as st
 
+from core.export import csv_bytes, json_text
+from core.privacy import hash_ids, workspace_key
 from core.store import HISTORY_FILE, SavedRun
 from core.viz import EVALUATION_METRICS
+from ui.state import workspace
 
 LIST_TITLES = {"lift": "Chosen more here than elsewhere (lift)", "popular": "Most chosen in the segment"}
 
@@ -69,3 +73,17 @@ def evaluation_table(evaluation: dict) -> pd.DataFrame:
              **{label.replace("@k", f"@{k}"): figures.get(metric) for metric, label in EVALUATION_METRICS.items()}}
             for name, figures in evaluation.get("methods", {}).items()]
     return pd.DataFrame(rows)
+
+
+@st.cache_data(max_entries=4, show_spinner="Preparing the recommendation files…")
+def recommendation_files(folder: str, version: float, _run: SavedRun, hashed: bool = False) -> dict[str, bytes]:
+    """``recommendations.csv``, ``user_recommendations.csv`` (formula-safe) and ``evaluation.json`` as the
+    command line writes them; empty when the run has no recommendations. With ``hashed`` the customer
+    ids are the workspace's keyed hashes, as in the segments export."""
+    if _run.recommendations is None or _run.user_recommendations is None or _run.evaluation is None:
+        return {}
+    users = _run.user_recommendations
+    if hashed:
+        users = users.assign(id=hash_ids(users["id"], workspace_key(workspace())))
+    return {"recommendations.csv": csv_bytes(_run.recommendations), "user_recommendations.csv": csv_bytes(users),
+            "evaluation.json": json_text(_run.evaluation).encode("utf-8")}

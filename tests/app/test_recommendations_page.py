@@ -11,15 +11,13 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from core.cluster import ClusterParams
-from core.curate import reset_curation
+from core.curate import merge_segments, reset_curation
 from core.io import load_table
 from core.pipeline import SegmentParams, run_segmentation
-from core.selection import save_selection_as_segment
 from core.store import HISTORY_FILE, list_runs, load_run, save_run
 from core.synthetic import generate
 from tests.app.test_pages import APP, RUN_TIMEOUT, _page, ws  # noqa: F401 - ws is a fixture
-from ui.export import recommendation_files
-from ui.recommend import customer_lookup, segments_changed
+from ui.recommend import customer_lookup, recommendation_files, segments_changed
 
 
 def _csv(frame: pd.DataFrame) -> bytes:
@@ -101,6 +99,9 @@ def test_upload_interactions_run_and_read_recommendations(ws):
     lists = pd.read_csv(io.BytesIO(files["recommendations.csv"]))
     assert {"segment_id", "rank", "item_id", "score", "reason", "item_name"} <= set(lists.columns)
     assert json.loads(files["evaluation.json"])["methods"]["popularity"]["precision"] >= 0
+    hashed = pd.read_csv(io.BytesIO(recommendation_files(str(run.folder), 0.0, run, True)["user_recommendations.csv"]),
+                         dtype=str)
+    assert hashed["item_id"].equals(users["item_id"]) and not set(hashed["id"]) & set(users["id"])
 
 
 def test_cold_start_customers_are_told_and_lists_follow_edited_segments(ws):
@@ -130,12 +131,14 @@ def test_cold_start_customers_are_told_and_lists_follow_edited_segments(ws):
 
     assert not segments_changed(run)
     before = run.recommendations
-    save_selection_as_segment(ws, run_id, list(range(10)), "Hand-picked")  # customer 0 (cold) moves too
+    keep = customer_lookup(run, cold)[1]
+    absorb = next(s for s in sorted(set(run.segments["segment_id"])) if s not in (keep, -1))
+    merge_segments(ws, run_id, keep, absorb)  # curation rewrites the segments (a saved selection does too)
     edited = load_run(ws, run_id)
     assert segments_changed(edited)
-    new_id = int(edited.segments["segment_id"].max())
-    assert new_id in set(edited.recommendations["segment_id"]) and new_id not in set(before["segment_id"])
-    assert customer_lookup(edited, cold)[1:] == (new_id, True)  # the cold customer now gets the new segment's list
+    assert absorb in set(before["segment_id"]) and absorb not in set(edited.recommendations["segment_id"])
+    assert not edited.recommendations.equals(before)
+    assert customer_lookup(edited, cold)[1:] == (keep, True)  # still their (grown) segment's list
     assert "segments_edited" in edited.evaluation
     _page(at, "recommendations")
     assert not at.exception
@@ -147,7 +150,7 @@ def test_cold_start_customers_are_told_and_lists_follow_edited_segments(ws):
     pd.testing.assert_frame_equal(reset.recommendations, before)
     assert "segments_edited" not in reset.evaluation
 
-    save_selection_as_segment(ws, run_id, list(range(10)), "Hand-picked")
+    merge_segments(ws, run_id, keep, absorb)
     (edited.folder / HISTORY_FILE).unlink()  # a run saved without its history: the lists are marked stale
     _page(at, "recommendations")
     assert any("edited after this run made its recommendations" in w.value for w in at.warning)
