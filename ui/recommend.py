@@ -59,8 +59,8 @@ def customer_lookup(run: SavedRun, customer_id: str) -> tuple[pd.DataFrame, int,
     names = item_names(run)
     if names:
         mine.insert(2, "item_name", mine["item_id"].map(names))
-    ids = run.segments["id"].astype(str)
-    segment = int(run.segments.loc[ids == str(customer_id), "segment_id"].iloc[0]) if (ids == str(customer_id)).any() else -1
+    row = run.segments.loc[run.segments["id"].astype(str) == str(customer_id), "segment_id"]
+    segment = int(row.iloc[0]) if len(row) else -1
     popular = segment_list(run, segment, "popular")["item_id"].tolist() if segment >= 0 else []
     same = bool(popular) and mine["item_id"].tolist() == popular[: len(mine)] and len(mine) > 0
     return mine, segment, same
