@@ -14,6 +14,7 @@ NAVIGATION = {
         st.Page(PAGES["data"], title="Data", icon=":material/table_chart:"),
         st.Page(PAGES["map"], title="Map", icon=":material/scatter_plot:"),
         st.Page(PAGES["segments"], title="Segments", icon=":material/category:"),
+        st.Page(PAGES["recommendations"], title="Recommendations", icon=":material/recommend:"),
         st.Page(PAGES["export"], title="Export", icon=":material/download:"),
     ],
     "Manage": [st.Page(PAGES["runs"], title="Runs", icon=":material/folder_open:")],

@@ -303,7 +303,8 @@ def recommend_stage(table: LoadedTable, params: SegmentParams, workspace: Path, 
         users = pd.DataFrame({"id": ids.to_numpy()[arrays["customer"]], "rank": arrays["rank"],
                               "item_id": interactions.item_ids[arrays["item"]].astype(str), "score": arrays["score"]})
         lists = pd.DataFrame(meta["segment_lists"], columns=meta["list_columns"])
-        return Recommendations(lists, users, meta["evaluation"]), key, True
+        return (Recommendations(lists, users, meta["evaluation"], matched.matrix(), interactions.item_ids,
+                                interactions.item_names), key, True)
     progress("recommend", 0.0, "Ranking items per segment and per customer")
     matrix = matched.matrix()
     lists, users = recommend_customers(matrix, labels, ids, interactions.item_ids, rec, interactions.item_names)
@@ -331,7 +332,7 @@ def recommend_stage(table: LoadedTable, params: SegmentParams, workspace: Path, 
         "rank": users["rank"].to_numpy(np.int64), "score": users["score"].to_numpy(np.float64),
     }, {"segment_lists": lists.to_dict("records"), "list_columns": list(lists.columns), "evaluation": evaluation})
     progress("recommend", 1.0, f"Recommendations for {len(ids):,} customers")
-    return Recommendations(lists, users, evaluation), key, False
+    return Recommendations(lists, users, evaluation, matrix, interactions.item_ids, interactions.item_names), key, False
 def exclude_pii(frame: pd.DataFrame, roles: dict[str, str], allow: tuple[str, ...], notices: list[str]) -> dict[str, str]:
     """Set columns that look like personal data to ``ignore`` unless allowed (an id column stays the id)."""
     roles = dict(roles)

@@ -215,6 +215,9 @@ class Recommendations:
     segment_lists: pd.DataFrame  # segment_id, rank, item_id, score, reason (, item_name), list
     user_lists: pd.DataFrame  # id, rank, item_id, score
     evaluation: dict
+    history: sp.csr_matrix | None = None  # binary customers × items the lists were made from
+    item_ids: np.ndarray | None = None  # the catalogue, in the history's column order
+    item_names: dict[str, str] | None = None
 
 
 def recommend_customers(matrix: sp.csr_matrix, labels: np.ndarray, customer_ids: pd.Series,

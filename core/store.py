@@ -25,17 +25,23 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from core.assign import MODEL_DIR, assignment_model, save_model
 from core.cache import atomic_write_bytes, atomic_write_text
 from core.errors import ParameterError, RunNotFoundError
 from core.export import json_text
 from core.pipeline import SegmentationResult
+from core.recommend import RecommendParams, Recommendations, recommend_customers
 
 _RUN_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _ASIDE = ".aside."  # prefix of a run moved aside while being replaced
 _DELETED = ".deleted."  # prefix of a run being deleted
 _STALE_SECONDS = 3600  # temporary folders older than this are leftovers of a killed save
+
+
+HISTORY_FILE = "history.npz"  # binary customers × items behind the recommendations (no pickles)
+ITEMS_FILE = "items.parquet"  # the catalogue in the history's column order, with names when known
 
 
 @dataclass
@@ -95,6 +101,8 @@ def save_run(result: SegmentationResult, workspace: Path, run_id: str | None = N
             result.recommendations.segment_lists.to_parquet(tmp / "recommendations.parquet", index=False)
             result.recommendations.user_lists.to_parquet(tmp / "user_recommendations.parquet", index=False)
             (tmp / "evaluation.json").write_text(json_text(result.recommendations.evaluation), encoding="utf-8")
+            if result.recommendations.history is not None:
+                _save_history(result.recommendations, tmp)
         for path in tmp.iterdir():
             if path.is_file():
                 with open(path, "rb") as fh:
@@ -205,15 +213,51 @@ def rename_segment(workspace: Path, run_id: str, segment_id: int, name: str) -> 
     atomic_write_text(folder / "profiles.json", json_text(profiles))
 
 
+def _save_history(recommendations: Recommendations, folder: Path) -> None:
+    """What the lists were made from, so an edit of the segments can recompute them."""
+    sp.save_npz(folder / HISTORY_FILE, recommendations.history.tocsr())
+    names = recommendations.item_names or {}
+    items = pd.DataFrame({"item_id": recommendations.item_ids.astype(str)})
+    if names:
+        items["item_name"] = items["item_id"].map(names)
+    items.to_parquet(folder / ITEMS_FILE, index=False)
+
+
+def _follow_segments(run: SavedRun, labels: np.ndarray, original: np.ndarray) -> None:
+    """Recompute the per-segment and per-customer lists for edited segments (runs saved with their history).
+
+    The evaluation stays as measured for the segmentation the run made, and says so while the segments differ.
+    """
+    if run.evaluation is None or not (run.folder / HISTORY_FILE).exists():
+        return
+    items = pd.read_parquet(run.folder / ITEMS_FILE)
+    names = dict(zip(items["item_id"], items["item_name"])) if "item_name" in items else None
+    params = RecommendParams(**run.run_info["recommend"]["parameters"])
+    lists, users = recommend_customers(sp.load_npz(run.folder / HISTORY_FILE).tocsr(), labels,
+                                       run.customers["id"], items["item_id"].to_numpy(dtype=object), params,
+                                       {k: v for k, v in names.items() if pd.notna(v)} if names else None)
+    evaluation = {k: v for k, v in run.evaluation.items() if k != "segments_edited"}
+    if not np.array_equal(labels, original):
+        evaluation["segments_edited"] = ("Measured for the segmentation as the run made it; the segments were "
+                                         "edited since, and the lists follow the edited segments.")
+    atomic_write_bytes(run.folder / "recommendations.parquet", lambda tmp: lists.to_parquet(tmp, index=False))
+    atomic_write_bytes(run.folder / "user_recommendations.parquet", lambda tmp: users.to_parquet(tmp, index=False))
+    atomic_write_text(run.folder / "evaluation.json", json_text(evaluation))
+
+
 def rewrite_run(run: SavedRun, segments: pd.DataFrame, profiles: list[dict], run_info: dict) -> None:
     """Replace a saved run's segments, profiles and run.json after an edit, each file atomically.
 
     The first edit keeps the segmentation as it was saved in ``segments_original.parquet``.
+    When the labels change, recommendations follow them (see :func:`_follow_segments`).
     """
     original = run.folder / "segments_original.parquet"
     if not original.exists():
         shutil.copyfile(run.folder / "segments.parquet", run.folder / ".segments_original.tmp")
         os.replace(run.folder / ".segments_original.tmp", original)
+    labels = segments["segment_id"].to_numpy()
+    if not np.array_equal(labels, run.segments["segment_id"].to_numpy()):
+        _follow_segments(run, labels, pd.read_parquet(original, columns=["segment_id"])["segment_id"].to_numpy())
     atomic_write_bytes(run.folder / "segments.parquet", lambda tmp: segments.to_parquet(tmp, index=False))
     atomic_write_text(run.folder / "profiles.json", json_text(profiles))
     atomic_write_text(run.folder / "run.json", json_text({**run_info, "run_id": run.run_id}))

@@ -141,6 +141,28 @@ def map_figure(
     return fig
 
 
+EVALUATION_METRICS = {"precision": "precision@k", "recall": "recall@k", "ndcg": "NDCG@k", "coverage": "coverage"}
+BASELINE = "popularity"
+
+
+def evaluation_figure(evaluation: dict) -> go.Figure:
+    """Grouped bars of each method's held-out figures (``core.evaluate``), the popularity baseline in grey."""
+    k = evaluation.get("k", "k")
+    methods = evaluation.get("methods", {})
+    fig = go.Figure()
+    for i, (name, figures) in enumerate(methods.items()):
+        colour = UNASSIGNED_COLOUR if name == BASELINE else PALETTE[i % len(PALETTE)]
+        label = escape(figures.get("label", name), 60)
+        fig.add_trace(go.Bar(
+            name=label, x=[m.replace("@k", f"@{k}") for m in EVALUATION_METRICS.values()],
+            y=[figures.get(m) for m in EVALUATION_METRICS], marker_color=colour,
+            hovertemplate=f"{label}<br>%{{x}}: %{{y:.3f}}<extra></extra>"))
+    fig.update_layout(**_LAYOUT, barmode="group", height=340, legend=dict(orientation="h", y=-0.15),
+                      title=dict(text=f"Held-out evaluation against the popularity baseline (k = {k})"))
+    fig.update_yaxes(title="higher is better", rangemode="tozero")
+    return fig
+
+
 def words_figure(words: list[dict], title: str = "Distinctive words") -> go.Figure:
     """Horizontal bars of a segment's distinctive words (class-based TF-IDF score), strongest on top."""
     words = list(words)[::-1]

@@ -14,6 +14,7 @@ from core.roles import ROLES
 from ui.data import (UPLOAD_TYPES, allowed_pii, detected_roles, loaded_table, long_text_cells, set_allowed_pii,
                      use_demo, use_upload)
 from ui.state import current_dataset, role_overrides, set_role_overrides
+from ui.interactions import has_interactions, interactions_section  # after ui.state: keeps merges apart
 from ui.widgets import PAGES, md
 
 st.title("Data")
@@ -81,8 +82,9 @@ if new_overrides != overrides:
 problems = []
 if list(chosen.values()).count("id") > 1:
     problems.append("Only one column can be the id: set the others to another role.")
-if not any(r in ("text", "numeric", "categorical") for r in chosen.values()):
-    problems.append("No column describes the customers: mark at least one as text, numeric or categorical.")
+if not any(r in ("text", "numeric", "categorical") for r in chosen.values()) and not has_interactions():
+    problems.append("No column describes the customers: mark at least one as text, numeric or categorical, "
+                    "or upload their interactions below.")
 for problem in problems:
     st.warning(problem, icon=":material/error:")
 
@@ -113,6 +115,8 @@ if text_cols:
             f"Most of the text looks Chinese, Japanese or Korean, which the default model ({DEFAULT_MODEL}) does not "
             "read. With the embedder on auto the lexical embedder (character n-grams) is used instead; "
             "on the Map page you can name a multilingual model.", icon=":material/translate:")
+
+interactions_section(next((c for c, r in chosen.items() if r == "id"), None))
 
 if not problems:
     st.page_link(PAGES["map"], label="Next: run the segmentation on the Map page", icon=":material/arrow_forward:")

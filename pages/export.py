@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui.export import export_files
+from ui.recommend import recommendation_files
 from ui.state import run_version
 from ui.widgets import need_run, segment_label
 
@@ -40,3 +41,15 @@ c4.download_button("Run parameters (JSON)", files.run, f"run-{run.run_id}.json",
                    key="dl-run", on_click="ignore")
 st.subheader("Preview")
 st.dataframe(files.preview, hide_index=True, key="export-preview")
+
+recommendation_downloads = recommendation_files(str(run.folder), run_version(run.folder), run,
+                                                st.session_state.get("export-hash-ids", False))
+if recommendation_downloads:
+    st.subheader("Recommendations")
+    st.caption("Per segment (both lists, with their reasons), per customer (top k) and the held-out evaluation — "
+               "the command line's files. The lists follow the run's current segments.")
+    for column, (filename, data) in zip(st.columns(len(recommendation_downloads)), recommendation_downloads.items()):
+        stem, ext = filename.rsplit(".", 1)
+        column.download_button(filename, data, f"{stem}-{run.run_id}.{ext}",
+                               "application/json" if ext == "json" else "text/csv",
+                               icon=":material/download:", key=f"dl-{stem}", on_click="ignore")

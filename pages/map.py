@@ -7,6 +7,7 @@ from core.errors import CoreError
 from core.selection import save_selection_as_segment, selection_profile, selection_rows
 from core.viz import MAX_MAP_POINTS
 from ui.data import loaded_table
+from ui.interactions import has_interactions, interaction_inputs
 from ui.map import SEGMENT, cached_map, colour_options, parameters_form
 from ui.run import run_and_save
 from ui.state import current_dataset, current_run, role_overrides, run_version, workspace
@@ -29,10 +30,10 @@ else:
     if table is not None:
         st.caption(f"Data: {md(table.describe())}")
         with st.expander("Parameters", expanded=run is None):
-            form = parameters_form(role_overrides(table.content_hash))
+            form = parameters_form(role_overrides(table.content_hash), behaviour=has_interactions())
         if form.submitted:
             try:
-                run_and_save(table, form.params)
+                run_and_save(table, form.params, interaction_inputs(), form.recommend)
                 st.session_state["map-generation"] = st.session_state.get("map-generation", 0) + 1
                 st.rerun()
             except CoreError as exc:

@@ -12,6 +12,7 @@ import streamlit as st
 from core.cluster import ClusterParams
 from core.embed import DEFAULT_MODEL
 from core.pipeline import DEFAULT_WEIGHTS, SegmentParams
+from core.recommend import RecommendParams
 from core.reduce import ReduceParams
 from core.store import SavedRun
 from core.viz import MAX_MAP_POINTS, hover_labels, map_figure, subsample
@@ -34,10 +35,15 @@ DEFAULT_MIN_CLUSTER_SIZE = 30
 class FormResult:
     submitted: bool
     params: SegmentParams
+    recommend: RecommendParams | None = None
 
 
-def parameters_form(roles: dict[str, str]) -> FormResult:
-    """The segmentation parameters as a form (nothing runs until Run is pressed)."""
+def parameters_form(roles: dict[str, str], behaviour: bool = False) -> FormResult:
+    """The segmentation parameters as a form (nothing runs until Run is pressed).
+
+    With ``behaviour`` (interactions loaded) the behaviour block gets a weight slider too, and
+    the form asks how many items to recommend per customer.
+    """
     embedders = [e for e in EMBEDDERS if e != "fake" or default_embedder() == "fake"]
     with st.form("parameters", border=True):
         st.markdown("**Parameters**")
@@ -50,7 +56,10 @@ def parameters_form(roles: dict[str, str]) -> FormResult:
                                   key="p-model", help="The default ships with the app; nothing is downloaded.")
             st.caption("Weight of each feature block (0 leaves it out)")
             weights = {**DEFAULT_WEIGHTS, **{block: st.slider(block, 0.0, 2.0, float(DEFAULT_WEIGHTS[block]), 0.1,
-                                                              key=f"p-w-{block}") for block in TABLE_BLOCKS}}
+                                                              key=f"p-w-{block}")
+                                  for block in TABLE_BLOCKS + (("behaviour",) if behaviour else ())}}
+            top_k = st.number_input("Items to recommend per customer (top-k)", 1, 100, RecommendParams.top_k,
+                                    key="p-top-k") if behaviour else RecommendParams.top_k
         with c2:
             st.caption("Reduction (UMAP)")
             dims = st.number_input("Dimensions for clustering", 2, 50, 5, key="p-dims")
@@ -82,7 +91,7 @@ def parameters_form(roles: dict[str, str]) -> FormResult:
         cluster=ClusterParams(algo=algo, k=int(k) or "auto", min_cluster_size=int(min_cluster_size),
                               min_samples=int(min_samples) or None, reassign_outliers=bool(reassign), seed=int(seed)),
     )
-    return FormResult(submitted, params)
+    return FormResult(submitted, params, RecommendParams(top_k=int(top_k)) if behaviour else None)
 
 
 def colour_options(run: SavedRun) -> list[str]:

@@ -7,8 +7,10 @@ from dataclasses import replace
 
 import streamlit as st
 
+from core.behaviour import InteractionInputs
 from core.io import LoadedTable
 from core.pipeline import STAGES, SegmentParams, run_segmentation
+from core.recommend import RecommendParams
 from core.store import save_run
 from ui.data import allowed_pii
 from ui.state import set_current_run, workspace
@@ -63,8 +65,11 @@ class StageProgress:
         self.line.empty()
 
 
-def run_and_save(table: LoadedTable, params: SegmentParams) -> str:
+def run_and_save(table: LoadedTable, params: SegmentParams, interactions: InteractionInputs | None = None,
+                 recommend: RecommendParams | None = None) -> str:
     """Run the segmentation with visible progress, save it in the workspace and make it current.
+
+    With ``interactions`` the run adds behaviour features and, with ``recommend``, recommendations.
 
     Core errors propagate (the page shows them as one message); the status box turns red.
     The personal-data columns opted in on the Data page are added to ``params.allow_pii``.
@@ -76,7 +81,8 @@ def run_and_save(table: LoadedTable, params: SegmentParams) -> str:
         try:
             progress("load", 0.0, "Loading the embedding model and compiling UMAP (first run only)")
             wait_for_warm_up()
-            result = run_segmentation(table, params, workspace(), progress)
+            result = run_segmentation(table, params, workspace(), progress, interactions=interactions,
+                                      recommend=recommend)
             run_id = save_run(result, workspace())
         except Exception:
             status.update(label="The run stopped", state="error", expanded=True)

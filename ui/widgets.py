@@ -17,6 +17,7 @@ from ui.state import current_dataset, current_run, workspace
 PAGES = {
     "start": "pages/start.py", "data": "pages/data.py", "map": "pages/map.py",
     "segments": "pages/segments.py", "export": "pages/export.py", "runs": "pages/runs.py",
+    "recommendations": "pages/recommendations.py",
 }
 
 
