@@ -31,7 +31,7 @@ from core.evaluate import evaluate, holdout_mask
 from core.features import Customers, FeatureMatrix, build_features, prepare_customers
 from core.io import MAX_ROWS, LoadedTable
 from core.privacy import detect_pii
-from core.profile import UNASSIGNED, profile_segments, segment_names
+from core.profile import UNASSIGNED, attach_items, profile_segments, segment_names
 from core.quality import STABILITY_RUNS, attach_segment_quality, segmentation_quality, stability
 from core.recommend import RecommendParams, Recommendations, recommend_customers
 from core.reduce import ReduceParams, SharedNeighbours, reduce
@@ -450,6 +450,7 @@ def run_segmentation(
             recommendations, recommend_key, rec.cache_hit = recommend_stage(
                 table, params, workspace, clustering.labels, customers, interactions, matched, recommend,
                 "behaviour" in features.blocks, cluster_key, progress)
+        attach_items(profiles, recommendations.segment_lists)
 
     run_info = {
         "input": {"name": table.name, "hash": table.content_hash, "rows": int(len(table.frame)),

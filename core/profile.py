@@ -405,3 +405,19 @@ def profiles_frame(profiles: list[dict]) -> pd.DataFrame:
          "top words": ", ".join(w["term"] for w in p["words"][:5])}
         for p in profiles
     ])
+
+
+def attach_items(profiles: list[dict], segment_lists: pd.DataFrame, n_items: int = 5) -> list[dict]:
+    """Give each segment's profile its most over-represented items (the top of its lift list), in place.
+
+    ``segment_lists`` is :class:`core.recommend.Recommendations`' table (``segment_id, rank, item_id,
+    score, reason`` (, ``item_name``), ``list``); segments without a list get an empty ``items``.
+    """
+    lift = segment_lists[segment_lists["list"] == "lift"] if "list" in segment_lists else segment_lists
+    columns = [c for c in ("item_id", "item_name", "score", "reason") if c in lift]
+    for profile in profiles:
+        rows = lift[lift["segment_id"] == profile["segment_id"]].sort_values("rank").head(n_items)
+        profile["items"] = [{c: (str(r[c]) if c in ("item_id", "item_name") else r[c]) for c in columns}
+                            for r in rows.to_dict("records")]
+    return profiles
+

@@ -31,6 +31,7 @@ from core.assign import MODEL_DIR, assignment_model, save_model
 from core.cache import atomic_write_bytes, atomic_write_text
 from core.errors import ParameterError, RunNotFoundError
 from core.export import json_text
+from core.profile import attach_items
 from core.pipeline import SegmentationResult
 from core.recommend import RecommendParams, Recommendations, recommend_customers
 
@@ -258,6 +259,8 @@ def rewrite_run(run: SavedRun, segments: pd.DataFrame, profiles: list[dict], run
     labels = segments["segment_id"].to_numpy()
     if not np.array_equal(labels, run.segments["segment_id"].to_numpy()):
         _follow_segments(run, labels, pd.read_parquet(original, columns=["segment_id"])["segment_id"].to_numpy())
+    if (run.folder / "recommendations.parquet").exists():  # profiles name each segment's over-represented items
+        attach_items(profiles, pd.read_parquet(run.folder / "recommendations.parquet"))
     atomic_write_bytes(run.folder / "segments.parquet", lambda tmp: segments.to_parquet(tmp, index=False))
     atomic_write_text(run.folder / "profiles.json", json_text(profiles))
     atomic_write_text(run.folder / "run.json", json_text({**run_info, "run_id": run.run_id}))

@@ -108,6 +108,9 @@ def traits_body(profile: dict, key: str, wide: bool = False) -> None:
             "q_value": st.column_config.NumberColumn("q (corrected p)", format="%.2g",
                                                      help="Benjamini–Hochberg-corrected p-value; below 0.05 is significant."),
         })
+    if profile.get("items"):
+        st.caption("Items this segment chooses far more than everyone else (smoothed lift)")
+        st.dataframe(pd.DataFrame(profile["items"]), hide_index=True, key=f"{key}-items")
     if profile.get("representatives"):
         st.caption("Representative members (closest to the centre)")
         reps = pd.DataFrame([{"id": r["id"], "text": shorten(r["text"], 300)} for r in profile["representatives"]])

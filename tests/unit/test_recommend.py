@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from core.behaviour import InteractionInputs, match, prepare_interactions
 from core.cluster import ClusterParams
+from core.curate import merge_segments
 from core.errors import InputError, ParameterError
 from core.io import load_table
 from core.pipeline import SegmentParams, run_segmentation
@@ -107,9 +108,17 @@ def test_pipeline_with_behaviour_only_recommends_saves_and_caches(tmp_path):
     assert result.run_info["interactions"]["features"][:2] == ["frequency (log events)", "recency (log days since last)"]
     assert recs.user_lists.groupby("id").size().max() == 5 and recs.evaluation["k"] == 5
     assert recs.evaluation["segments"].startswith("re-fitted") and not result.run_info["stages"]["recommend"]["cache_hit"]
+    lift = recs.segment_lists[recs.segment_lists["list"] == "lift"]
+    for profile in result.profiles:  # each profile names the top of its segment's lift list
+        top = lift[lift["segment_id"] == profile["segment_id"]].sort_values("rank")["item_id"].astype(str).head(5)
+        assert [i["item_id"] for i in profile["items"]] == top.tolist() and profile["items"]
     run_id = save_run(result, ws)
     saved = load_run(ws, run_id)
     pd.testing.assert_frame_equal(saved.user_recommendations, recs.user_lists)
+    merged = merge_segments(ws, run_id, 0, 1)
+    merged_lift = merged.recommendations[merged.recommendations["list"] == "lift"]
+    top0 = merged_lift[merged_lift["segment_id"] == 0].sort_values("rank")["item_id"].astype(str).head(5).tolist()
+    assert [i["item_id"] for i in merged.profiles[0]["items"]] == top0  # items follow curation
     assert saved.evaluation == recs.evaluation and len(saved.recommendations) == len(recs.segment_lists)
 
     again = run_segmentation(users, params, ws, interactions=inputs, recommend=RecommendParams(top_k=5))
