@@ -71,6 +71,25 @@ def atomic_write_bytes(path: Path, write: Callable[[Path], None]) -> None:
         raise
 
 
+def atomic_folder(folder: Path, fill: Callable[[Path], None]) -> None:
+    """Create ``folder`` whole or not at all: ``fill`` writes into a temporary sibling that is renamed into place.
+
+    When another process finished the same folder first, its copy is kept; on any error the
+    temporary folder is removed and the error raised.
+    """
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
+    try:
+        fill(tmp)
+        try:
+            os.replace(tmp, folder)
+        except OSError:  # another process finished the same folder first
+            shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
 class EmbeddingCache:
     """Vectors per (model id, sha1 of text) in ``embeddings.sqlite``."""
 
@@ -155,17 +174,11 @@ class StageCache:
         folder = self._dir(stage, key)
         if (folder / "meta.json").exists():
             return
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{key}."))
-        try:
+
+        def fill(tmp: Path) -> None:
             for name, array in arrays.items():
                 np.save(tmp / f"{name}.npy", np.asarray(array), allow_pickle=False)
-            meta = {**meta, "_arrays": sorted(arrays)}
-            (tmp / "meta.json").write_text(json.dumps(meta, default=str), encoding="utf-8")
-            try:
-                os.replace(tmp, folder)
-            except OSError:  # another process finished the same entry first
-                shutil.rmtree(tmp, ignore_errors=True)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+            (tmp / "meta.json").write_text(json.dumps({**meta, "_arrays": sorted(arrays)}, default=str),
+                                           encoding="utf-8")
+
+        atomic_folder(folder, fill)

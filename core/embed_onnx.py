@@ -15,8 +15,6 @@ import inspect
 import json
 import logging
 import os
-import shutil
-import tempfile
 import warnings
 from collections.abc import Sequence
 from importlib import metadata
@@ -24,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.cache import atomic_folder
 from core.errors import ModelError
 
 RECIPE = "int8-dynamic-matmul-per-channel-v1"
@@ -124,20 +123,16 @@ def exported_model(model_dir: Path) -> Path:
     target = folder / "model.onnx"
     if target.exists():
         return target
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
-    tmp.chmod(0o755)
-    try:
+
+    def fill(tmp: Path) -> None:
+        tmp.chmod(0o755)
         _export(model_dir, tmp)
-        try:
-            os.replace(tmp, folder)
-        except OSError:  # another process finished the same export first
-            shutil.rmtree(tmp, ignore_errors=True)
+
+    try:
+        atomic_folder(folder, fill)
     except ModelError:
-        shutil.rmtree(tmp, ignore_errors=True)
         raise
     except Exception as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
         raise ModelError(
             f"The model could not be exported for the onnx backend ({type(exc).__name__}: {exc}). "
             "Use --backend torch."
