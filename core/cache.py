@@ -138,8 +138,6 @@ class EmbeddingCache:
             new = embedder.encode([first_text[h] for h in todo], progress=progress)
             self.store(embedder.model_id, todo, new)
             found.update(zip(todo, new))
-        elif progress:
-            progress(len(texts), len(texts))
         todo_set = set(todo)
         cached = sum(1 for h in hashes if h not in todo_set)
         if not texts:

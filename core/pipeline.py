@@ -206,6 +206,7 @@ def _text_vectors(customers: Customers, params: SegmentParams, workspace: Path, 
             vectors, cached = embedder.encode(texts, progress=report), 0
             stages.put("embed", key, {"vectors": vectors}, {"model": embedder.model_id})
     info["from_cache"], info["embedded"] = int(cached), int(len(texts) - cached)
+    progress("embed", 1.0, f"{info['embedded']:,} texts embedded, {info['from_cache']:,} served from the cache")
     empty = np.array([not t for t in texts])
     if empty.any() and not empty.all():  # no text: neutral (average) text features, placed by other columns
         vectors = vectors.copy()
