@@ -1,7 +1,10 @@
 """Segment Studio: page config, navigation over pages/, and the shared sidebar. Nothing else."""
 
+import sys
+
 import streamlit as st
 
+from ui.data import start_on_demo
 from ui.warmup import start_warm_up
 from ui.widgets import PAGES, sidebar
 
@@ -21,6 +24,7 @@ NAVIGATION = {
 }
 
 start_warm_up()  # model load and UMAP compilation off the critical path
+start_on_demo(sys.argv[1:])  # ./run_app.sh starts every new session on the bundled demo
 page = st.navigation(NAVIGATION)
 sidebar()
 page.run()

@@ -38,6 +38,15 @@ def use_demo() -> None:
     set_current_dataset(DEMO_PATH, DEMO_PATH.name)
 
 
+def start_on_demo(argv: list[str]) -> None:
+    """With ``--demo`` among the script's arguments (``./run_app.sh`` passes it), a new session starts
+    with the bundled demo loaded; the analyst can replace it at any time."""
+    if "--demo" in argv and not st.session_state.get("demo-offered"):
+        st.session_state["demo-offered"] = True
+        if current_dataset() is None:
+            use_demo()
+
+
 @st.cache_resource(max_entries=4, show_spinner="Reading the table…")
 def _load(path: str, name: str, mtime: float) -> LoadedTable:
     return load_table(Path(path), name=name)

@@ -7,6 +7,7 @@ Each test gets its own workspace (SEGMENT_STUDIO_WORKSPACE) and the fake embedde
 from __future__ import annotations
 
 import io
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -73,6 +74,17 @@ def test_open_the_demo_goes_to_the_map_with_the_demo_loaded(ws):
     assert at.title[0].value == "Map"
     assert at.session_state["dataset"]["name"] == "womens_clothing_reviews_3k.csv"
     assert at.button(key="run").label == "Run"
+
+
+def test_run_app_command_starts_every_session_on_the_demo(ws, monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["app.py", "--demo"])  # what ./run_app.sh passes after "--"
+    at = _app()
+    assert not at.exception and at.session_state["dataset"]["name"] == "womens_clothing_reviews_3k.csv"
+    at.session_state["dataset"] = None  # the analyst's own choice is not overridden on later reruns
+    at.run()
+    assert at.session_state["dataset"] is None
+    monkeypatch.setattr(sys, "argv", ["app.py"])
+    assert "dataset" not in _app().session_state  # without --demo a session starts empty
 
 
 @pytest.mark.parametrize("page", ["data", "map", "segments", "export", "runs"])
