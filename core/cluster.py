@@ -155,11 +155,16 @@ def cluster(points: np.ndarray, params: ClusterParams) -> Clustering:
     return Clustering(relabel_by_size(labels), membership, k_scores, notices)
 
 
-def _reassign(points: np.ndarray, labels: np.ndarray, membership: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def nearest_segment(points: np.ndarray, labels: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The segment (label ≥ 0) whose centre is nearest to each of ``rows``, in the space of ``points``."""
     ids = sorted(set(labels.tolist()) - {-1})
     centres = np.stack([points[labels == i].mean(axis=0) for i in ids])
+    d = ((points[rows, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+    return np.asarray(ids)[d.argmin(axis=1)]
+
+
+def _reassign(points: np.ndarray, labels: np.ndarray, membership: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     out = labels.copy()
     outliers = np.where(labels < 0)[0]
-    d = ((points[outliers, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
-    out[outliers] = np.asarray(ids)[d.argmin(axis=1)]
+    out[outliers] = nearest_segment(points, labels, outliers)
     return out, membership

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core.cluster import ClusterParams, cluster
+from core.cluster import ClusterParams, cluster, nearest_segment
 from core.errors import ParameterError
 from core.features import Customers
 from core.profile import UNASSIGNED, profile_segments
@@ -149,8 +149,7 @@ def reassign_outliers(workspace: Path, run_id: str) -> SavedRun:
         raise ParameterError("This run has no unassigned customers to reassign." if ids else
                              "This run has no segment to give the unassigned customers; segment with other settings.")
     points = run.cluster_space
-    centres = np.stack([points[labels == s].mean(axis=0) for s in ids])
-    nearest = np.asarray(ids)[((points[outliers, None, :] - centres[None]) ** 2).sum(axis=2).argmin(axis=1)]
+    nearest = nearest_segment(points, labels, outliers)
     for s in ids:
         chosen = outliers[nearest == s]
         if len(chosen):

@@ -32,7 +32,6 @@ import pandas as pd
 
 from core.embed import cjk_share
 from core.features import TOP_LEVELS, Customers
-from core.quality import segmentation_quality
 
 UNASSIGNED = "Unassigned"
 N_WORDS = 10
@@ -390,10 +389,6 @@ def profile_segments(customers: Customers, labels: np.ndarray, points: np.ndarra
     return profiles
 
 
-# kept for callers of core.profile.quality: the figures now live in core.quality
-quality = segmentation_quality
-
-
 def segment_names(profiles: list[dict]) -> dict[int, str]:
     return {p["segment_id"]: p["name"] for p in profiles}
 
@@ -420,4 +415,3 @@ def attach_items(profiles: list[dict], segment_lists: pd.DataFrame, n_items: int
         profile["items"] = [{c: (str(r[c]) if c in ("item_id", "item_name") else r[c]) for c in columns}
                             for r in rows.to_dict("records")]
     return profiles
-

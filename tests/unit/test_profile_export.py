@@ -6,7 +6,8 @@ import pandas as pd
 
 from core.export import csv_bytes, json_text, neutralise_formula, write_outputs
 from core.features import prepare_customers
-from core.profile import distinctive_terms, profile_segments, quality
+from core.profile import distinctive_terms, profile_segments
+from core.quality import segmentation_quality as quality
 from core.roles import resolve_roles
 from tests.conftest import PLANTED_WORDS
 
