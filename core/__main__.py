@@ -130,7 +130,8 @@ def _add_segment_options(seg: argparse.ArgumentParser, out_help: str) -> None:
     seg.add_argument("--algo", choices=["hdbscan", "kmeans"], default="hdbscan")
     seg.add_argument("--k", type=_k, default="auto", help="number of KMeans segments, or 'auto' (by silhouette)")
     seg.add_argument("--min-cluster-size", type=int, default=30, help="HDBSCAN minimum segment size")
-    seg.add_argument("--min-samples", type=int, default=None, help="HDBSCAN min_samples")
+    seg.add_argument("--min-samples", type=int, default=None, help="HDBSCAN min_samples (default: the minimum segment size, lowered on large inputs so its "
+                     "neighbour table stays within 1 GiB)")
     seg.add_argument("--reassign-outliers", action="store_true", help="give HDBSCAN outliers their nearest segment")
     seg.add_argument("--seed", type=int, default=0)
     seg.add_argument("--model", default=DEFAULT_MODEL, help="sentence-transformers model name or local path")

@@ -17,6 +17,8 @@ from core.errors import ParameterError
 ALGORITHMS = ("hdbscan", "kmeans")
 AUTO_K_RANGE = (2, 15)
 SILHOUETTE_SAMPLE = 5000
+#: bytes allowed for HDBSCAN's neighbour table: n × (min_samples + 1) distances and indices, 8 bytes each
+NEIGHBOUR_TABLE_BUDGET = 1 << 30
 
 
 @dataclass(frozen=True)
@@ -50,12 +52,44 @@ class ClusterParams:
                     f"The minimum segment size is {self.min_cluster_size} but there are only {n} customers; "
                     f"choose at most {n} or use KMeans."
                 )
+            if self.algo == "hdbscan" and self.min_samples is not None and self.min_samples > max_min_samples(n):
+                raise ParameterError(
+                    f"min_samples {self.min_samples:,} on {n:,} customers would need "
+                    f"{_table_bytes(n, self.min_samples) / 2**30:.1f} GiB for HDBSCAN's neighbour table; choose at "
+                    f"most {max_min_samples(n):,}, or leave it empty."
+                )
             if n < 2:
                 raise ParameterError("Segmenting needs at least 2 customers.")
         return self
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+def _table_bytes(n: int, min_samples: int) -> int:
+    return n * (min_samples + 1) * 16
+
+
+def max_min_samples(n: int) -> int:
+    """The largest HDBSCAN ``min_samples`` whose neighbour table for ``n`` points fits the memory budget."""
+    return max(1, NEIGHBOUR_TABLE_BUDGET // (16 * max(n, 1)) - 1)
+
+
+def hdbscan_min_samples(params: ClusterParams, n: int) -> tuple[int, str | None]:
+    """HDBSCAN's ``min_samples`` for ``n`` points, and a notice when the default had to be lowered.
+
+    The default follows the minimum segment size (HDBSCAN's own default) while its neighbour table
+    fits :data:`NEIGHBOUR_TABLE_BUDGET`; beyond, it is the largest value that fits. An explicit value
+    over the budget is refused by :meth:`ClusterParams.validate`.
+    """
+    if params.min_samples is not None:
+        return params.min_samples, None
+    cap = max_min_samples(n)
+    if params.min_cluster_size <= cap:
+        return params.min_cluster_size, None
+    return cap, (f"HDBSCAN's min_samples was set to {cap:,} rather than the minimum segment size "
+                 f"({params.min_cluster_size:,}), to keep its neighbour table for {n:,} customers within "
+                 f"{NEIGHBOUR_TABLE_BUDGET / 2**30:.0f} GiB of memory.")
 
 
 @dataclass
@@ -137,7 +171,9 @@ def cluster(points: np.ndarray, params: ClusterParams) -> Clustering:
     else:
         import hdbscan
 
-        min_samples = params.min_samples
+        min_samples, notice = hdbscan_min_samples(params, n)
+        if notice:
+            notices.append(notice)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             model = hdbscan.HDBSCAN(

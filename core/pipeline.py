@@ -41,6 +41,7 @@ STAGES = ("load", "embed", "behaviour", "features", "reduce", "map", "cluster", 
 DEFAULT_WEIGHTS = {"text": 1.0, "numeric": 0.5, "categorical": 0.5, "behaviour": 1.0}
 _VERSIONED = ("numpy", "scikit-learn", "umap-learn", "hdbscan", "sentence-transformers", "torch", "pandas")
 
+_TOKENIZE_CHUNK = 2048  # texts per tokenizer call when counting over-long texts (bounds its memory)
 _RECOMMEND_FORMAT = 3  # bump when the recommend stage's cached content changes shape
 
 #: progress(stage, fraction done in [0, 1], message)
@@ -231,14 +232,19 @@ def window_notices(texts: list[str], model: str) -> list[str]:
         return []
     if not (folder / "tokenizer.json").exists():
         return []
-    candidates = [t for t in texts if len(t) > window - 2]  # a word piece covers at least one character
+    # a word piece covers at least one character; each distinct text is tokenised once, a chunk at a time
+    candidates = list(dict.fromkeys(t for t in texts if len(t) > window - 2))
     if not candidates:
         return []
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
     tokenizer.no_truncation()
-    long = sum(len(encoding.ids) > window for encoding in tokenizer.encode_batch(candidates))
+    too_long: set[str] = set()
+    for start in range(0, len(candidates), _TOKENIZE_CHUNK):
+        part = candidates[start : start + _TOKENIZE_CHUNK]
+        too_long.update(t for t, encoding in zip(part, tokenizer.encode_batch_fast(part)) if len(encoding.ids) > window)
+    long = sum(t in too_long for t in texts) if too_long else 0
     if not long:
         return []
     return [f"{long:,} text(s) are longer than the model's window of {window} word pieces; "

@@ -90,6 +90,35 @@ def _term_sets(texts: list[str], chinese: bool, stop_words: frozenset[str]) -> l
     return [english_terms(t, stop_words) if t else set() for t in texts]
 
 
+def _presence(texts: list[str], chinese: bool, chunk: int = 5000) -> tuple["sparse.csr_matrix", np.ndarray]:
+    """Which text uses which term (texts × terms, 0/1) and the terms in column order.
+
+    Term sets are made a chunk of texts at a time and kept only as column numbers, so memory follows
+    the matrix, not hundreds of thousands of Python sets."""
+    from scipy import sparse
+
+    stop_words = _english_stop_words()
+    vocabulary: dict[str, int] = {}
+    cols: list[np.ndarray] = []
+    counts = np.zeros(len(texts), dtype=np.int64)
+    for start in range(0, len(texts), chunk):
+        for i, terms in enumerate(_term_sets(texts[start : start + chunk], chinese, stop_words), start):
+            if not terms and texts[i]:  # text with nothing but stop words still describes itself
+                terms = _raw_terms(texts[i])
+            # sets iterate in hash-seed order; sorted keeps ties reproducible across processes
+            ids = [vocabulary.setdefault(t, len(vocabulary)) for t in sorted(terms)]
+            cols.append(np.asarray(ids, dtype=np.int32))
+            counts[i] = len(ids)
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    indices = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int32)
+    presence = sparse.csr_matrix((np.ones(len(indices), dtype=np.float32), indices, indptr),
+                                 shape=(len(texts), len(vocabulary)))
+    terms = np.empty(len(vocabulary), dtype=object)
+    for term, j in vocabulary.items():
+        terms[j] = term
+    return presence, terms
+
+
 def _plural_of_picked(term: str, picked: list[dict]) -> bool:
     """Whether ``term`` is a singular or plural of a term already picked (dress/dresses, jacket/jackets)."""
     taken = {p["term"] for p in picked}
@@ -125,28 +154,15 @@ def distinctive_words_and_phrases(texts: list[str], labels: np.ndarray, n_terms:
     empty = {s: {"words": [], "phrases": []} for s in segments}
     if not segments or not any(texts):
         return empty
-    stop_words = _english_stop_words()
-    term_sets = _term_sets(texts, cjk_share(texts) > 0.3, stop_words)
-    for i, terms in enumerate(term_sets):  # text with nothing but stop words still describes itself
-        if not terms and texts[i]:
-            term_sets[i] = _raw_terms(texts[i])
-    vocabulary: dict[str, int] = {}
-    rows, cols = [], []
-    for i, terms in enumerate(term_sets):
-        for t in sorted(terms):  # sets iterate in hash-seed order; sorted keeps ties reproducible across processes
-            cols.append(vocabulary.setdefault(t, len(vocabulary)))
-            rows.append(i)
-    if not vocabulary:
+    presence, terms = _presence(texts, cjk_share(texts) > 0.3)
+    if not len(terms):
         return empty
-    presence = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
-                                 shape=(len(texts), len(vocabulary)))
-    terms = np.array(sorted(vocabulary, key=vocabulary.get), dtype=object)
     seg_index = {s: k for k, s in enumerate(segments)}
     member_rows = np.array([seg_index.get(int(v), -1) for v in labels])
     assigned = member_rows >= 0
     indicator = sparse.csr_matrix((np.ones(int(assigned.sum())), (member_rows[assigned], np.where(assigned)[0])),
                                   shape=(len(segments), len(texts)))
-    users = np.asarray((indicator @ presence).todense())  # members using each term, per segment
+    members_using = (indicator @ presence).tocsr()  # members using each term, per segment (sparse)
     users_all = np.asarray(presence.sum(axis=0)).ravel()
     has_text = np.array([bool(t) for t in texts])
     with_text = np.bincount(member_rows[assigned & has_text], minlength=len(segments)).astype(float)
@@ -154,9 +170,10 @@ def distinctive_words_and_phrases(texts: list[str], labels: np.ndarray, n_terms:
     is_phrase = np.array([" " in t or (len(t) > 2 and bool(_CJK_RUN.fullmatch(t))) for t in terms])
     out: dict[int, dict[str, list[dict]]] = {}
     for k, s in enumerate(segments):
-        share = users[k] / max(with_text[k], 1)
-        share_rest = (users_all - users[k]) / max(has_text.sum() - with_text[k], 1)
-        idf = np.log((users[k] + 1) / (share_rest * with_text[k] + 1))  # observed over expected users, smoothed
+        users = members_using[k].toarray().ravel()
+        share = users / max(with_text[k], 1)
+        share_rest = (users_all - users) / max(has_text.sum() - with_text[k], 1)
+        idf = np.log((users + 1) / (share_rest * with_text[k] + 1))  # observed over expected users, smoothed
         scores = share * idf
         min_users = 2 if with_text[k] >= 10 else 1
         limits = {"words": n_terms, "phrases": n_phrases}
@@ -165,12 +182,12 @@ def distinctive_words_and_phrases(texts: list[str], labels: np.ndarray, n_terms:
             if scores[j] <= 0 or all(len(picked[x]) >= limits[x] for x in picked):
                 break
             kind = "phrases" if is_phrase[j] else "words"
-            if (len(picked[kind]) < limits[kind] and users[k, j] >= min_users and share[j] > share_rest[j]
+            if (len(picked[kind]) < limits[kind] and users[j] >= min_users and share[j] > share_rest[j]
                     and not _plural_of_picked(str(terms[j]), picked[kind])):
                 picked[kind].append(_term_row(terms[j], scores[j], share[j], share_rest[j]))
         if not picked["words"] and with_text[k]:  # never empty: fall back to the segment's most used terms
             picked["words"] = [_term_row(terms[j], scores[j], share[j], share_rest[j])
-                               for j in np.argsort(-users[k], kind="stable")[:n_terms] if users[k, j] > 0]
+                               for j in np.argsort(-users, kind="stable")[:n_terms] if users[j] > 0]
         out[s] = picked
     return out
 

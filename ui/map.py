@@ -77,7 +77,9 @@ def parameters_form(roles: dict[str, str], behaviour: bool = False) -> FormResul
             min_cluster_size = st.number_input("HDBSCAN: minimum segment size", 2, 100_000,
                                                DEFAULT_MIN_CLUSTER_SIZE, key="p-mcs")
             min_samples = st.number_input("HDBSCAN: min samples (0 = same as the minimum size)", 0, 100_000, 0,
-                                          key="p-ms")
+                                          key="p-ms", help="Larger values make HDBSCAN more conservative (more "
+                                          "unassigned customers). The default is lowered on large tables so its "
+                                          "neighbour table stays within 1 GiB of memory.")
             reassign = st.checkbox("HDBSCAN: give unassigned customers their nearest segment", key="p-reassign")
             seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="p-seed")
         submitted = st.form_submit_button("Run", type="primary", icon="▶️", key="run")

@@ -47,9 +47,11 @@ def test_embedding_cache_serves_seen_texts(tmp_path):
     cache, fake = EmbeddingCache(tmp_path), FakeEmbedder()
     first, cached = cache.embed(fake, ["a b", "c d", "a b"])
     assert cached == 0 and fake.calls == 2  # duplicates embedded once
-    second, cached = EmbeddingCache(tmp_path).embed(fake, ["c d", "a b", "e f"])
-    assert cached == 2 and fake.calls == 3
+    texts = ["c d", "a b", "e f", "a b", "e f"]
+    second, cached = EmbeddingCache(tmp_path).embed(fake, texts)
+    assert cached == 3 and fake.calls == 3  # "e f" embedded once though it appears twice
     assert np.allclose(second[1], first[0])
+    assert np.allclose(second, FakeEmbedder().encode(texts))  # every row in its text's place
 
 
 def test_stage_cache_round_trip(tmp_path):

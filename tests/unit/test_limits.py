@@ -33,3 +33,11 @@ def test_texts_past_the_model_window_are_counted():
     notices = window_notices(["word " * 400, "short", "two words " * 10], "all-MiniLM-L6-v2")
     assert notices == ["1 text(s) are longer than the model's window of 256 word pieces; only their beginning is embedded."]
     assert window_notices(["x" * 600], "/no/such/model") == []
+
+
+def test_window_count_covers_repeated_texts_across_chunks(monkeypatch):
+    import core.pipeline
+
+    monkeypatch.setattr(core.pipeline, "_TOKENIZE_CHUNK", 2)
+    texts = ["word " * 400, "two words " * 30, "word " * 400, "other " * 300, "short", "word " * 400]
+    assert window_notices(texts, "all-MiniLM-L6-v2")[0].startswith("4 text(s) are longer")

@@ -83,3 +83,29 @@ def test_hdbscan_finds_blobs_and_marks_outliers():
 
 def test_relabel_by_size_orders_largest_first():
     assert relabel_by_size(np.array([5, 5, 2, -1, 2, 2])).tolist() == [1, 1, 0, -1, 0, 0]
+
+
+def test_hdbscan_min_samples_default_is_lowered_to_fit_the_memory_budget(monkeypatch):
+    import hdbscan
+
+    import core.cluster as cluster_module
+
+    points, _ = blobs()
+    n = len(points)
+    monkeypatch.setattr(cluster_module, "NEIGHBOUR_TABLE_BUDGET", 16 * n * 13)  # room for min_samples 12
+    seen = []
+    real = hdbscan.HDBSCAN
+
+    def spy(**kwargs):
+        seen.append(kwargs["min_samples"])
+        return real(**kwargs)
+
+    monkeypatch.setattr(hdbscan, "HDBSCAN", spy)
+    capped = cluster(points, ClusterParams(algo="hdbscan", min_cluster_size=40))
+    assert seen == [12] and any("min_samples was set to 12" in n for n in capped.notices)
+    explicit = cluster(points, ClusterParams(algo="hdbscan", min_cluster_size=40, min_samples=12))
+    assert (capped.labels == explicit.labels).all() and not explicit.notices
+    fits = cluster(points, ClusterParams(algo="hdbscan", min_cluster_size=10))
+    assert seen[-1] == 10 and not fits.notices  # within the budget the default is the minimum size
+    with pytest.raises(ParameterError, match="choose at most 12"):
+        cluster(points, ClusterParams(algo="hdbscan", min_cluster_size=10, min_samples=13))
