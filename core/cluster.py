@@ -17,6 +17,8 @@ from core.errors import ParameterError
 ALGORITHMS = ("hdbscan", "kmeans")
 AUTO_K_RANGE = (2, 15)
 SILHOUETTE_SAMPLE = 5000
+#: below this many points KMeans runs in one thread: OpenMP's start-ups cost more than they save
+SINGLE_THREAD_KMEANS = 100_000
 #: bytes allowed for HDBSCAN's neighbour table: n × (min_samples + 1) distances and indices, 8 bytes each
 NEIGHBOUR_TABLE_BUDGET = 1 << 30
 
@@ -132,8 +134,10 @@ def silhouette_on_sample(points: np.ndarray, labels: np.ndarray, seed: int = 0, 
 
 def _kmeans(points: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     from sklearn.cluster import KMeans
+    from threadpoolctl import threadpool_limits
 
-    model = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(points)
+    with threadpool_limits(1 if len(points) < SINGLE_THREAD_KMEANS else None):
+        model = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(points)
     dist = model.transform(points)
     dist.sort(axis=1)
     margin = 1.0 - dist[:, 0] / np.maximum(dist[:, 1], 1e-12) if k > 1 else np.ones(len(points))
@@ -186,8 +190,9 @@ def cluster(points: np.ndarray, params: ClusterParams) -> Clustering:
                 "HDBSCAN found no segment: every customer is unassigned. Lower the minimum segment size or use KMeans."
             )
         if params.reassign_outliers and (labels < 0).any() and (labels >= 0).any():
-            labels, membership = _reassign(points, labels, membership)
-            notices.append("Unassigned customers were given their nearest segment (their membership stays low).")
+            labels, membership = reassign_to_nearest(points, labels, membership)
+            notices.append("Unassigned customers were given their nearest segment; their membership says how "
+                           "central they are in it.")
     return Clustering(relabel_by_size(labels), membership, k_scores, notices)
 
 
@@ -199,8 +204,23 @@ def nearest_segment(points: np.ndarray, labels: np.ndarray, rows: np.ndarray) ->
     return np.asarray(ids)[d.argmin(axis=1)]
 
 
-def _reassign(points: np.ndarray, labels: np.ndarray, membership: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    out = labels.copy()
+def centrality(points: np.ndarray, members: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """For each of ``others``: the share of ``members`` farther than it from the members' centre."""
+    centre = points[members].mean(axis=0)
+    own = np.sort(np.linalg.norm(points[members] - centre, axis=1))
+    distance = np.linalg.norm(points[others] - centre, axis=1)
+    return 1.0 - np.searchsorted(own, distance, side="right") / len(own)
+
+
+def reassign_to_nearest(points: np.ndarray, labels: np.ndarray,
+                        membership: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unassigned points (-1) join the segment with the nearest centre; their membership becomes how
+    central they are in it (:func:`centrality`) rather than HDBSCAN's 0."""
+    labels, membership = labels.copy(), membership.copy()
     outliers = np.where(labels < 0)[0]
-    out[outliers] = nearest_segment(points, labels, outliers)
-    return out, membership
+    nearest = nearest_segment(points, labels, outliers)
+    for s in set(nearest.tolist()):
+        chosen = outliers[nearest == s]
+        membership[chosen] = centrality(points, np.where(labels == s)[0], chosen)
+    labels[outliers] = nearest
+    return labels, membership

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core.cluster import ClusterParams, cluster, nearest_segment
+from core.cluster import ClusterParams, cluster, reassign_to_nearest
 from core.errors import ParameterError
 from core.features import Customers
 from core.profile import UNASSIGNED, profile_segments
@@ -131,14 +131,6 @@ def carve_segment(run: SavedRun, mask: np.ndarray, name: str, action: dict) -> t
     return _apply(run, labels, membership, reassigned, {**action, "segment": new_id}, {new_id: name}), new_id
 
 
-def centrality(points: np.ndarray, members: np.ndarray, others: np.ndarray) -> np.ndarray:
-    """For each of ``others``: the share of ``members`` farther than it from the members' centre."""
-    centre = points[members].mean(axis=0)
-    own = np.sort(np.linalg.norm(points[members] - centre, axis=1))
-    distance = np.linalg.norm(points[others] - centre, axis=1)
-    return 1.0 - np.searchsorted(own, distance, side="right") / len(own)
-
-
 def reassign_outliers(workspace: Path, run_id: str) -> SavedRun:
     """Give each unassigned customer the segment with the nearest centre, membership kept visible."""
     run = load_run(workspace, run_id)
@@ -148,13 +140,7 @@ def reassign_outliers(workspace: Path, run_id: str) -> SavedRun:
     if not len(outliers) or not ids:
         raise ParameterError("This run has no unassigned customers to reassign." if ids else
                              "This run has no segment to give the unassigned customers; segment with other settings.")
-    points = run.cluster_space
-    nearest = nearest_segment(points, labels, outliers)
-    for s in ids:
-        chosen = outliers[nearest == s]
-        if len(chosen):
-            membership[chosen] = centrality(points, np.where(labels == s)[0], chosen)
-    labels[outliers] = nearest
+    labels, membership = reassign_to_nearest(run.cluster_space, labels, membership)
     reassigned[outliers] = True
     return _apply(run, labels, membership, reassigned, {"action": "reassign outliers", "customers": len(outliers)}, {})
 

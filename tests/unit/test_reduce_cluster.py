@@ -109,3 +109,16 @@ def test_hdbscan_min_samples_default_is_lowered_to_fit_the_memory_budget(monkeyp
     assert seen[-1] == 10 and not fits.notices  # within the budget the default is the minimum size
     with pytest.raises(ParameterError, match="choose at most 12"):
         cluster(points, ClusterParams(algo="hdbscan", min_cluster_size=10, min_samples=13))
+
+
+def test_reassigned_outliers_get_their_centrality_as_membership():
+    from core.cluster import reassign_to_nearest
+
+    points = np.array([[0, 1], [0, -1], [1, 0], [-1, 0], [10, 10], [11, 10], [0, 0], [10.5, 13], [40, 40]], dtype=float)
+    labels = np.array([0, 0, 0, 0, 1, 1, -1, -1, -1])
+    membership = np.array([1, 1, 1, 1, 1, 1, 0, 0, 0], dtype=np.float32)
+    new_labels, new_membership = reassign_to_nearest(points, labels, membership)
+    assert new_labels.tolist() == [0, 0, 0, 0, 1, 1, 0, 1, 1]
+    assert new_membership[6] == 1.0  # at its segment's centre: every member is farther out
+    assert new_membership[7] == 0.0 and new_membership[8] == 0.0  # beyond every member
+    assert labels[6] == -1 and membership[6] == 0  # inputs untouched
