@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +19,7 @@ from core.cluster import ClusterParams
 from core.export import csv_bytes
 from core.io import load_table
 from core.pipeline import SegmentParams, run_segmentation
+from core.quality import sweep
 from core.reduce import ReduceParams
 from core.store import list_runs, load_run, save_run
 from ui.export import membership
@@ -131,20 +133,22 @@ def test_reassigning_outliers_keeps_their_membership_visible(ws):
 
 
 def test_sweep_recommends_a_setting_and_apply_makes_a_new_current_run(ws):
-    workspace, run_id = ws
+    workspace, first_id = ws
+    # a run whose setting is deliberately not the one the sweep recommends, so "apply" has work to do
+    first = sweep(load_run(workspace, first_id).cluster_space, PARAMS.cluster)
+    other = next(r["value"] for r in first["rows"] if r["value"] != first["recommended"] and r["n_segments"] >= 2)
+    params = replace(PARAMS, cluster=replace(PARAMS.cluster, min_cluster_size=other))
+    run_id = save_run(run_segmentation(load_table(SMALL), params, workspace), workspace)
     at = _segments_page(run_id, dataset=True)
     assert not [c for c in at.get("plotly_chart") if c.proto.id and "sweep" in c.proto.id]
     at.button(key="sweep-btn").click().run()
     assert not at.exception and not at.error
     found = at.session_state["segments-sweep"]["found"]
-    assert found["parameter"] == "min_cluster_size" and found["recommended"] is not None
+    assert found["parameter"] == "min_cluster_size" and found["recommended"] == first["recommended"] != other
     assert any(f"Recommended minimum segment size: {found['recommended']}" in s.value for s in at.success)
-    if found["recommended"] == PARAMS.cluster.min_cluster_size:
-        pytest.skip("the run already uses the recommended setting")
     at.button(key="sweep-apply").click().run(timeout=300)
     assert not at.exception and not at.error
-    runs = list_runs(workspace)
-    assert len(runs) == 2
+    assert len(list_runs(workspace)) == 3
     new_id = at.session_state["run_id"]
     assert new_id != run_id and at.query_params["run"] == new_id
     new = load_run(workspace, new_id)
