@@ -15,8 +15,9 @@ from ui.data import (UPLOAD_TYPES, allowed_pii, detected_roles, loaded_table, lo
                      use_demo, use_upload)
 from ui.state import current_dataset, role_overrides, set_role_overrides
 from ui.interactions import has_interactions, interactions_section  # after ui.state: keeps merges apart
-from ui.widgets import PAGES, md
+from ui.widgets import PAGES, inside_app, md
 
+inside_app()
 st.title("Data")
 limit_mb = int(st.get_option("server.maxUploadSize"))
 left, right = st.columns([3, 1])

@@ -5,8 +5,9 @@ import streamlit as st
 from ui.export import export_files
 from ui.recommend import recommendation_files
 from ui.state import run_version
-from ui.widgets import need_run, segment_label
+from ui.widgets import inside_app, need_run, segment_label
 
+inside_app()
 st.title("Export")
 run = need_run()
 if run is None:

@@ -11,8 +11,9 @@ from ui.interactions import has_interactions, interaction_inputs
 from ui.map import SEGMENT, cached_map, colour_options, parameters_form
 from ui.run import run_and_save
 from ui.state import current_dataset, current_run, role_overrides, run_version, workspace
-from ui.widgets import PAGES, core_errors, md, traits_body
+from ui.widgets import PAGES, core_errors, inside_app, md, traits_body
 
+inside_app()
 st.title("Map")
 
 dataset = current_dataset()

@@ -5,8 +5,9 @@ import streamlit as st
 from core.viz import evaluation_figure
 from ui.recommend import (LIST_TITLES, customer_lookup, evaluation_table, lists_follow_edits, segment_list,
                           segments_changed)
-from ui.widgets import PAGES, md, need_run, segment_label
+from ui.widgets import PAGES, inside_app, md, need_run, segment_label
 
+inside_app()
 st.title("Recommendations")
 run = need_run()
 if run is None:

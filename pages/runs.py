@@ -10,8 +10,9 @@ from core.viz import overlap_figure
 from ui.data import UPLOAD_TYPES
 from ui.runs import assign_upload, comparison, current_assignment
 from ui.state import current_run_id, set_current_run, workspace
-from ui.widgets import PAGES, core_errors, md
+from ui.widgets import PAGES, core_errors, inside_app, md
 
+inside_app()
 st.title("Runs")
 runs = list_runs(workspace())
 if not runs:

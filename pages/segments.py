@@ -7,8 +7,9 @@ from core.curate import rename
 from core.viz import sizes_figure, traits_heatmap
 from ui.segments import curation_controls, quality_header, reassigned_note, stability_badge, sweep_panel
 from ui.state import workspace
-from ui.widgets import PAGES, core_errors, md, need_run, segment_label, traits_body
+from ui.widgets import PAGES, core_errors, inside_app, md, need_run, segment_label, traits_body
 
+inside_app()
 st.title("Segments")
 run = need_run()
 if run is None:

@@ -4,8 +4,9 @@ import streamlit as st
 
 from core.demo import DEMO_ATTRIBUTION
 from ui.data import use_demo
-from ui.widgets import PAGES
+from ui.widgets import PAGES, inside_app
 
+inside_app()
 st.title("Segment Studio")
 st.markdown(
     "Find the customer segments hidden in your data: free text, numbers and categories become one map.  \n"

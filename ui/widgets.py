@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import runpy
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -14,11 +16,27 @@ from core.store import SavedRun
 from core.viz import numeric_traits_figure, shorten, words_figure
 from ui.state import current_dataset, current_run, workspace
 
+APP_SCRIPT = Path(__file__).resolve().parents[1] / "app.py"
 PAGES = {
     "start": "pages/start.py", "data": "pages/data.py", "map": "pages/map.py",
     "segments": "pages/segments.py", "export": "pages/export.py", "runs": "pages/runs.py",
     "recommendations": "pages/recommendations.py",
 }
+
+
+def inside_app() -> None:
+    """Call first on every page: makes sure the page runs inside app.py's navigation.
+
+    When a fresh server's first visitor opens a page's URL directly, Streamlit 1.67 runs the pages/
+    file on its own (its older multipage mode, chosen because a pages/ folder exists) and would
+    keep that mode for the whole process: the sidebar would list file names and app.py would never
+    run. Here the page runs app.py instead, as the root URL does: its st.navigation leaves that mode
+    for good and runs this page inside the app; the outer run then stops."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        runpy.run_path(str(APP_SCRIPT), run_name="__main__")
+        st.stop()
 
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")

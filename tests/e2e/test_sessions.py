@@ -65,3 +65,28 @@ def test_two_browser_sessions_keep_their_own_upload_and_run(tmp_path):
                 assert run_id in _sidebar(page)
         finally:
             browser.close()
+
+
+def test_a_fresh_servers_first_visit_to_a_page_url_opens_it_inside_the_app(tmp_path):
+    """The first visitor of a new server opens /segments?run=… directly: the page shows the saved run
+    inside app.py's navigation and sidebar (Streamlit would otherwise fall back to listing pages/ files)."""
+    from core.cluster import ClusterParams
+    from core.io import load_table
+    from core.pipeline import SegmentParams
+    from core.pipeline import run_segmentation as segment
+    from core.reduce import ReduceParams
+    from core.store import save_run
+    from tests.e2e.harness import browser_page
+
+    workspace = tmp_path / "ws"
+    params = SegmentParams(embedder="fake", reduce=ReduceParams(n_components=5, n_neighbors=15),
+                           map=ReduceParams(n_components=2, n_neighbors=15), cluster=ClusterParams(min_cluster_size=10))
+    run_id = save_run(segment(load_table(SMALL), params, workspace), workspace)
+    with app_server(workspace, env={"SEGMENT_STUDIO_EMBEDDER": "fake"}) as url, browser_page() as page:
+        page.goto(f"{url}/segments?run={run_id}")
+        page.wait_for_selector('h1:has-text("Segments")', timeout=60_000)
+        wait_idle(page)
+        nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+        assert "Recommendations" in nav and "Runs" in nav and "app" not in nav.split()
+        assert run_id in _sidebar(page) and "150 customers" in _sidebar(page)
+        assert page.locator('[data-testid="stMetricValue"]').first.inner_text().isdigit()
