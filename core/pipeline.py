@@ -37,7 +37,7 @@ from core.recommend import RecommendParams, Recommendations, recommend_customers
 from core.reduce import ReduceParams, SharedNeighbours, reduce
 from core.roles import resolve_roles
 
-STAGES = ("load", "embed", "behaviour", "features", "reduce", "map", "cluster", "profile", "recommend")
+STAGES = ("load", "embed", "behaviour", "features", "reduce", "cluster", "map", "profile", "recommend")
 DEFAULT_WEIGHTS = {"text": 1.0, "numeric": 0.5, "categorical": 0.5, "behaviour": 1.0}
 _VERSIONED = ("numpy", "scikit-learn", "umap-learn", "hdbscan", "sentence-transformers", "torch", "pandas")
 
@@ -324,7 +324,7 @@ def recommend_stage(table: LoadedTable, params: SegmentParams, workspace: Path, 
     elif behaviour_used:
         progress("recommend", 0.5, "Re-fitting the segments on the training interactions only")
         refit_progress: Progress = lambda stage, fraction, message: progress("recommend", 0.5, f"Re-fit: {message}")
-        train_labels = run_segmentation(table, params, workspace, refit_progress, interactions=train).clustering.labels
+        train_labels = segment_labels(table, params, workspace, refit_progress, interactions=train)
         refit = "re-fitted on the training interactions only, so they never saw the held-out items"
     evaluation = evaluate(match(train, ids).matrix(), match(interactions.subset(~train_mask), ids).matrix(),
                           train_labels, rec)
@@ -355,21 +355,31 @@ def exclude_pii(frame: pd.DataFrame, roles: dict[str, str], allow: tuple[str, ..
     return roles
 
 
-def run_segmentation(
-    table: LoadedTable, params: SegmentParams, workspace: str | Path, progress: Progress | None = None,
-    interactions: InteractionInputs | Interactions | None = None, recommend: RecommendParams | None = None,
-) -> SegmentationResult:
-    """Run the whole pipeline on a loaded table; every stage reads and fills the workspace cache.
+@dataclass
+class _Clustered:
+    """What the stages up to clustering made, for the map, profile and recommend stages to use."""
 
-    With ``interactions`` a behaviour block (weight ``behaviour``) joins the features; with
-    ``recommend`` too, the result carries recommendations and their evaluation.
-    """
-    params.validate()
-    if recommend is not None:
-        recommend.validate()
-    workspace = Path(workspace)
-    workspace.mkdir(parents=True, exist_ok=True)
-    progress = progress or (lambda stage, fraction, message: None)
+    customers: Customers
+    roles: dict[str, str]
+    notices: list[str]
+    stages: dict[str, StageRecord]
+    versions: dict[str, str]
+    embed_info: dict
+    features: FeatureMatrix
+    matrix_key: str
+    neighbours: SharedNeighbours
+    space: np.ndarray
+    reduce_key: str
+    clustering: Clustering
+    cluster_key: str
+    interactions: Interactions | None = None
+    matched: Matched | None = None
+    behaviour_info: dict | None = None
+
+
+def _cluster_customers(table: LoadedTable, params: SegmentParams, workspace: Path, progress: Progress,
+                       interactions: InteractionInputs | Interactions | None) -> _Clustered:
+    """The stages up to the segments: roles, customers, embeddings, behaviour, features, reduction, clustering."""
     stages_rec: dict[str, StageRecord] = {}
     notices = list(table.notices)
     versions = library_versions()
@@ -397,7 +407,7 @@ def run_segmentation(
         vectors, embed_info = _text_vectors(customers, params, workspace, progress, notices)
         rec.cache_hit = embed_info["embedded"] == 0 and embed_info["texts"] > 0
 
-    behaviour, behaviour_info = None, None
+    behaviour, behaviour_info, matched = None, None, None
     if interactions is not None:
         with _Timer(stages_rec, "behaviour"):
             progress("behaviour", 0.0, "Behaviour features from the interactions")
@@ -414,9 +424,6 @@ def run_segmentation(
         progress("reduce", 0.0, f"UMAP to {params.reduce.n_components} dimensions for clustering")
         space, reduce_key = _cached_reduce(stages, "reduce", matrix_key, neighbours, params.reduce, versions,
                                            rec, notices)
-    with _Timer(stages_rec, "map") as rec:
-        progress("map", 0.0, f"UMAP to {params.map.n_components}-D for the map")
-        coords, _ = _cached_reduce(stages, "map", matrix_key, neighbours, params.map, versions, rec, notices)
 
     with _Timer(stages_rec, "cluster") as rec:
         progress("cluster", 0.0, f"Clustering with {params.cluster.algo}")
@@ -433,6 +440,43 @@ def run_segmentation(
             stages.put("cluster", cluster_key, {"labels": clustering.labels, "membership": clustering.membership},
                        {"k_scores": clustering.k_scores, "notices": clustering.notices})
         notices.extend(clustering.notices)
+    return _Clustered(customers, roles, notices, stages_rec, versions, embed_info, features, matrix_key, neighbours,
+                      space, reduce_key, clustering, cluster_key,
+                      interactions if isinstance(interactions, Interactions) else None, matched, behaviour_info)
+
+
+def segment_labels(table: LoadedTable, params: SegmentParams, workspace: str | Path, progress: Progress | None = None,
+                   interactions: InteractionInputs | Interactions | None = None) -> np.ndarray:
+    """Only the segment of each customer: the pipeline up to clustering, without map, profiles or quality."""
+    params.validate()
+    workspace = Path(workspace)
+    workspace.mkdir(parents=True, exist_ok=True)
+    return _cluster_customers(table, params, workspace, progress or (lambda *_: None), interactions).clustering.labels
+
+
+def run_segmentation(
+    table: LoadedTable, params: SegmentParams, workspace: str | Path, progress: Progress | None = None,
+    interactions: InteractionInputs | Interactions | None = None, recommend: RecommendParams | None = None,
+) -> SegmentationResult:
+    """Run the whole pipeline on a loaded table; every stage reads and fills the workspace cache.
+
+    With ``interactions`` a behaviour block (weight ``behaviour``) joins the features; with
+    ``recommend`` too, the result carries recommendations and their evaluation.
+    """
+    params.validate()
+    if recommend is not None:
+        recommend.validate()
+    workspace = Path(workspace)
+    workspace.mkdir(parents=True, exist_ok=True)
+    progress = progress or (lambda stage, fraction, message: None)
+    done = _cluster_customers(table, params, workspace, progress, interactions)
+    customers, clustering, space, notices = done.customers, done.clustering, done.space, done.notices
+    stages_rec = done.stages
+
+    with _Timer(stages_rec, "map") as rec:
+        progress("map", 0.0, f"UMAP to {params.map.n_components}-D for the map")
+        coords, _ = _cached_reduce(StageCache(workspace), "map", done.matrix_key, done.neighbours, params.map,
+                                   done.versions, rec, notices)
 
     with _Timer(stages_rec, "profile"):
         progress("profile", 0.0, "Profiling segments")
@@ -452,31 +496,31 @@ def run_segmentation(
         progress("profile", 1.0, f"{figures['n_segments']} segments")
 
     recommendations, recommend_key = None, None
-    if interactions is not None and recommend is not None:
+    if done.interactions is not None and recommend is not None:
         with _Timer(stages_rec, "recommend") as rec:
             recommendations, recommend_key, rec.cache_hit = recommend_stage(
-                table, params, workspace, clustering.labels, customers, interactions, matched, recommend,
-                "behaviour" in features.blocks, cluster_key, progress)
+                table, params, workspace, clustering.labels, customers, done.interactions, done.matched, recommend,
+                "behaviour" in done.features.blocks, done.cluster_key, progress)
         attach_items(profiles, recommendations.segment_lists)
 
     run_info = {
         "input": {"name": table.name, "hash": table.content_hash, "rows": int(len(table.frame)),
                   "customers": int(len(customers)), "format": table.format, "encoding": table.encoding,
                   "delimiter": table.delimiter},
-        "roles": roles,
+        "roles": done.roles,
         "parameters": params.as_dict(),
-        "versions": versions,
-        "embedding": embed_info,
-        "stages": {name: asdict(rec) for name, rec in stages_rec.items()},
-        "cache_keys": {"features": matrix_key, "reduce": reduce_key, "cluster": cluster_key,
+        "versions": done.versions,
+        "embedding": done.embed_info,
+        "stages": {name: asdict(stages_rec[name]) for name in STAGES if name in stages_rec},
+        "cache_keys": {"features": done.matrix_key, "reduce": done.reduce_key, "cluster": done.cluster_key,
                        **({"recommend": recommend_key} if recommend_key else {})},
         "quality": figures,
         "notices": list(dict.fromkeys(notices)),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    if behaviour_info is not None:
-        run_info["interactions"] = behaviour_info
+    if done.behaviour_info is not None:
+        run_info["interactions"] = done.behaviour_info
     if recommendations is not None:
         run_info["recommend"] = {"parameters": recommend.as_dict(), "evaluation": recommendations.evaluation}
     return SegmentationResult(customers, clustering, space, coords, profiles, figures, run_info,
-                              run_info["notices"], recommendations=recommendations, features=features)
+                              run_info["notices"], recommendations=recommendations, features=done.features)
