@@ -79,7 +79,7 @@ Command: `.venv/bin/python -m bench.run_all --only e2e`. One fresh `python -m co
 one nearest-neighbour graph shared by the clustering space and the map), its workspace holding only the
 embeddings, so every later stage is computed. 2k = the first 2,000 reviews; 23k = all of them; 200k =
 synthetic customers made from the reviews (`bench/synthetic.py`). Stage seconds come from run.json,
-total seconds and peak resident memory (`getrusage`) from the process, which includes imports and
+total seconds and peak resident memory (`VmHWM`) from the process, which includes imports and
 loading numba's compiled functions from its disk cache.
 
 | {header} |

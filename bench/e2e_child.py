@@ -1,8 +1,10 @@
 """Run one ``python -m core segment`` in this process; print its wall seconds and peak memory as JSON.
 
-Peak resident memory is read from the process (``getrusage``) and, per stage, sampled every 50 ms
-from ``/proc/self/status`` while the stage the command's progress lines on stderr last named runs
-(what follows the last stage, writing the outputs, counts under it).
+Peak resident memory is the process's high-water mark (``VmHWM`` in ``/proc/self/status``, which a
+new program image starts afresh, unlike ``getrusage``'s ``ru_maxrss``, which a child inherits from the
+process it was forked from) and, per stage, the highest ``VmRSS`` sampled every 50 ms while the stage
+the command's progress lines on stderr last named runs (what follows the last stage, writing the
+outputs, counts under it).
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import resource
 import sys
 import threading
 import time
@@ -33,12 +34,12 @@ class StageTracker(io.TextIOBase):
         return sys.__stderr__.write(text)
 
 
-def resident_mib() -> float:
-    """This process's resident memory now, in MiB (0 where /proc is missing)."""
+def resident_mib(field: str = "VmRSS") -> float:
+    """This process's resident memory now (``VmRSS``) or at its highest (``VmHWM``), in MiB; 0 without /proc."""
     try:
         with open("/proc/self/status", encoding="ascii") as status:
             for line in status:
-                if line.startswith("VmRSS:"):
+                if line.startswith(f"{field}:"):
                     return int(line.split()[1]) / 1024
     except OSError:
         pass
@@ -63,5 +64,5 @@ if __name__ == "__main__":
     seconds = time.perf_counter() - start
     done.set()
     sampler.join()
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+    peak_mib = resident_mib("VmHWM")
     print(json.dumps({"rc": rc, "seconds": seconds, "peak_mib": peak_mib, "stage_peak_mib": peaks}))

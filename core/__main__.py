@@ -27,7 +27,7 @@ from core.assign import DEFAULT_K, MODEL_DIR, assign_table, assignment_model, lo
 from core.cluster import ClusterParams
 from core.curate import merge_segments, reassign_outliers, rename, reset_curation, split_segment
 from core.behaviour import InteractionInputs
-from core.embed import DEFAULT_MODEL
+from core.embed import BACKENDS, DEFAULT_MODEL
 from core.errors import CoreError, ParameterError
 from core.export import write_csv, write_json, write_outputs, write_recommendations
 from core.io import MAX_ROWS, load_table
@@ -137,9 +137,10 @@ def _add_segment_options(seg: argparse.ArgumentParser, out_help: str) -> None:
     seg.add_argument("--model", default=DEFAULT_MODEL, help="sentence-transformers model name or local path")
     seg.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     seg.add_argument("--embedder", choices=["auto", "model", "lexical"], default="auto")
-    seg.add_argument("--backend", choices=["auto", "torch", "onnx"], default="auto",
-                     help="model runtime: onnx = int8 ONNX on CPU (auto's choice for the default model on CPU), "
-                          "torch = PyTorch (fp32 on CPU, fp16 on CUDA)")
+    seg.add_argument("--backend", choices=list(BACKENDS), default="auto",
+                     help="model runtime: torch = PyTorch (fp32 on CPU, fp16 on CUDA); bf16 = PyTorch with bfloat16 "
+                          "autocast on CPU (auto's choice on CPUs with AMX or AVX-512 BF16); onnx = int8 ONNX on CPU "
+                          "(auto's choice for the default model on other CPUs)")
     seg.add_argument("--weight", action="append", type=_weight, default=[], metavar="BLOCK=W",
                      help="feature block weight, e.g. text=1 numeric=0.5 categorical=0.5")
     seg.add_argument("--dims", type=int, default=5, help="UMAP dimensions for clustering")

@@ -150,7 +150,9 @@ def _embedder_params(model: AssignmentModel) -> SegmentParams:
             "so new customers cannot be described the same way. Segment again with a sentence model to assign."
         )
     base = SegmentParams()
-    return replace(base, embedder="fake" if kind == "fake" else "model", model=model.model,
+    # the runtime that made the run's vectors (their cache identity names it), so new texts get the same kind
+    backend = "onnx" if kind.startswith("onnx") else {"st": "torch", "st-bf16": "bf16"}.get(kind, "auto")
+    return replace(base, embedder="fake" if kind == "fake" else "model", model=model.model, backend=backend,
                    reduce=replace(base.reduce, seed=model.seed))
 
 

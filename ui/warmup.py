@@ -1,7 +1,7 @@
 """Warm the slow first steps up while the analyst reads the first pages.
 
-A cold process pays for loading the embedding model (on CPU: exporting it to int8 ONNX the first
-time, seconds after) and for numba compiling UMAP (tens of seconds on 2 cores; numba's disk cache
+A cold process pays for loading the embedding model (on a CPU without native bfloat16: exporting
+it to int8 ONNX the first time, seconds after) and for numba compiling UMAP (tens of seconds on 2 cores; numba's disk cache
 keeps it for later processes). One background thread per server process does both right after
 the app starts; a run waits for it instead of doing the same work twice.
 """
@@ -19,7 +19,7 @@ from ui.state import default_embedder
 
 
 def _warm() -> None:
-    try:  # the embedder a default run uses (int8 ONNX on CPU, PyTorch on CUDA): export/load it and run it once
+    try:  # the embedder a default run uses (see pick_backend): load (or export) it and run it once
         embedder, _ = choose_embedder(["warm up"], "auto", DEFAULT_MODEL)
         embedder.encode(["warm up"])
     except CoreError:

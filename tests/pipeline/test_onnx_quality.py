@@ -1,5 +1,6 @@
-"""The int8 ONNX backend is the CPU default only because it passes this bar on real reviews:
-mean cosine similarity to fp32 sentence-transformers ≥ 0.98 and KMeans labels agreeing at ARI ≥ 0.9."""
+"""The fast CPU backends are defaults only because they pass this bar on real reviews: mean cosine
+similarity to fp32 sentence-transformers ≥ 0.98 and KMeans labels agreeing at ARI ≥ 0.9 — bf16 autocast
+on CPUs with native bfloat16, int8 ONNX on the others."""
 
 from __future__ import annotations
 
@@ -8,12 +9,31 @@ import pandas as pd
 import pytest
 
 from bench.embed_bench import quality
-from core.embed import OnnxEmbedder, SentenceTransformerEmbedder, pick_backend
+import core.embed as embed
+from core.embed import OnnxEmbedder, SentenceTransformerEmbedder, cpu_has_bf16, pick_backend
+
+
+def _reviews(path) -> list[str]:  # noqa: ANN001
+    return [t for t in pd.read_csv(path, dtype=str, keep_default_na=False)["Review Text"] if t][:400]
 
 
 @pytest.mark.slow
-def test_int8_onnx_matches_fp32_on_real_reviews(reviews_sample):
-    texts = [t for t in pd.read_csv(reviews_sample, dtype=str, keep_default_na=False)["Review Text"] if t][:400]
+@pytest.mark.skipif(not cpu_has_bf16(), reason="this CPU has no native bfloat16 (AMX or AVX-512 BF16)")
+def test_bf16_autocast_matches_fp32_on_real_reviews(reviews_sample):
+    texts = _reviews(reviews_sample)
+    ours = SentenceTransformerEmbedder(device="cpu", precision="bf16").encode(texts)
+    fp32 = SentenceTransformerEmbedder(device="cpu").encode(texts)
+    assert ours.shape == fp32.shape and ours.dtype == np.float32
+    assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+    figures = quality(ours, fp32, k=6)
+    assert figures["cos_mean"] >= 0.98 and figures["cos_p1"] >= 0.95
+    assert figures["ari"] >= 0.9
+    assert pick_backend("auto", "all-MiniLM-L6-v2", "cpu") == "bf16"  # so it is the default here
+
+
+@pytest.mark.slow
+def test_int8_onnx_matches_fp32_on_real_reviews(reviews_sample, monkeypatch):
+    texts = _reviews(reviews_sample)
     ours = OnnxEmbedder().encode(texts)
     fp32 = SentenceTransformerEmbedder(device="cpu").encode(texts)
     assert ours.shape == fp32.shape and ours.dtype == np.float32
@@ -21,4 +41,5 @@ def test_int8_onnx_matches_fp32_on_real_reviews(reviews_sample):
     figures = quality(ours, fp32, k=6)
     assert figures["cos_mean"] >= 0.98 and figures["cos_p1"] >= 0.95
     assert figures["ari"] >= 0.9  # customers keep their KMeans segment when fp32 vectors become int8
-    assert pick_backend("auto", "all-MiniLM-L6-v2", "cpu") == "onnx"  # so it is the default
+    monkeypatch.setattr(embed, "cpu_has_bf16", lambda: False)
+    assert pick_backend("auto", "all-MiniLM-L6-v2", "cpu") == "onnx"  # so it is the default without bf16

@@ -10,12 +10,19 @@ import json
 import numpy as np
 import pytest
 
+import core.embed as embed
 import core.embed_onnx as embed_onnx
 from core.embed import OnnxEmbedder, SentenceTransformerEmbedder, choose_embedder, pick_backend, torch_fallback
 from core.errors import ModelError, ParameterError
 
 
-def test_auto_backend_is_onnx_for_the_default_model_on_cpu_and_torch_otherwise():
+@pytest.fixture
+def no_bf16(monkeypatch):
+    """A CPU without native bfloat16, whatever this one has."""
+    monkeypatch.setattr(embed, "cpu_has_bf16", lambda: False)
+
+
+def test_auto_backend_is_onnx_for_the_default_model_on_cpu_and_torch_otherwise(no_bf16):
     assert pick_backend("auto", "all-MiniLM-L6-v2", "cpu") == "onnx"
     assert pick_backend("auto", "some/other-model", "cpu") == "torch"
     assert pick_backend("auto", "all-MiniLM-L6-v2", "cuda") == "torch"
@@ -23,7 +30,7 @@ def test_auto_backend_is_onnx_for_the_default_model_on_cpu_and_torch_otherwise()
     assert pick_backend("onnx", "some/other-model", "cpu") == "onnx"
 
 
-def test_auto_backend_falls_back_to_torch_without_onnx(monkeypatch):
+def test_auto_backend_falls_back_to_torch_without_onnx(monkeypatch, no_bf16):
     monkeypatch.setattr(embed_onnx, "onnx_available", lambda: False)
     assert pick_backend("auto", "all-MiniLM-L6-v2", "cpu") == "torch"
 
@@ -38,7 +45,24 @@ def test_onnx_on_cuda_is_refused():
         choose_embedder(["a dress"], backend="onnx", device="cuda")
 
 
-def test_backends_have_different_cache_identities():
+def test_auto_backend_is_bf16_autocast_on_cpus_with_native_bf16(monkeypatch):
+    monkeypatch.setattr(embed, "cpu_has_bf16", lambda: True)
+    assert pick_backend("auto", "all-MiniLM-L6-v2", "cpu") == "bf16"
+    assert pick_backend("auto", "some/other-model", "cpu") == "bf16"
+    assert pick_backend("auto", "all-MiniLM-L6-v2", "cuda") == "torch"
+    embedder, notices = choose_embedder(["a dress"], device="cpu")
+    assert isinstance(embedder, SentenceTransformerEmbedder) and embedder.precision == "bf16" and not notices
+    assert embedder.model_id == "st-bf16:all-MiniLM-L6-v2" != SentenceTransformerEmbedder(device="cpu").model_id
+    with pytest.raises(ParameterError, match="CPU"):
+        choose_embedder(["a dress"], backend="bf16", device="cuda")
+
+
+def test_bf16_asked_for_on_a_cpu_without_it_says_it_will_be_slow(no_bf16):
+    embedder, notices = choose_embedder(["a dress"], backend="bf16", device="cpu")
+    assert embedder.precision == "bf16" and "no native bfloat16" in notices[0]
+
+
+def test_backends_have_different_cache_identities(no_bf16):
     embedder, notices = choose_embedder(["a dress"], device="cpu")
     assert isinstance(embedder, OnnxEmbedder) and not notices
     assert embedder.model_id != SentenceTransformerEmbedder(device="cpu").model_id
@@ -119,7 +143,7 @@ def test_encode_sorts_by_length_and_restores_order(monkeypatch):
     assert Runner.batches[0] == ["dddd", "ccc"]  # longest first
 
 
-def test_pipeline_falls_back_to_pytorch_when_the_onnx_backend_fails(planted_csv, workspace, monkeypatch):
+def test_pipeline_falls_back_to_pytorch_when_the_onnx_backend_fails(planted_csv, workspace, monkeypatch, no_bf16):
     import core.pipeline
     from core.embed import FakeEmbedder
     from core.io import load_table
