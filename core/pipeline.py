@@ -31,11 +31,11 @@ from core.evaluate import evaluate, holdout_mask
 from core.features import Customers, FeatureMatrix, build_features, prepare_customers
 from core.io import MAX_ROWS, LoadedTable
 from core.privacy import detect_pii
-from core.profile import UNASSIGNED, attach_items, profile_segments, segment_names
+from core.profile import TERMS_FORMAT, UNASSIGNED, TermPresence, attach_items, profile_segments, segment_names, term_presence
 from core.quality import STABILITY_RUNS, attach_segment_quality, segmentation_quality, stability
 from core.recommend import RecommendParams, Recommendations, recommend_customers
 from core.reduce import ReduceParams, SharedNeighbours, reduce
-from core.roles import resolve_roles
+from core.roles import DETECTION_FORMAT, detect_roles, resolve_roles
 
 STAGES = ("load", "embed", "behaviour", "features", "reduce", "cluster", "map", "profile", "recommend")
 DEFAULT_WEIGHTS = {"text": 1.0, "numeric": 0.5, "categorical": 0.5, "behaviour": 1.0}
@@ -213,7 +213,7 @@ def _text_vectors(customers: Customers, params: SegmentParams, workspace: Path, 
         vectors = vectors.copy()
         vectors[empty] = vectors[~empty].mean(axis=0)
     if isinstance(embedder, (SentenceTransformerEmbedder, OnnxEmbedder)):
-        notices.extend(window_notices(texts, params.model))
+        notices.extend(_cached_window_notices(StageCache(workspace), texts, params.model))
     if customers.row_owner is not None:  # average each customer's row embeddings
         sums = np.zeros((len(customers), vectors.shape[1]), dtype=np.float64)
         np.add.at(sums, customers.row_owner, vectors)
@@ -249,6 +249,46 @@ def window_notices(texts: list[str], model: str) -> list[str]:
         return []
     return [f"{long:,} text(s) are longer than the model's window of {window} word pieces; "
             "only their beginning is embedded."]
+
+
+def _cached_detected_roles(stages: StageCache, table: LoadedTable) -> dict[str, str] | None:
+    """The detected role of every column, kept per table content (None for a table without a content hash)."""
+    if not table.content_hash:
+        return None
+    key = stable_hash("roles", DETECTION_FORMAT, table.content_hash, [str(c) for c in table.frame.columns])
+    hit = stages.get("roles", key)
+    if hit:
+        return hit[1]["roles"]
+    detected = {info.name: info.role for info in detect_roles(table.frame)}
+    stages.put("roles", key, {}, {"roles": detected})
+    return detected
+
+
+def _cached_window_notices(stages: StageCache, texts: list[str], model: str) -> list[str]:
+    """:func:`window_notices`, kept per (model, texts): counting tokens again costs seconds per re-run."""
+    key = stable_hash("window", model, text_hash("\x00".join(texts)))
+    hit = stages.get("window", key)
+    if hit:
+        return hit[1]["notices"]
+    notices = window_notices(texts, model)
+    stages.put("window", key, {}, {"notices": notices})
+    return notices
+
+
+def _cached_term_presence(stages: StageCache, texts: list[str]) -> TermPresence:
+    """The texts × terms matrix behind segment words, kept per text content (labels do not change it)."""
+    from scipy import sparse
+
+    key = stable_hash("terms", TERMS_FORMAT, text_hash("\x00".join(texts)))
+    hit = stages.get("terms", key)
+    if hit:
+        arrays, meta = hit
+        matrix = sparse.csr_matrix((np.ones(len(arrays["indices"]), dtype=np.float32), arrays["indices"],
+                                    arrays["indptr"]), shape=(len(texts), len(meta["terms"])))
+        return matrix, np.array(meta["terms"], dtype=object)
+    matrix, terms = term_presence(texts)
+    stages.put("terms", key, {"indices": matrix.indices, "indptr": matrix.indptr}, {"terms": terms.tolist()})
+    return matrix, terms
 
 
 def _cached_reduce(stages: StageCache, stage: str, matrix_key: str, neighbours: SharedNeighbours, rp: ReduceParams,
@@ -391,7 +431,7 @@ def _cluster_customers(table: LoadedTable, params: SegmentParams, workspace: Pat
             raise InputError(f"{table.name} has {len(table.frame):,} rows, over the limit of {params.max_rows:,}; "
                              "keep fewer rows or raise the limit.")
         roles = resolve_roles(table.frame, dict(params.roles), params.id_col, list(params.text_cols) or None,
-                              params.user_col)
+                              params.user_col, detected=_cached_detected_roles(stages, table))
         roles = exclude_pii(table.frame, roles, params.allow_pii, notices)
         customers = prepare_customers(table.frame, roles, params.text_aggregation,
                                       has_behaviour=interactions is not None)
@@ -481,7 +521,8 @@ def run_segmentation(
     with _Timer(stages_rec, "profile"):
         progress("profile", 0.0, "Profiling segments")
         started = time.perf_counter()
-        profiles = profile_segments(customers, clustering.labels, space)
+        presence = _cached_term_presence(StageCache(workspace), customers.texts) if any(customers.texts) else None
+        profiles = profile_segments(customers, clustering.labels, space, presence=presence)
         profiled = time.perf_counter()
         progress("profile", 0.5, "Measuring quality and stability")
         figures = segmentation_quality(space, clustering.labels, params.cluster.seed)

@@ -90,13 +90,20 @@ def _term_sets(texts: list[str], chinese: bool, stop_words: frozenset[str]) -> l
     return [english_terms(t, stop_words) if t else set() for t in texts]
 
 
-def _presence(texts: list[str], chinese: bool, chunk: int = 5000) -> tuple["sparse.csr_matrix", np.ndarray]:
+#: bump when the words and phrases taken from a text change (cached term matrices are keyed by it)
+TERMS_FORMAT = 1
+TermPresence = tuple["sparse.csr_matrix", np.ndarray]
+
+
+def term_presence(texts: list[str], chunk: int = 5000) -> TermPresence:
     """Which text uses which term (texts × terms, 0/1) and the terms in column order.
 
-    Term sets are made a chunk of texts at a time and kept only as column numbers, so memory follows
-    the matrix, not hundreds of thousands of Python sets."""
+    It depends on the texts alone, so a re-clustering can reuse it. Term sets are made a chunk of
+    texts at a time and kept only as column numbers, so memory follows the matrix, not hundreds of
+    thousands of Python sets. Mostly Chinese, Japanese or Korean text uses character n-grams."""
     from scipy import sparse
 
+    chinese = cjk_share(texts) > 0.3
     stop_words = _english_stop_words()
     vocabulary: dict[str, int] = {}
     cols: list[np.ndarray] = []
@@ -138,7 +145,8 @@ def distinctive_terms(texts: list[str], labels: np.ndarray, n_terms: int = N_WOR
 
 
 def distinctive_words_and_phrases(texts: list[str], labels: np.ndarray, n_terms: int = N_WORDS,
-                                  n_phrases: int = N_PHRASES) -> dict[int, dict[str, list[dict]]]:
+                                  n_phrases: int = N_PHRASES,
+                                  presence: TermPresence | None = None) -> dict[int, dict[str, list[dict]]]:
     """Class-based TF-IDF over members: for each segment the words and phrases that set it apart.
 
     A term's frequency in a segment is the share of its members who use it (so one reviewer who
@@ -146,7 +154,8 @@ def distinctive_words_and_phrases(texts: list[str], labels: np.ndarray, n_terms:
     log((members using it + 1) / (members expected to use it at the rest's rate + 1)). Words that
     everyone uses score near zero however common they are, which BERTopic's log(1 + A / f) does
     not achieve with few classes. English drops stop words; text that is mostly Chinese, Japanese
-    or Korean uses character n-grams. A segment with text always gets words.
+    or Korean uses character n-grams. A segment with text always gets words. ``presence`` is
+    :func:`term_presence` of ``texts`` when already at hand.
     """
     from scipy import sparse
 
@@ -154,7 +163,7 @@ def distinctive_words_and_phrases(texts: list[str], labels: np.ndarray, n_terms:
     empty = {s: {"words": [], "phrases": []} for s in segments}
     if not segments or not any(texts):
         return empty
-    presence, terms = _presence(texts, cjk_share(texts) > 0.3)
+    presence, terms = presence or term_presence(texts)
     if not len(terms):
         return empty
     seg_index = {s: k for k, s in enumerate(segments)}
@@ -370,15 +379,16 @@ def auto_name(customers: Customers, mask: np.ndarray, words: list[dict], numbers
 
 
 def profile_segments(customers: Customers, labels: np.ndarray, points: np.ndarray,
-                     names: dict[int, str] | None = None) -> list[dict]:
+                     names: dict[int, str] | None = None, presence: TermPresence | None = None) -> list[dict]:
     """One profile per segment (largest first), the unassigned customers last.
 
     Significance is corrected with Benjamini–Hochberg across every numeric and category test of
-    every segment. ``names`` keeps analyst-given names (segment id → name).
+    every segment. ``names`` keeps analyst-given names (segment id → name); ``presence`` is the
+    texts' :func:`term_presence` when already at hand (the pipeline caches it per text content).
     """
     names = names or {}
     n = len(labels)
-    terms = distinctive_words_and_phrases(customers.texts, labels)
+    terms = distinctive_words_and_phrases(customers.texts, labels, presence=presence)
     ids = sorted(set(labels.tolist()), key=lambda v: (v < 0, v))
     masks = {s: labels == s for s in ids}
     nums = {s: numeric_traits(customers, masks[s]) for s in ids if s >= 0}

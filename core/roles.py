@@ -127,6 +127,10 @@ def detect_column(name: str, col: pd.Series, n_rows: int) -> tuple[str, str]:
     return "ignore", f"{n_unique:,} distinct short values: too many to compare as categories"
 
 
+#: bump when detection changes (detected roles are cached per table content)
+DETECTION_FORMAT = 1
+
+
 def detect_roles(frame: pd.DataFrame) -> list[ColumnInfo]:
     """Detect a role for every column; at most one column keeps the ``id`` role."""
     infos: list[ColumnInfo] = []
@@ -151,8 +155,11 @@ def resolve_roles(
     id_col: str | None = None,
     text_cols: list[str] | None = None,
     user_col: str | None = None,
+    detected: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    """Detected roles with the analyst's choices applied; every unknown name is reported at once."""
+    """Detected roles with the analyst's choices applied; every unknown name is reported at once.
+
+    ``detected`` is the detection's column → role when already at hand (the pipeline caches it)."""
     overrides = dict(overrides or {})
     problems = []
     named = [c for c in [id_col, user_col, *(text_cols or []), *overrides] if c is not None]
@@ -167,7 +174,7 @@ def resolve_roles(
             problems.append(f"{role!r} is not a role for {col!r}; use one of {', '.join(ROLES)}.")
     if problems:
         raise ColumnError(" ".join(problems))
-    roles = {info.name: info.role for info in detect_roles(frame)}
+    roles = dict(detected) if detected is not None else {info.name: info.role for info in detect_roles(frame)}
     if text_cols:
         for col, role in roles.items():
             if role == "text" and col not in text_cols:

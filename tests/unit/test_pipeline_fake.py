@@ -36,6 +36,37 @@ def test_changing_clustering_reuses_embeddings_and_reductions(planted_csv, works
     assert again.quality["n_segments"] == 4
 
 
+def test_a_recluster_reuses_roles_and_word_counts_and_profiles_as_without_them(planted_csv, workspace, monkeypatch):
+    import core.pipeline
+    from core.profile import profile_segments
+
+    table = load_table(planted_csv)
+    run_segmentation(table, FAKE, workspace)
+
+    def not_again(*args, **kwargs):
+        raise AssertionError("recomputed although the texts and the table did not change")
+
+    monkeypatch.setattr(core.pipeline, "term_presence", not_again)
+    monkeypatch.setattr(core.pipeline, "detect_roles", not_again)
+    again = run_segmentation(table, replace(FAKE, cluster=ClusterParams(algo="kmeans", k=4)), workspace)
+    fresh = profile_segments(again.customers, again.clustering.labels, again.cluster_space)
+    assert [{k: v for k, v in p.items() if k != "quality"} for p in again.profiles] == fresh  # quality added later
+
+
+def test_window_count_is_kept_per_model_and_texts(tmp_path, monkeypatch):
+    import core.pipeline
+    from core.cache import StageCache
+
+    calls = []
+    monkeypatch.setattr(core.pipeline, "window_notices", lambda texts, model: calls.append(model) or [f"{len(texts)}"])
+    stages = StageCache(tmp_path)
+    assert core.pipeline._cached_window_notices(stages, ["a", "b"], "m") == ["2"]
+    assert core.pipeline._cached_window_notices(stages, ["a", "b"], "m") == ["2"] and calls == ["m"]
+    core.pipeline._cached_window_notices(stages, ["a", "c"], "m")
+    core.pipeline._cached_window_notices(stages, ["a", "b"], "other")
+    assert calls == ["m", "m", "other"]
+
+
 def test_three_dimensional_map(planted_csv, workspace):
     params = replace(FAKE, map=ReduceParams(n_components=3, n_neighbors=10))
     assert "z" in run_segmentation(load_table(planted_csv), params, workspace).segments_frame()
