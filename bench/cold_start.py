@@ -90,8 +90,9 @@ def report(result: dict, cold_numba: bool) -> str:
         f"| outside the stages: waiting for the warm-up (model load, UMAP compilation), saving, drawing | "
         f"{outside:,.1f} |",
         "",
-        f"The machine is shared: its 1-minute load average was {result['load']:.1f} on {os.cpu_count()} cores "
-        f"when the measurement started, so CPU-bound stages (embedding above all) ran slower than on an idle machine.",
+        f"The machine's 1-minute load average was {result['load']:.1f} on {os.cpu_count()} cores when the "
+        "measurement started" + (", so CPU-bound stages (embedding above all) ran slower than on an idle machine."
+                                 if result["load"] >= 0.5 else ": it was otherwise idle."),
     ]
     return "\n".join(lines)
 
