@@ -2,8 +2,9 @@
 
 Each stage is a function of (its parent's result, its parameters). Embeddings are cached per
 (model, text); reduction per (feature matrix, parameters, versions); clustering per
-(reduction key, parameters). Changing only clustering parameters re-runs clustering and
-profiling, nothing before them. With interactions, a behaviour block joins the features and the
+(reduction key, parameters); profiles and quality per (clustering key, table, roles). Changing
+only clustering parameters re-runs clustering and profiling, nothing before them; changing only the
+map re-runs the map. With interactions, a behaviour block joins the features and the
 recommend stage (cached per (clustering, interactions, parameters)) adds recommendations and
 their evaluation.
 """
@@ -39,10 +40,11 @@ from core.roles import DETECTION_FORMAT, detect_roles, resolve_roles
 
 STAGES = ("load", "embed", "behaviour", "features", "reduce", "cluster", "map", "profile", "recommend")
 DEFAULT_WEIGHTS = {"text": 1.0, "numeric": 0.5, "categorical": 0.5, "behaviour": 1.0}
-_VERSIONED = ("numpy", "scikit-learn", "umap-learn", "hdbscan", "sentence-transformers", "torch", "pandas")
+_VERSIONED = ("numpy", "scipy", "scikit-learn", "umap-learn", "hdbscan", "sentence-transformers", "torch", "pandas")
 
 _TOKENIZE_CHUNK = 2048  # texts per tokenizer call when counting over-long texts (bounds its memory)
-_RECOMMEND_FORMAT = 3  # bump when the recommend stage's cached content changes shape
+_RECOMMEND_FORMAT = 3
+_PROFILE_FORMAT = 1  # bump when profiles or quality figures change (cached per clustering, table and roles)  # bump when the recommend stage's cached content changes shape
 
 #: progress(stage, fraction done in [0, 1], message)
 Progress = Callable[[str, float, str], None]
@@ -417,6 +419,26 @@ class _Clustered:
     behaviour_info: dict | None = None
 
 
+def _profiles_and_quality(customers: Customers, clustering: Clustering, space: np.ndarray, params: SegmentParams,
+                          workspace: Path, progress: Progress) -> tuple[list[dict], dict]:
+    """Each segment's profile, and the segmentation's quality and stability figures (attached to the profiles)."""
+    started = time.perf_counter()
+    presence = _cached_term_presence(StageCache(workspace), customers.texts) if any(customers.texts) else None
+    profiles = profile_segments(customers, clustering.labels, space, presence=presence)
+    profiled = time.perf_counter()
+    progress("profile", 0.5, "Measuring quality and stability")
+    figures = segmentation_quality(space, clustering.labels, params.cluster.seed)
+    if clustering.k_scores:
+        figures["k_silhouette"] = clustering.k_scores
+    measured = time.perf_counter()
+    figures["stability"] = stability(space, clustering.labels, params.cluster, params.stability_runs,
+                                     params.cluster.seed)
+    figures["seconds"] = {"profiles": round(profiled - started, 3), "quality": round(measured - profiled, 3),
+                          "stability": round(time.perf_counter() - measured, 3)}
+    attach_segment_quality(profiles, figures)
+    return profiles, figures
+
+
 def _cluster_customers(table: LoadedTable, params: SegmentParams, workspace: Path, progress: Progress,
                        interactions: InteractionInputs | Interactions | None) -> _Clustered:
     """The stages up to the segments: roles, customers, embeddings, behaviour, features, reduction, clustering."""
@@ -518,22 +540,19 @@ def run_segmentation(
         coords, _ = _cached_reduce(StageCache(workspace), "map", done.matrix_key, done.neighbours, params.map,
                                    done.versions, rec, notices)
 
-    with _Timer(stages_rec, "profile"):
+    with _Timer(stages_rec, "profile") as rec:
         progress("profile", 0.0, "Profiling segments")
-        started = time.perf_counter()
-        presence = _cached_term_presence(StageCache(workspace), customers.texts) if any(customers.texts) else None
-        profiles = profile_segments(customers, clustering.labels, space, presence=presence)
-        profiled = time.perf_counter()
-        progress("profile", 0.5, "Measuring quality and stability")
-        figures = segmentation_quality(space, clustering.labels, params.cluster.seed)
-        if clustering.k_scores:
-            figures["k_silhouette"] = clustering.k_scores
-        measured = time.perf_counter()
-        figures["stability"] = stability(space, clustering.labels, params.cluster, params.stability_runs,
-                                         params.cluster.seed)
-        figures["seconds"] = {"profiles": round(profiled - started, 3), "quality": round(measured - profiled, 3),
-                              "stability": round(time.perf_counter() - measured, 3)}
-        attach_segment_quality(profiles, figures)
+        profile_key = stable_hash("profile", _PROFILE_FORMAT, done.cluster_key, table.content_hash, done.roles,
+                                  params.stability_runs, done.versions["scipy"], done.versions["numpy"])
+        stages = StageCache(workspace)
+        hit = stages.get("profile", profile_key)
+        rec.cache_hit = hit is not None
+        if hit is None:
+            profiles, figures = _profiles_and_quality(customers, clustering, space, params, workspace, progress)
+            stages.put("profile", profile_key, {}, {"profiles": profiles, "quality": figures})
+            # as every later run reads them (JSON: segment keys as text)
+            hit = stages.get("profile", profile_key) or ({}, {"profiles": profiles, "quality": figures})
+        profiles, figures = hit[1]["profiles"], hit[1]["quality"]
         progress("profile", 1.0, f"{figures['n_segments']} segments")
 
     recommendations, recommend_key = None, None
@@ -554,6 +573,7 @@ def run_segmentation(
         "embedding": done.embed_info,
         "stages": {name: asdict(stages_rec[name]) for name in STAGES if name in stages_rec},
         "cache_keys": {"features": done.matrix_key, "reduce": done.reduce_key, "cluster": done.cluster_key,
+                       "profile": profile_key,
                        **({"recommend": recommend_key} if recommend_key else {})},
         "quality": figures,
         "notices": list(dict.fromkeys(notices)),

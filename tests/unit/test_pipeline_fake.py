@@ -53,6 +53,18 @@ def test_a_recluster_reuses_roles_and_word_counts_and_profiles_as_without_them(p
     assert [{k: v for k, v in p.items() if k != "quality"} for p in again.profiles] == fresh  # quality added later
 
 
+def test_a_new_map_reuses_the_clustering_and_its_profiles(planted_csv, workspace, monkeypatch):
+    import core.pipeline
+
+    table = load_table(planted_csv)
+    first = run_segmentation(table, FAKE, workspace)
+    monkeypatch.setattr(core.pipeline, "profile_segments", lambda *a, **k: pytest.fail("profiled again"))
+    again = run_segmentation(table, replace(FAKE, map=ReduceParams(n_components=3, n_neighbors=10)), workspace)
+    stages = again.run_info["stages"]
+    assert stages["cluster"]["cache_hit"] and stages["profile"]["cache_hit"] and not stages["map"]["cache_hit"]
+    assert again.profiles == first.profiles and again.quality == first.quality  # the same after a JSON round trip
+
+
 def test_window_count_is_kept_per_model_and_texts(tmp_path, monkeypatch):
     import core.pipeline
     from core.cache import StageCache
