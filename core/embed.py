@@ -294,7 +294,7 @@ def cpu_has_bf16() -> bool:
 
 def pick_backend(backend: str, model: str, device: str) -> str:
     """'torch', 'bf16' or 'onnx'. Auto: PyTorch fp16 on a GPU; on a CPU with native bfloat16, bf16
-    autocast for any model (2.4× fp32 on the clothing reviews, cosine 0.99998); otherwise int8 ONNX
+    autocast for any model (2.3× fp32 on the clothing reviews, cosine 0.99998); otherwise int8 ONNX
     for the default model, where its quality is verified (cosine to fp32 ≥ 0.98, KMeans ARI ≥ 0.9:
     tests/pipeline/test_onnx_quality.py), and fp32 for other models."""
     if backend not in BACKENDS:
