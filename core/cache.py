@@ -182,6 +182,19 @@ class StageCache:
             return None
         return arrays, meta
 
+    def json_result(self, stage: str, key: str, compute: Callable[[], dict]) -> tuple[dict, bool]:
+        """A JSON-only stage result for this key: stored, or computed and stored. Returns (result, cache hit).
+
+        A computed result is returned as it reads back, so a first run and a cached one give the same
+        types (JSON object keys are text)."""
+        hit = self.get(stage, key)
+        if hit is not None:
+            return _public(hit[1]), True
+        result = compute()
+        self.put(stage, key, {}, result)
+        stored = self.get(stage, key)
+        return (_public(stored[1]) if stored else result), False
+
     def put(self, stage: str, key: str, arrays: dict[str, np.ndarray], meta: dict) -> None:
         """Store a stage result atomically (a finished folder appears, or nothing)."""
         folder = self._dir(stage, key)
@@ -195,3 +208,8 @@ class StageCache:
                                            encoding="utf-8")
 
         atomic_folder(folder, fill)
+
+
+def _public(meta: dict) -> dict:
+    """A stored meta.json without the cache's own bookkeeping."""
+    return {k: v for k, v in meta.items() if k != "_arrays"}

@@ -43,8 +43,8 @@ DEFAULT_WEIGHTS = {"text": 1.0, "numeric": 0.5, "categorical": 0.5, "behaviour":
 _VERSIONED = ("numpy", "scipy", "scikit-learn", "umap-learn", "hdbscan", "sentence-transformers", "torch", "pandas")
 
 _TOKENIZE_CHUNK = 2048  # texts per tokenizer call when counting over-long texts (bounds its memory)
-_RECOMMEND_FORMAT = 3
-_PROFILE_FORMAT = 1  # bump when profiles or quality figures change (cached per clustering, table and roles)  # bump when the recommend stage's cached content changes shape
+_RECOMMEND_FORMAT = 3  # bump when the recommend stage's cached content changes shape
+_PROFILE_FORMAT = 1  # bump when profiles or quality figures change (cached per clustering, table and roles)
 
 #: progress(stage, fraction done in [0, 1], message)
 Progress = Callable[[str, float, str], None]
@@ -258,23 +258,14 @@ def _cached_detected_roles(stages: StageCache, table: LoadedTable) -> dict[str, 
     if not table.content_hash:
         return None
     key = stable_hash("roles", DETECTION_FORMAT, table.content_hash, [str(c) for c in table.frame.columns])
-    hit = stages.get("roles", key)
-    if hit:
-        return hit[1]["roles"]
-    detected = {info.name: info.role for info in detect_roles(table.frame)}
-    stages.put("roles", key, {}, {"roles": detected})
-    return detected
+    found, _ = stages.json_result("roles", key, lambda: {"roles": {i.name: i.role for i in detect_roles(table.frame)}})
+    return found["roles"]
 
 
 def _cached_window_notices(stages: StageCache, texts: list[str], model: str) -> list[str]:
     """:func:`window_notices`, kept per (model, texts): counting tokens again costs seconds per re-run."""
     key = stable_hash("window", model, text_hash("\x00".join(texts)))
-    hit = stages.get("window", key)
-    if hit:
-        return hit[1]["notices"]
-    notices = window_notices(texts, model)
-    stages.put("window", key, {}, {"notices": notices})
-    return notices
+    return stages.json_result("window", key, lambda: {"notices": window_notices(texts, model)})[0]["notices"]
 
 
 def _cached_term_presence(stages: StageCache, texts: list[str]) -> TermPresence:
@@ -544,15 +535,9 @@ def run_segmentation(
         progress("profile", 0.0, "Profiling segments")
         profile_key = stable_hash("profile", _PROFILE_FORMAT, done.cluster_key, table.content_hash, done.roles,
                                   params.stability_runs, done.versions["scipy"], done.versions["numpy"])
-        stages = StageCache(workspace)
-        hit = stages.get("profile", profile_key)
-        rec.cache_hit = hit is not None
-        if hit is None:
-            profiles, figures = _profiles_and_quality(customers, clustering, space, params, workspace, progress)
-            stages.put("profile", profile_key, {}, {"profiles": profiles, "quality": figures})
-            # as every later run reads them (JSON: segment keys as text)
-            hit = stages.get("profile", profile_key) or ({}, {"profiles": profiles, "quality": figures})
-        profiles, figures = hit[1]["profiles"], hit[1]["quality"]
+        found, rec.cache_hit = StageCache(workspace).json_result("profile", profile_key, lambda: dict(zip(
+            ("profiles", "quality"), _profiles_and_quality(customers, clustering, space, params, workspace, progress))))
+        profiles, figures = found["profiles"], found["quality"]
         progress("profile", 1.0, f"{figures['n_segments']} segments")
 
     recommendations, recommend_key = None, None

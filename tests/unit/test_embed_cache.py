@@ -63,6 +63,19 @@ def test_stage_cache_round_trip(tmp_path):
     assert not list((tmp_path / "stages" / "reduce").glob(".*"))  # no temporary leftovers
 
 
+def test_json_results_are_computed_once_and_read_back_the_same_way(tmp_path):
+    stages, calls = StageCache(tmp_path), []
+
+    def compute():
+        calls.append(1)
+        return {"segments": {0: 1.5}}
+
+    first, hit = stages.json_result("profile", "k", compute)
+    assert first == {"segments": {"0": 1.5}} and not hit  # as it reads back: JSON keys are text
+    again, hit = StageCache(tmp_path).json_result("profile", "k", compute)
+    assert again == first and hit and calls == [1]
+
+
 def test_hashes_are_stable_and_sensitive():
     assert stable_hash({"a": 1, "b": 2}) == stable_hash({"b": 2, "a": 1})
     assert stable_hash(1) != stable_hash(2)
