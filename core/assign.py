@@ -22,14 +22,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from core.cache import atomic_folder
 from core.errors import ColumnError, ParameterError, RunNotFoundError
 from core.features import FeatureSpec, prepare_customers, transform_features
 from core.io import LoadedTable, load_table
@@ -73,10 +72,8 @@ def assignment_model(result: SegmentationResult) -> AssignmentModel:
 
 def save_model(model: AssignmentModel, folder: Path) -> None:
     """Write ``folder`` (usually ``<run>/model``) completely under a temporary name, then rename it into place."""
-    folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
-    try:
+
+    def fill(tmp: Path) -> None:
         meta = {"format": FORMAT_VERSION, "spec": model.spec.to_dict(), "roles": model.roles,
                 "text_aggregation": model.text_aggregation, "embedding_model": model.embedding_model,
                 "model": model.model, "seed": model.seed, "blocks": model.blocks}
@@ -86,16 +83,8 @@ def save_model(model: AssignmentModel, folder: Path) -> None:
         for path in tmp.iterdir():
             with open(path, "rb") as fh:
                 os.fsync(fh.fileno())
-        old = None
-        if folder.exists():
-            old = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.old."))
-            os.replace(folder, old / folder.name)
-        os.replace(tmp, folder)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+
+    atomic_folder(Path(folder), fill, replace=True)
 
 
 def load_model(folder: Path) -> AssignmentModel:

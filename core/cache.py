@@ -71,16 +71,21 @@ def atomic_write_bytes(path: Path, write: Callable[[Path], None]) -> None:
         raise
 
 
-def atomic_folder(folder: Path, fill: Callable[[Path], None]) -> None:
+def atomic_folder(folder: Path, fill: Callable[[Path], None], replace: bool = False) -> None:
     """Create ``folder`` whole or not at all: ``fill`` writes into a temporary sibling that is renamed into place.
 
-    When another process finished the same folder first, its copy is kept; on any error the
+    When ``folder`` already exists it is kept (another process finished the same folder first), or
+    with ``replace`` moved aside and removed once the new one is in place. On any error the
     temporary folder is removed and the error raised.
     """
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
+    aside = None
     try:
         fill(tmp)
+        if replace and folder.exists():
+            aside = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.old."))
+            os.replace(folder, aside / folder.name)
         try:
             os.replace(tmp, folder)
         except OSError:  # another process finished the same folder first
@@ -88,6 +93,9 @@ def atomic_folder(folder: Path, fill: Callable[[Path], None]) -> None:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        if aside is not None:
+            shutil.rmtree(aside, ignore_errors=True)
 
 
 class EmbeddingCache:

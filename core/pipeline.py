@@ -411,10 +411,10 @@ class _Clustered:
 
 
 def _profiles_and_quality(customers: Customers, clustering: Clustering, space: np.ndarray, params: SegmentParams,
-                          workspace: Path, progress: Progress) -> tuple[list[dict], dict]:
+                          stages: StageCache, progress: Progress) -> tuple[list[dict], dict]:
     """Each segment's profile, and the segmentation's quality and stability figures (attached to the profiles)."""
     started = time.perf_counter()
-    presence = _cached_term_presence(StageCache(workspace), customers.texts) if any(customers.texts) else None
+    presence = _cached_term_presence(stages, customers.texts) if any(customers.texts) else None
     profiles = profile_segments(customers, clustering.labels, space, presence=presence)
     profiled = time.perf_counter()
     progress("profile", 0.5, "Measuring quality and stability")
@@ -524,19 +524,19 @@ def run_segmentation(
     progress = progress or (lambda stage, fraction, message: None)
     done = _cluster_customers(table, params, workspace, progress, interactions)
     customers, clustering, space, notices = done.customers, done.clustering, done.space, done.notices
-    stages_rec = done.stages
+    stages_rec, stages = done.stages, StageCache(workspace)
 
     with _Timer(stages_rec, "map") as rec:
         progress("map", 0.0, f"UMAP to {params.map.n_components}-D for the map")
-        coords, _ = _cached_reduce(StageCache(workspace), "map", done.matrix_key, done.neighbours, params.map,
+        coords, _ = _cached_reduce(stages, "map", done.matrix_key, done.neighbours, params.map,
                                    done.versions, rec, notices)
 
     with _Timer(stages_rec, "profile") as rec:
         progress("profile", 0.0, "Profiling segments")
         profile_key = stable_hash("profile", _PROFILE_FORMAT, done.cluster_key, table.content_hash, done.roles,
                                   params.stability_runs, done.versions["scipy"], done.versions["numpy"])
-        found, rec.cache_hit = StageCache(workspace).json_result("profile", profile_key, lambda: dict(zip(
-            ("profiles", "quality"), _profiles_and_quality(customers, clustering, space, params, workspace, progress))))
+        found, rec.cache_hit = stages.json_result("profile", profile_key, lambda: dict(zip(
+            ("profiles", "quality"), _profiles_and_quality(customers, clustering, space, params, stages, progress))))
         profiles, figures = found["profiles"], found["quality"]
         progress("profile", 1.0, f"{figures['n_segments']} segments")
 

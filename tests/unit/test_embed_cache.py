@@ -81,3 +81,14 @@ def test_hashes_are_stable_and_sensitive():
     assert stable_hash(1) != stable_hash(2)
     x = np.zeros(3, dtype=np.float32)
     assert array_hash(x) != array_hash(x.astype(np.float64))
+
+
+def test_atomic_folder_keeps_an_existing_folder_unless_told_to_replace_it(tmp_path):
+    from core.cache import atomic_folder
+
+    folder = tmp_path / "model"
+    atomic_folder(folder, lambda tmp: (tmp / "v").write_text("1"))
+    atomic_folder(folder, lambda tmp: (tmp / "v").write_text("2"))
+    assert (folder / "v").read_text() == "1"
+    atomic_folder(folder, lambda tmp: (tmp / "v").write_text("3"), replace=True)
+    assert (folder / "v").read_text() == "3" and [p.name for p in tmp_path.iterdir()] == ["model"]
