@@ -21,11 +21,19 @@ from pathlib import Path
 import numpy as np
 
 from bench.report import write_section
-from core.assign import DEFAULT_K, agreement, assign_table, load_model, locate_run, nearest_vote
-from core.cluster import ClusterParams
-from core.io import load_table
-from core.pipeline import SegmentParams, run_segmentation
-from core.store import save_run
+from core.ingest.io import load_table
+from core.parameters import SegmentParams
+from core.pipeline import run_segmentation
+from core.runs.assign import (
+    DEFAULT_K,
+    agreement,
+    assign_table,
+    load_model,
+    locate_run,
+    nearest_vote,
+)
+from core.runs.store import save_run
+from core.segment.cluster import ClusterParams
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo" / "womens_clothing_reviews_3k.csv"
 SETTINGS = {

@@ -12,12 +12,13 @@ import time
 from pathlib import Path
 
 from bench.report import write_section
-from core.cluster import ClusterParams, cluster
-from core.demo import DEMO_PATH, DEMO_TEXT_COLUMN
-from core.io import load_table
-from core.pipeline import SegmentParams, run_segmentation
-from core.profile import profile_segments
-from core.quality import segmentation_quality, stability, sweep
+from core.explain.profile import profile_segments
+from core.ingest.demo import DEMO_PATH, DEMO_TEXT_COLUMN
+from core.ingest.io import load_table
+from core.parameters import SegmentParams
+from core.pipeline import run_segmentation
+from core.segment.cluster import ClusterParams, cluster
+from core.segment.quality import segmentation_quality, stability, sweep
 
 
 def best_of(runs: int, fn) -> float:  # noqa: ANN001

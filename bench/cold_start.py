@@ -20,8 +20,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.report import write_section  # noqa: E402
-from tests.e2e.harness import (app_server, box_select, browser_page, map_points, open_page,  # noqa: E402
-                               run_segmentation, screenshot, wait_idle)
+from tests.e2e.harness import (  # noqa: E402
+    app_server,
+    box_select,
+    browser_page,
+    map_points,
+    open_page,
+    run_segmentation,
+    screenshot,
+    wait_idle,
+)
 
 AIM_SECONDS = 90
 

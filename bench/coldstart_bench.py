@@ -4,7 +4,7 @@ Each case is a new Python process with ``NUMBA_CACHE_DIR`` pointing at a folder 
 empty (everything compiled), then filled by the first case (UMAP's functions loaded from disk,
 exact neighbours), then the NN-descent path used beyond 25,000 rows (its functions take functions
 as arguments, which numba cannot cache, so they compile in every process — what
-``core.warmup.warm_up_in_background`` takes off the critical path).
+``core.segment.warmup.warm_up_in_background`` takes off the critical path).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ CHILD = """
 import json, sys, time
 start = time.perf_counter()
 import numpy as np
-from core.reduce import ReduceParams, SharedNeighbours, reduce
+from core.segment.reduce import ReduceParams, SharedNeighbours, reduce
 matrix = np.random.default_rng(0).standard_normal((2000, 48)).astype(np.float32)
 neighbours = SharedNeighbours(matrix, exact_max_rows=int(sys.argv[1]))
 imported = time.perf_counter()
@@ -57,9 +57,9 @@ inside one process the same two UMAPs take a few seconds.
 | --- | ---: | ---: |
 {rows}
 
-`core.warmup.enable_numba_cache` (called by `core.reduce`) turns numba's disk cache on for UMAP's and
+`core.segment.numba_cache.enable_numba_cache` (called by `core.segment.reduce`) turns numba's disk cache on for UMAP's and
 pynndescent's jitted functions; below 25,000 rows the neighbour graph is exact (scikit-learn, chunked),
-so NN-descent is not compiled at all; the app can call `core.warmup.warm_up_in_background()` at start
+so NN-descent is not compiled at all; the app can call `core.segment.warmup.warm_up_in_background()` at start
 so that the NN-descent compilation of the last row happens while the analyst picks a file.
 """
     write_section("coldstart", "5. Cold start (numba compilation)", body)

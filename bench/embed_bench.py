@@ -13,7 +13,9 @@ from sklearn.metrics import adjusted_rand_score
 
 from bench.common import interleaved, median, review_texts
 from bench.report import write_section
-from core.embed import OnnxEmbedder, SentenceTransformerEmbedder, cpu_has_bf16, pick_backend
+from core.represent.embedders.onnx import OnnxEmbedder
+from core.represent.embedders.runtime import cpu_has_bf16, pick_backend
+from core.represent.embedders.sentence_transformer import SentenceTransformerEmbedder
 
 
 def quality(ours: np.ndarray, fp32: np.ndarray, k: int = 8, seed: int = 0) -> dict[str, float]:

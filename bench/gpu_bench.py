@@ -1,6 +1,6 @@
 """Section 4: GPU throughput (fp16 PyTorch, length-sorted batches of 512, tokenisation overlapped with the GPU).
 
-On CUDA: texts/s of ``SentenceTransformerEmbedder`` (``core.embed.encode_overlapped``) beside plain
+On CUDA: texts/s of ``SentenceTransformerEmbedder`` (``core.represent.embedders.sentence_transformer.encode_overlapped``) beside plain
 ``SentenceTransformer.encode`` on the same texts, against the target of 50,000 short texts/s on an H100.
 Without a GPU: the CPU-side check only (the same two paths on this machine's CPU, which is how the
 CPU path was chosen), and the GPU figures stay "not measured".
@@ -15,7 +15,12 @@ import numpy as np
 
 from bench.common import interleaved, median, review_texts
 from bench.report import write_section
-from core.embed import TOKENIZER_WORKERS, SentenceTransformerEmbedder, _length_sorted_batches, encode_overlapped
+from core.represent.embedders.base import length_sorted_batches
+from core.represent.embedders.sentence_transformer import (
+    TOKENIZER_WORKERS,
+    SentenceTransformerEmbedder,
+    encode_overlapped,
+)
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -37,7 +42,7 @@ def mean_tokens(model: SentenceTransformer, texts: Sequence[str]) -> float:
 
 def tokenise(model: SentenceTransformer, texts: list[str], batch_size: int) -> None:
     """Tokenise ``texts`` in length-sorted batches, as the overlapped path's worker thread does, and nothing else."""
-    for idx in _length_sorted_batches(texts, batch_size):
+    for idx in length_sorted_batches(texts, batch_size):
         model.preprocess([texts[i] for i in idx])
 
 

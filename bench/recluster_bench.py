@@ -14,11 +14,12 @@ import numpy as np
 
 from bench.common import TEXT_COL, WORK, median, timed
 from bench.report import write_section
-from core.cache import EmbeddingCache
-from core.cluster import ClusterParams
-from core.embed import choose_embedder
-from core.io import load_table
-from core.pipeline import SegmentParams, run_segmentation
+from core.ingest.io import load_table
+from core.parameters import SegmentParams
+from core.pipeline import run_segmentation
+from core.represent.embedding_cache import EmbeddingCache
+from core.represent.text import choose_embedder
+from core.segment.cluster import ClusterParams
 
 
 def run(workspace=None, sizes=(80, 120, 160)) -> dict:
@@ -40,7 +41,7 @@ def run(workspace=None, sizes=(80, 120, 160)) -> dict:
     from bertopic import BERTopic
     from hdbscan import HDBSCAN
 
-    from core.warmup import warm_up
+    from core.segment.warmup import warm_up
 
     warm_up()  # NN-descent compiled in this process, as it is for BERTopic's UMAP below: neither pays compilation
 

@@ -1,6 +1,6 @@
 """Recommendations on planted synthetic data: the per-customer blend against global popularity.
 
-Generates users (age, region, no text), items and interactions with ``core.synthetic.generate``
+Generates users (age, region, no text), items and interactions with ``core.testing.synthetic.generate``
 (planted segment preferences, power-law popularity, noise), runs the whole pipeline as the
 command line does (behaviour block, KMeans, recommend stage with its hold-out evaluation, the
 segments re-fitted on the training interactions) and writes the ``recommend`` section of
@@ -18,14 +18,15 @@ import time
 from sklearn.metrics import adjusted_rand_score
 
 from bench.report import write_section
-from core.behaviour import InteractionInputs
-from core.cluster import ClusterParams
-from core.evaluate import METHODS
-from core.io import load_table
-from core.pipeline import SegmentParams, run_segmentation
-from core.recommend import RecommendParams
-from core.reduce import ReduceParams
-from core.synthetic import generate
+from core.ingest.io import load_table
+from core.parameters import SegmentParams
+from core.pipeline import run_segmentation
+from core.recommend.evaluate import METHODS
+from core.recommend.lists import RecommendParams
+from core.represent.behaviour import InteractionInputs
+from core.segment.cluster import ClusterParams
+from core.segment.reduce import ReduceParams
+from core.testing.synthetic import generate
 
 
 def as_table(frame, name: str):

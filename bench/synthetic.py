@@ -15,11 +15,12 @@ import numpy as np
 import pandas as pd
 
 from bench.common import TEXT_COL, reviews
-from core.cache import EmbeddingCache, text_hash
-from core.embed import choose_embedder
-from core.features import prepare_customers
-from core.io import load_table
-from core.roles import resolve_roles
+from core.ingest.io import load_table
+from core.ingest.roles import resolve_roles
+from core.represent.embedding_cache import EmbeddingCache
+from core.represent.features import prepare_customers
+from core.represent.text import choose_embedder
+from core.storage.hashing import text_hash
 
 
 def _customer_texts(path: Path) -> list[str]:

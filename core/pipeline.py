@@ -11,116 +11,54 @@ their evaluation.
 
 from __future__ import annotations
 
-import json
-import platform
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields, replace
-from importlib import metadata
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from core.behaviour import InteractionInputs, Interactions, Matched, behaviour_block, match, prepare_interactions
-from core.cache import EmbeddingCache, StageCache, array_hash, stable_hash, text_hash
-from core.cluster import ClusterParams, Clustering, cluster
-from core.embed import (DEFAULT_MODEL, OnnxEmbedder, SentenceTransformerEmbedder, choose_embedder, lexical_fallback,
-                        resolve_model_path, torch_fallback)
-from core.errors import InputError, ModelError, ParameterError
-from core.evaluate import evaluate, holdout_mask
-from core.features import Customers, FeatureMatrix, build_features, prepare_customers
-from core.io import MAX_ROWS, LoadedTable
-from core.privacy import detect_pii
-from core.profile import TERMS_FORMAT, UNASSIGNED, TermPresence, attach_items, profile_segments, segment_names, term_presence
-from core.quality import STABILITY_RUNS, attach_segment_quality, segmentation_quality, stability
-from core.recommend import RecommendParams, Recommendations, recommend_customers
-from core.reduce import ReduceParams, SharedNeighbours, reduce
-from core.roles import DETECTION_FORMAT, detect_roles, resolve_roles
+from core.errors import InputError
+from core.explain.profile import (
+    TERMS_FORMAT,
+    UNASSIGNED,
+    TermPresence,
+    attach_items,
+    profile_segments,
+    segment_names,
+    term_presence,
+)
+from core.ingest.io import LoadedTable
+from core.ingest.privacy import exclude_pii
+from core.ingest.roles import DETECTION_FORMAT, detect_roles, resolve_roles
+from core.parameters import SegmentParams
+from core.progress import Progress
+from core.recommend.lists import Recommendations, RecommendParams
+from core.recommend.stage import recommend_stage
+from core.represent.behaviour import (
+    InteractionInputs,
+    Interactions,
+    Matched,
+    behaviour_stage,
+)
+from core.represent.features import (
+    Customers,
+    FeatureMatrix,
+    build_features,
+    prepare_customers,
+)
+from core.represent.text import text_vectors
+from core.segment.cluster import Clustering, cluster
+from core.segment.quality import attach_segment_quality, segmentation_quality, stability
+from core.segment.reduce import ReduceParams, SharedNeighbours, reduce
+from core.storage.hashing import array_hash, stable_hash, text_hash
+from core.storage.stage_cache import StageCache
+from core.versions import library_versions
 
 STAGES = ("load", "embed", "behaviour", "features", "reduce", "cluster", "map", "profile", "recommend")
-DEFAULT_WEIGHTS = {"text": 1.0, "numeric": 0.5, "categorical": 0.5, "behaviour": 1.0}
-_VERSIONED = ("numpy", "scipy", "scikit-learn", "umap-learn", "hdbscan", "sentence-transformers", "torch", "pandas")
 
-_TOKENIZE_CHUNK = 2048  # texts per tokenizer call when counting over-long texts (bounds its memory)
-_RECOMMEND_FORMAT = 3  # bump when the recommend stage's cached content changes shape
+
 _PROFILE_FORMAT = 1  # bump when profiles or quality figures change (cached per clustering, table and roles)
-
-#: progress(stage, fraction done in [0, 1], message)
-Progress = Callable[[str, float, str], None]
-
-
-def library_versions(names: tuple[str, ...] = _VERSIONED) -> dict[str, str]:
-    """Python's version and the installed version of each package in ``names``."""
-    versions = {"python": platform.python_version()}
-    for name in names:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
-
-
-@dataclass(frozen=True)
-class SegmentParams:
-    """Everything that decides a segmentation, besides the data."""
-
-    id_col: str | None = None
-    text_cols: tuple[str, ...] = ()
-    user_col: str | None = None
-    roles: tuple[tuple[str, str], ...] = ()  # overrides as (column, role) pairs
-    text_aggregation: str = "join"
-    embedder: str = "auto"
-    model: str = DEFAULT_MODEL
-    device: str = "auto"
-    backend: str = "auto"  # auto | torch | onnx (int8 ONNX on CPU; auto = onnx for the default model on CPU)
-    weights: tuple[tuple[str, float], ...] = tuple(DEFAULT_WEIGHTS.items())
-    reduce: ReduceParams = ReduceParams(n_components=5, n_neighbors=15, min_dist=0.0)
-    map: ReduceParams = ReduceParams(n_components=2, n_neighbors=15, min_dist=0.1)
-    cluster: ClusterParams = ClusterParams()
-    stability_runs: int = STABILITY_RUNS  # re-clusterings of subsamples for stability; 0 skips it
-    allow_pii: tuple[str, ...] = ()  # columns that look like personal data but may be used anyway
-    max_rows: int = MAX_ROWS
-
-    def with_seed(self, seed: int) -> "SegmentParams":
-        return replace(self, reduce=replace(self.reduce, seed=seed), map=replace(self.map, seed=seed),
-                       cluster=replace(self.cluster, seed=seed))
-
-    def as_dict(self) -> dict:
-        out = asdict(self)
-        out["roles"] = dict(self.roles)
-        out["weights"] = dict(self.weights)
-        out["text_cols"] = list(self.text_cols)
-        out["allow_pii"] = list(self.allow_pii)
-        return out
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "SegmentParams":
-        """The parameters back from :meth:`as_dict` (``run.json`` ``parameters``), to run a saved run again."""
-        known = {f.name for f in fields(cls)}
-        out = {k: v for k, v in data.items() if k in known}
-        for name, kind in (("reduce", ReduceParams), ("map", ReduceParams), ("cluster", ClusterParams)):
-            if name in out:
-                out[name] = kind(**out[name])
-        for name in ("roles", "weights"):
-            if name in out:
-                out[name] = tuple(out[name].items())
-        for name in ("text_cols", "allow_pii"):
-            if name in out:
-                out[name] = tuple(out[name])
-        return cls(**out)
-
-    def validate(self) -> "SegmentParams":
-        if self.map.n_components not in (2, 3):
-            raise ParameterError(f"The map has 2 or 3 dimensions, not {self.map.n_components}.")
-        self.reduce.validate()
-        self.map.validate()
-        self.cluster.validate()
-        if not isinstance(self.stability_runs, int) or not 0 <= self.stability_runs <= 50:
-            raise ParameterError(f"The number of stability runs must be a whole number from 0 to 50, not {self.stability_runs!r}.")
-        if not isinstance(self.max_rows, int) or isinstance(self.max_rows, bool) or self.max_rows < 1:
-            raise ParameterError(f"The row limit must be a whole number of at least 1, not {self.max_rows!r}.")
-        return self
 
 
 @dataclass
@@ -172,87 +110,6 @@ class _Timer:
         self.record.seconds = round(time.perf_counter() - self.start, 3)
 
 
-def _text_vectors(customers: Customers, params: SegmentParams, workspace: Path, progress: Progress,
-                  notices: list[str]) -> tuple[np.ndarray | None, dict]:
-    texts = customers.row_texts if customers.row_texts is not None else customers.texts
-    info = {"model": None, "texts": len(texts), "from_cache": 0, "embedded": 0}
-    if not customers.columns["text"] or not any(texts):
-        return None, info
-    embedder, embed_notices = choose_embedder(texts, params.embedder, params.model, params.device,
-                                              seed=params.reduce.seed, backend=params.backend)
-    notices.extend(embed_notices)
-    info["model"] = embedder.model_id
-
-    def report(done: int, total: int) -> None:
-        progress("embed", done / max(total, 1), f"Embedded {done:,} of {total:,} new texts with {embedder.model_id}")
-
-    while embedder.per_text:  # on a model error under auto: onnx → PyTorch → lexical
-        try:
-            vectors, cached = EmbeddingCache(workspace).embed(embedder, texts, progress=report)
-            break
-        except ModelError as exc:
-            if isinstance(embedder, OnnxEmbedder) and params.backend == "auto":
-                embedder, notice = torch_fallback(exc, params.model, params.device)
-            elif params.embedder == "auto":
-                embedder, notice = lexical_fallback(exc, seed=params.reduce.seed)
-            else:
-                raise
-            notices.append(notice)
-            info["model"] = embedder.model_id
-    if not embedder.per_text:
-        stages = StageCache(workspace)
-        key = stable_hash(embedder.model_id, text_hash("\x00".join(texts)))
-        hit = stages.get("embed", key)
-        if hit:
-            vectors, cached = hit[0]["vectors"], len(texts)
-        else:
-            vectors, cached = embedder.encode(texts, progress=report), 0
-            stages.put("embed", key, {"vectors": vectors}, {"model": embedder.model_id})
-    info["from_cache"], info["embedded"] = int(cached), int(len(texts) - cached)
-    progress("embed", 1.0, f"{info['embedded']:,} texts embedded, {info['from_cache']:,} served from the cache")
-    empty = np.array([not t for t in texts])
-    if empty.any() and not empty.all():  # no text: neutral (average) text features, placed by other columns
-        vectors = vectors.copy()
-        vectors[empty] = vectors[~empty].mean(axis=0)
-    if isinstance(embedder, (SentenceTransformerEmbedder, OnnxEmbedder)):
-        notices.extend(_cached_window_notices(StageCache(workspace), texts, params.model))
-    if customers.row_owner is not None:  # average each customer's row embeddings
-        sums = np.zeros((len(customers), vectors.shape[1]), dtype=np.float64)
-        np.add.at(sums, customers.row_owner, vectors)
-        norms = np.linalg.norm(sums, axis=1, keepdims=True)
-        vectors = (sums / np.where(norms == 0, 1, norms)).astype(np.float32)
-    return vectors, info
-
-
-def window_notices(texts: list[str], model: str) -> list[str]:
-    """How many texts run past the model's window (its ``max_seq_length`` in word pieces): the model
-    embeds only their beginning. Counted with the model's own tokenizer; empty when it cannot be found."""
-    try:
-        folder = Path(resolve_model_path(model))
-        window = int(json.loads((folder / "sentence_bert_config.json").read_text())["max_seq_length"])
-    except (ModelError, OSError, ValueError, KeyError):
-        return []
-    if not (folder / "tokenizer.json").exists():
-        return []
-    # a word piece covers at least one character; each distinct text is tokenised once, a chunk at a time
-    candidates = list(dict.fromkeys(t for t in texts if len(t) > window - 2))
-    if not candidates:
-        return []
-    from tokenizers import Tokenizer
-
-    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-    tokenizer.no_truncation()
-    too_long: set[str] = set()
-    for start in range(0, len(candidates), _TOKENIZE_CHUNK):
-        part = candidates[start : start + _TOKENIZE_CHUNK]
-        too_long.update(t for t, encoding in zip(part, tokenizer.encode_batch_fast(part)) if len(encoding.ids) > window)
-    long = sum(t in too_long for t in texts) if too_long else 0
-    if not long:
-        return []
-    return [f"{long:,} text(s) are longer than the model's window of {window} word pieces; "
-            "only their beginning is embedded."]
-
-
 def _cached_detected_roles(stages: StageCache, table: LoadedTable) -> dict[str, str] | None:
     """The detected role of every column, kept per table content (None for a table without a content hash)."""
     if not table.content_hash:
@@ -260,12 +117,6 @@ def _cached_detected_roles(stages: StageCache, table: LoadedTable) -> dict[str, 
     key = stable_hash("roles", DETECTION_FORMAT, table.content_hash, [str(c) for c in table.frame.columns])
     found, _ = stages.json_result("roles", key, lambda: {"roles": {i.name: i.role for i in detect_roles(table.frame)}})
     return found["roles"]
-
-
-def _cached_window_notices(stages: StageCache, texts: list[str], model: str) -> list[str]:
-    """:func:`window_notices`, kept per (model, texts): counting tokens again costs seconds per re-run."""
-    key = stable_hash("window", model, text_hash("\x00".join(texts)))
-    return stages.json_result("window", key, lambda: {"notices": window_notices(texts, model)})[0]["notices"]
 
 
 def _cached_term_presence(stages: StageCache, texts: list[str]) -> TermPresence:
@@ -296,96 +147,6 @@ def _cached_reduce(stages: StageCache, stage: str, matrix_key: str, neighbours: 
     notices.extend(new_notices)
     stages.put(stage, key, {"coords": coords}, {"params": rp.as_dict(), "notices": new_notices})
     return coords, key
-
-
-def _behaviour(inputs: InteractionInputs | Interactions, customers: Customers, roles: dict[str, str], seed: int,
-               notices: list[str]) -> tuple[Interactions, Matched, np.ndarray, dict]:
-    """Type the interactions, match them to the customers and make the behaviour block."""
-    if isinstance(inputs, InteractionInputs):
-        inputs = prepare_interactions(inputs, next((c for c, r in roles.items() if r == "id"), None))
-    notices.extend(inputs.notices)
-    matched = match(inputs, customers.frame["id"])
-    if not matched.keep.any():
-        raise InputError(
-            f"No user of the interactions is a customer of the users table (interactions say "
-            f"{inputs.events['user'].iloc[0]!r}, the users table {customers.frame['id'].iloc[0]!r}). Check the "
-            f"interactions' user column ({inputs.source['user_col']!r}) and the users' id column.")
-    unknown = int(inputs.events.loc[~matched.keep, "user"].nunique())
-    if unknown:
-        notices.append(f"{unknown:,} user(s) in the interactions are not in the users table; "
-                       "their interactions are left out.")
-    block = behaviour_block(inputs, matched, seed)
-    cold = len(customers) - block.with_history
-    if cold:
-        notices.append(f"{cold:,} customer(s) have no interactions: their behaviour features are neutral and "
-                       "they get their segment's list (cold start).")
-    info = {**inputs.source, "matched_events": int(matched.keep.sum()), "customers_with_history": block.with_history,
-            "features": block.names}
-    return inputs, matched, block.matrix, info
-
-
-def recommend_stage(table: LoadedTable, params: SegmentParams, workspace: Path, labels: np.ndarray,
-                    customers: Customers, interactions: Interactions, matched: Matched, rec: RecommendParams,
-                    behaviour_used: bool, cluster_key: str, progress: Progress) -> tuple[Recommendations, str, bool]:
-    """Per-segment and per-customer lists from all interactions, and their hold-out evaluation.
-
-    The evaluation hides part of each customer's items; when the behaviour block shaped the
-    segments, it re-fits them on the training interactions only, so the segments never saw
-    what is being predicted. Returns (recommendations, cache key, cache hit).
-    """
-    stages = StageCache(workspace)
-    key = stable_hash("recommend", _RECOMMEND_FORMAT, cluster_key, interactions.content_hash, rec.as_dict(), behaviour_used,
-                      metadata.version("scipy"), metadata.version("numpy"))
-    ids = customers.frame["id"].astype(str)
-    hit = stages.get("recommend", key)
-    if hit:
-        arrays, meta = hit
-        users = pd.DataFrame({"id": ids.to_numpy()[arrays["customer"]], "rank": arrays["rank"],
-                              "item_id": interactions.item_ids[arrays["item"]].astype(str), "score": arrays["score"]})
-        lists = pd.DataFrame(meta["segment_lists"], columns=meta["list_columns"])
-        return (Recommendations(lists, users, meta["evaluation"], matched.matrix(), interactions.item_ids,
-                                interactions.item_names), key, True)
-    progress("recommend", 0.0, "Ranking items per segment and per customer")
-    matrix = matched.matrix()
-    lists, users = recommend_customers(matrix, labels, ids, interactions.item_ids, rec, interactions.item_names)
-    progress("recommend", 0.4, "Evaluating on held-out interactions")
-    train_mask = holdout_mask(interactions, matched, rec.holdout, rec.seed)
-    train = interactions.subset(train_mask)
-    train_labels, refit = labels, "independent of the interactions (no behaviour block)"
-    if train_mask.all():
-        refit = "not re-fitted: nothing was held out"
-    elif behaviour_used:
-        progress("recommend", 0.5, "Re-fitting the segments on the training interactions only")
-        refit_progress: Progress = lambda stage, fraction, message: progress("recommend", 0.5, f"Re-fit: {message}")
-        train_labels = segment_labels(table, params, workspace, refit_progress, interactions=train)
-        refit = "re-fitted on the training interactions only, so they never saw the held-out items"
-    evaluation = evaluate(match(train, ids).matrix(), match(interactions.subset(~train_mask), ids).matrix(),
-                          train_labels, rec)
-    evaluation["holdout"] = {"share": rec.holdout,
-                             "by": "latest first choice per customer" if interactions.has_time
-                             else f"random per customer (seed {rec.seed})"}
-    evaluation["segments"] = refit
-    position = {c: i for i, c in enumerate(ids)}
-    stages.put("recommend", key, {
-        "customer": users["id"].map(position).to_numpy(np.int64),
-        "item": pd.Categorical(users["item_id"], categories=interactions.item_ids.astype(str)).codes.astype(np.int64),
-        "rank": users["rank"].to_numpy(np.int64), "score": users["score"].to_numpy(np.float64),
-    }, {"segment_lists": lists.to_dict("records"), "list_columns": list(lists.columns), "evaluation": evaluation})
-    progress("recommend", 1.0, f"Recommendations for {len(ids):,} customers")
-    return Recommendations(lists, users, evaluation, matrix, interactions.item_ids, interactions.item_names), key, False
-def exclude_pii(frame: pd.DataFrame, roles: dict[str, str], allow: tuple[str, ...], notices: list[str]) -> dict[str, str]:
-    """Set columns that look like personal data to ``ignore`` unless allowed (an id column stays the id)."""
-    roles = dict(roles)
-    kept_out = []
-    for col, kind in detect_pii(frame).items():
-        if col in allow or roles.get(col) in ("id", "ignore"):
-            continue
-        roles[col] = "ignore"
-        kept_out.append(f"{col!r} ({kind})")
-    if kept_out:
-        notices.append(f"Kept {', '.join(kept_out)} out of the segmentation because it looks like personal data; "
-                       "opt in per column to use it.")
-    return roles
 
 
 @dataclass
@@ -457,14 +218,14 @@ def _cluster_customers(table: LoadedTable, params: SegmentParams, workspace: Pat
 
     with _Timer(stages_rec, "embed") as rec:
         progress("embed", 0.0, "Embedding texts")
-        vectors, embed_info = _text_vectors(customers, params, workspace, progress, notices)
+        vectors, embed_info = text_vectors(customers, params.embedder_choice(), workspace, progress, notices)
         rec.cache_hit = embed_info["embedded"] == 0 and embed_info["texts"] > 0
 
     behaviour, behaviour_info, matched = None, None, None
     if interactions is not None:
         with _Timer(stages_rec, "behaviour"):
             progress("behaviour", 0.0, "Behaviour features from the interactions")
-            interactions, matched, behaviour, behaviour_info = _behaviour(interactions, customers, roles,
+            interactions, matched, behaviour, behaviour_info = behaviour_stage(interactions, customers, roles,
                                                                           params.reduce.seed, notices)
 
     with _Timer(stages_rec, "features"):
@@ -543,8 +304,11 @@ def run_segmentation(
     recommendations, recommend_key = None, None
     if done.interactions is not None and recommend is not None:
         with _Timer(stages_rec, "recommend") as rec:
+            def refit(train: Interactions, refit_progress: Progress) -> np.ndarray:
+                return segment_labels(table, params, workspace, refit_progress, interactions=train)
+
             recommendations, recommend_key, rec.cache_hit = recommend_stage(
-                table, params, workspace, clustering.labels, customers, done.interactions, done.matched, recommend,
+                refit, workspace, clustering.labels, customers, done.interactions, done.matched, recommend,
                 "behaviour" in done.features.blocks, done.cluster_key, progress)
         attach_items(profiles, recommendations.segment_lists)
 

@@ -3,18 +3,30 @@
 import pandas as pd
 import streamlit as st
 
-from core.cache import stable_hash
-from core.demo import DEMO_ATTRIBUTION
-from core.embed import DEFAULT_MODEL, cjk_share, reads_cjk
 from core.errors import CoreError
-from core.features import MAX_TEXT_CHARS
-from core.io import MAX_COLUMNS, MAX_ROWS
-from core.privacy import describe_pii
-from core.roles import ROLES
-from ui.data import (UPLOAD_TYPES, allowed_pii, detected_roles, loaded_table, long_text_cells, set_allowed_pii,
-                     use_demo, use_upload)
+from core.ingest.demo import DEMO_ATTRIBUTION
+from core.ingest.io import MAX_COLUMNS, MAX_ROWS
+from core.ingest.language import cjk_share
+from core.ingest.privacy import describe_pii
+from core.ingest.roles import ROLES
+from core.represent.embedders.sentence_transformer import DEFAULT_MODEL, reads_cjk
+from core.represent.features import MAX_TEXT_CHARS
+from core.storage.hashing import stable_hash
+from ui.data import (
+    UPLOAD_TYPES,
+    allowed_pii,
+    detected_roles,
+    loaded_table,
+    long_text_cells,
+    set_allowed_pii,
+    use_demo,
+    use_upload,
+)
+from ui.interactions import (  # after ui.state: keeps merges apart
+    has_interactions,
+    interactions_section,
+)
 from ui.state import current_dataset, role_overrides, set_role_overrides
-from ui.interactions import has_interactions, interactions_section  # after ui.state: keeps merges apart
 from ui.widgets import PAGES, inside_app, md
 
 inside_app()

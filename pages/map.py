@@ -4,13 +4,23 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import CoreError
-from core.selection import save_selection_as_segment, selection_profile, selection_rows
-from core.viz import MAX_MAP_POINTS
+from core.explain.figures import MAX_MAP_POINTS
+from core.runs.selection import (
+    save_selection_as_segment,
+    selection_profile,
+    selection_rows,
+)
 from ui.data import loaded_table
 from ui.interactions import has_interactions, interaction_inputs
-from ui.map import SEGMENT, cached_map, colour_options, parameters_form
+from ui.map import cached_map, colour_options, parameters_form
 from ui.run import run_and_save
-from ui.state import current_dataset, current_run, role_overrides, run_version, workspace
+from ui.state import (
+    current_dataset,
+    current_run,
+    role_overrides,
+    run_version,
+    workspace,
+)
 from ui.widgets import PAGES, core_errors, inside_app, md, traits_body
 
 inside_app()

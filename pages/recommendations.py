@@ -2,9 +2,15 @@
 
 import streamlit as st
 
-from core.viz import evaluation_figure
-from ui.recommend import (LIST_TITLES, customer_lookup, evaluation_table, lists_follow_edits, segment_list,
-                          segments_changed)
+from core.explain.figures import evaluation_figure
+from ui.recommend import (
+    LIST_TITLES,
+    customer_lookup,
+    evaluation_table,
+    lists_follow_edits,
+    segment_list,
+    segments_changed,
+)
 from ui.widgets import PAGES, inside_app, md, need_run, segment_label
 
 inside_app()

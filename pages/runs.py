@@ -4,9 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import CoreError
-from core.io import MAX_FILE_BYTES
-from core.store import delete_run, list_runs
-from core.viz import overlap_figure
+from core.explain.figures import overlap_figure
+from core.ingest.io import MAX_FILE_BYTES
+from core.runs.store import delete_run, list_runs
 from ui.data import UPLOAD_TYPES
 from ui.runs import assign_upload, comparison, current_assignment
 from ui.state import current_run_id, set_current_run, workspace

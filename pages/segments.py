@@ -3,11 +3,25 @@ significance, members), two side by side, segments × traits, curation and a par
 
 import streamlit as st
 
-from core.curate import rename
-from core.viz import sizes_figure, traits_heatmap
-from ui.segments import curation_controls, quality_header, reassigned_note, stability_badge, sweep_panel
+from core.explain.figures import sizes_figure, traits_heatmap
+from core.runs.curate import rename
+from ui.segments import (
+    curation_controls,
+    quality_header,
+    reassigned_note,
+    stability_badge,
+    sweep_panel,
+)
 from ui.state import workspace
-from ui.widgets import PAGES, core_errors, inside_app, md, need_run, segment_label, traits_body
+from ui.widgets import (
+    PAGES,
+    core_errors,
+    inside_app,
+    md,
+    need_run,
+    segment_label,
+    traits_body,
+)
 
 inside_app()
 st.title("Segments")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.demo import DEMO_ATTRIBUTION
+from core.ingest.demo import DEMO_ATTRIBUTION
 from ui.data import use_demo
 from ui.widgets import PAGES, inside_app
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from core.cache import atomic_write_bytes
-from core.demo import DEMO_PATH
-from core.features import MAX_TEXT_CHARS
-from core.io import LoadedTable, load_table
-from core.roles import ColumnInfo, detect_roles
+from core.ingest.demo import DEMO_PATH
+from core.ingest.io import LoadedTable, load_table
+from core.ingest.roles import ColumnInfo, detect_roles
+from core.represent.features import MAX_TEXT_CHARS
+from core.storage.atomic import atomic_write_bytes
 from ui.state import current_dataset, set_current_dataset, uploads_dir
 
 UPLOAD_TYPES = ["csv", "tsv", "txt", "parquet", "pq", "xlsx"]
@@ -87,7 +87,7 @@ def set_allowed_pii(table_hash: str, columns: list[str]) -> None:
 
 
 def long_text_cells(table: LoadedTable, text_cols: list[str]) -> int:
-    """Text cells longer than the embedding cut (:data:`core.features.MAX_TEXT_CHARS`)."""
+    """Text cells longer than the embedding cut (:data:`core.represent.features.MAX_TEXT_CHARS`)."""
     if not text_cols:
         return 0
     lengths = table.frame[text_cols].astype("string").apply(lambda col: col.str.len().fillna(0))

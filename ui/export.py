@@ -7,9 +7,15 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from core.export import SEGMENT_COLUMNS, csv_bytes, json_text, parquet_bytes, with_hashed_ids
-from core.privacy import workspace_key
-from core.store import SavedRun
+from core.ingest.privacy import workspace_key
+from core.runs.export import (
+    SEGMENT_COLUMNS,
+    csv_bytes,
+    json_text,
+    parquet_bytes,
+    with_hashed_ids,
+)
+from core.runs.store import SavedRun
 from ui.state import workspace
 
 

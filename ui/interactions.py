@@ -10,9 +10,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.behaviour import InteractionInputs
 from core.errors import CoreError
-from core.io import LoadedTable, load_table
+from core.ingest.io import LoadedTable, load_table
+from core.represent.behaviour import InteractionInputs
 from ui.data import UPLOAD_TYPES, save_upload
 from ui.widgets import md
 

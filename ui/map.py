@@ -9,13 +9,13 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.cluster import ClusterParams
-from core.embed import DEFAULT_MODEL
-from core.pipeline import DEFAULT_WEIGHTS, SegmentParams
-from core.recommend import RecommendParams
-from core.reduce import ReduceParams
-from core.store import SavedRun
-from core.viz import MAX_MAP_POINTS, hover_labels, map_figure, subsample
+from core.explain.figures import MAX_MAP_POINTS, hover_labels, map_figure, subsample
+from core.parameters import DEFAULT_WEIGHTS, SegmentParams
+from core.recommend.lists import RecommendParams
+from core.represent.embedders.sentence_transformer import DEFAULT_MODEL
+from core.runs.store import SavedRun
+from core.segment.cluster import ClusterParams
+from core.segment.reduce import ReduceParams
 from ui.state import default_embedder
 
 EMBEDDERS = {

@@ -7,11 +7,12 @@ from dataclasses import replace
 
 import streamlit as st
 
-from core.behaviour import InteractionInputs
-from core.io import LoadedTable
-from core.pipeline import STAGES, SegmentParams, run_segmentation
-from core.recommend import RecommendParams
-from core.store import save_run
+from core.ingest.io import LoadedTable
+from core.parameters import SegmentParams
+from core.pipeline import STAGES, run_segmentation
+from core.recommend.lists import RecommendParams
+from core.represent.behaviour import InteractionInputs
+from core.runs.store import save_run
 from ui.data import allowed_pii
 from ui.state import set_current_run, workspace
 from ui.warmup import wait_for_warm_up

@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from core.assign import assign_file
-from core.export import csv_bytes
-from core.store import compare_runs, runs_dir
+from core.runs.assign import assign_file
+from core.runs.export import csv_bytes
+from core.runs.store import compare_runs, runs_dir
 from ui.state import run_version, workspace
 from ui.widgets import md
 
@@ -23,7 +23,7 @@ def _comparison(folder: str, run_a: str, run_b: str, version_a: float, version_b
 
 
 def comparison(run_a: str, run_b: str) -> dict:
-    """:func:`core.store.compare_runs` of two saved runs, cached until either run changes."""
+    """:func:`core.runs.store.compare_runs` of two saved runs, cached until either run changes."""
     root = runs_dir(workspace())
     return _comparison(str(workspace()), run_a, run_b, run_version(root / run_a), run_version(root / run_b))
 

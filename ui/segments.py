@@ -11,13 +11,18 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from core.cluster import ClusterParams
-from core.curate import merge_segments, reassign_outliers, reset_curation, split_segment
 from core.errors import CoreError
-from core.pipeline import SegmentParams
-from core.quality import sweep
-from core.store import SavedRun
-from core.viz import k_silhouette_figure, sweep_figure
+from core.explain.figures import k_silhouette_figure, sweep_figure
+from core.parameters import SegmentParams
+from core.runs.curate import (
+    merge_segments,
+    reassign_outliers,
+    reset_curation,
+    split_segment,
+)
+from core.runs.store import SavedRun
+from core.segment.cluster import ClusterParams
+from core.segment.quality import sweep
 from ui.data import loaded_table
 from ui.run import run_and_save
 from ui.widgets import core_errors, md, segment_label
@@ -140,7 +145,7 @@ def curation_controls(run: SavedRun, workspace) -> None:  # noqa: ANN001 - Path
                 _edit(lambda: reset_curation(workspace, run.run_id), "Back to the segmentation as it was run.")
 
 
-def _edit(action, message: str) -> None:  # noqa: ANN001 - a call into core.curate
+def _edit(action, message: str) -> None:  # noqa: ANN001 - a call into core.runs.curate
     with core_errors():
         action()
         st.toast(md(message))

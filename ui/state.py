@@ -13,7 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from core.errors import CoreError
-from core.store import SavedRun, load_run
+from core.runs.store import SavedRun, load_run
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKSPACE_ENV = "SEGMENT_STUDIO_WORKSPACE"

@@ -12,9 +12,10 @@ import threading
 
 import streamlit as st
 
-from core.embed import DEFAULT_MODEL, choose_embedder
 from core.errors import CoreError
-from core.warmup import warm_up
+from core.represent.embedders.sentence_transformer import DEFAULT_MODEL
+from core.represent.text import choose_embedder
+from core.segment.warmup import warm_up
 from ui.state import default_embedder
 
 

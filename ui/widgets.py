@@ -12,8 +12,8 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import CoreError
-from core.store import SavedRun
-from core.viz import numeric_traits_figure, shorten, words_figure
+from core.explain.figures import numeric_traits_figure, shorten, words_figure
+from core.runs.store import SavedRun
 from ui.state import current_dataset, current_run, workspace
 
 APP_SCRIPT = Path(__file__).resolve().parents[1] / "app.py"

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.export import SEGMENT_COLUMNS, csv_bytes
-from core.store import list_runs, load_run
+from core.runs.export import SEGMENT_COLUMNS, csv_bytes
+from core.runs.store import list_runs, load_run
 from ui.export import membership
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -124,7 +124,7 @@ def test_role_overrides_reach_the_run(ws):
     at = _upload(_app(), "reviews.csv", SMALL.read_bytes())
     table_hash = next(iter(at.session_state["role_overrides"].keys()), None) if "role_overrides" in at.session_state else None
     assert table_hash is None  # nothing changed yet
-    from core.io import load_table
+    from core.ingest.io import load_table
     content = load_table(SMALL).content_hash
     at.session_state["role_overrides"] = {content: {"Clothing ID": "categorical"}}
     _run(at, **{"p-mcs": 10})

@@ -1,6 +1,6 @@
 """AppTest for recommendations in the app: the interactions upload on the Data page, the run with
 interactions, the Recommendations page (empty state, lists, lookup, evaluation), the Export page's
-files, cold start, and lists that follow edited segments. Synthetic data (core.synthetic), fake embedder."""
+files, cold start, and lists that follow edited segments. Synthetic data (core.testing.synthetic), fake embedder."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ import json
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from core.cluster import ClusterParams
-from core.curate import merge_segments, reset_curation
-from core.io import load_table
-from core.pipeline import SegmentParams, run_segmentation
-from core.store import HISTORY_FILE, list_runs, load_run, save_run
-from core.synthetic import generate
+from core.ingest.io import load_table
+from core.parameters import SegmentParams
+from core.pipeline import run_segmentation
+from core.runs.curate import merge_segments, reset_curation
+from core.runs.store import HISTORY_FILE, list_runs, load_run, save_run
+from core.segment.cluster import ClusterParams
+from core.testing.synthetic import generate
 from tests.app.test_pages import APP, RUN_TIMEOUT, _page, ws  # noqa: F401 - ws is a fixture
 from ui.recommend import customer_lookup, recommendation_files, segments_changed
 

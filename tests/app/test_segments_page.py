@@ -15,13 +15,14 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.cluster import ClusterParams
-from core.export import csv_bytes
-from core.io import load_table
-from core.pipeline import SegmentParams, run_segmentation
-from core.quality import sweep
-from core.reduce import ReduceParams
-from core.store import list_runs, load_run, save_run
+from core.ingest.io import load_table
+from core.parameters import SegmentParams
+from core.pipeline import run_segmentation
+from core.runs.export import csv_bytes
+from core.runs.store import list_runs, load_run, save_run
+from core.segment.cluster import ClusterParams
+from core.segment.quality import sweep
+from core.segment.reduce import ReduceParams
 from ui.export import membership
 
 ROOT = Path(__file__).resolve().parents[2]

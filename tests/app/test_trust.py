@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.assign import agreement
-from core.export import SEGMENT_COLUMNS
-from core.io import MAX_FILE_BYTES
-from core.privacy import hash_ids, workspace_key
-from core.store import list_runs, load_run
+from core.ingest.io import MAX_FILE_BYTES
+from core.ingest.privacy import hash_ids, workspace_key
+from core.runs.assign import agreement
+from core.runs.export import SEGMENT_COLUMNS
+from core.runs.store import list_runs, load_run
 from tests.app.test_pages import ROOT, RUN_TIMEOUT, SMALL, _app, _page, _upload, ws  # noqa: F401 - ws is a fixture
 
 CORPUS = ROOT / "tests" / "data" / "corpus"
@@ -141,7 +141,9 @@ def test_export_can_hash_ids_with_the_workspace_key(ws):
     hashed = at.dataframe[0].value["id"]
     expected = hash_ids(plain, workspace_key(ws))
     assert hashed.tolist() == expected.tolist() and not set(hashed) & set(plain)
-    from ui.export import export_files  # the downloads carry the hashed ids too (profiles' representatives included)
+    from ui.export import (
+        export_files,  # the downloads carry the hashed ids too (profiles' representatives included)
+    )
 
     run = load_run(ws, run_id)
     files = export_files.__wrapped__(str(run.folder), 0.0, tuple(sorted({p["segment_id"] for p in run.profiles})),

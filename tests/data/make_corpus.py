@@ -207,10 +207,11 @@ def check_file(path: Path, workspace: Path) -> tuple[str, list[str]]:
 
     Anything but a :class:`core.errors.CoreError` propagates: that is a bug.
     """
-    from core.cluster import ClusterParams
     from core.errors import CoreError
-    from core.io import load_table
-    from core.pipeline import SegmentParams, run_segmentation
+    from core.ingest.io import load_table
+    from core.parameters import SegmentParams
+    from core.pipeline import run_segmentation
+    from core.segment.cluster import ClusterParams
 
     params = SegmentParams(embedder="fake", cluster=ClusterParams(algo="kmeans", k=2))
     try:
@@ -242,10 +243,10 @@ def write_report(doc: Path) -> float:
         "line (exit 2, one `error:` line).\n\n"
         f"**Pass rate: {passed}/{len(CORPUS)} ({rate:.0%}).** Regenerate this page with "
         "`python tests/data/make_corpus.py --report`.\n\n"
-        "Limits enforced by the core: files up to 500 MB (`core.io.MAX_FILE_BYTES`), 1,000,000 rows "
-        "(`core.io.MAX_ROWS`, lower with `SegmentParams.max_rows` / `--max-rows`), 5,000 columns "
-        "(`core.io.MAX_COLUMNS`); texts are cut to 2,000 characters for embedding with a notice saying how many "
-        "(`core.features.MAX_TEXT_CHARS`; the default model reads its first 256 word pieces).\n\n"
+        "Limits enforced by the core: files up to 500 MB (`core.ingest.io.MAX_FILE_BYTES`), 1,000,000 rows "
+        "(`core.ingest.io.MAX_ROWS`, lower with `SegmentParams.max_rows` / `--max-rows`), 5,000 columns "
+        "(`core.ingest.io.MAX_COLUMNS`); texts are cut to 2,000 characters for embedding with a notice saying how many "
+        "(`core.represent.features.MAX_TEXT_CHARS`; the default model reads its first 256 word pieces).\n\n"
         "| file | what it tests | expected | result | notices or error |\n| --- | --- | --- | --- | --- |\n"
         + "\n".join(rows) + "\n",
         encoding="utf-8",

@@ -8,9 +8,18 @@ import shutil
 import pandas as pd
 import pytest
 
-from core.export import SEGMENT_COLUMNS
-from tests.e2e.harness import (CHROMIUM, ROOT, app_server, box_select, browser_page, map_points, open_page,
-                               run_segmentation, wait_idle)
+from core.runs.export import SEGMENT_COLUMNS
+from tests.e2e.harness import (
+    CHROMIUM,
+    ROOT,
+    app_server,
+    box_select,
+    browser_page,
+    map_points,
+    open_page,
+    run_segmentation,
+    wait_idle,
+)
 
 SMALL = ROOT / "tests" / "data" / "reviews_150.csv"
 

@@ -8,9 +8,17 @@ import shutil
 import pandas as pd
 import pytest
 
-from core.store import list_runs
-from tests.e2e.harness import (CHROMIUM, CHROMIUM_ARGS, ROOT, app_server, map_points, open_page, run_segmentation,
-                               wait_idle)
+from core.runs.store import list_runs
+from tests.e2e.harness import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    app_server,
+    map_points,
+    open_page,
+    run_segmentation,
+    wait_idle,
+)
 
 SMALL = ROOT / "tests" / "data" / "reviews_150.csv"
 
@@ -70,12 +78,12 @@ def test_two_browser_sessions_keep_their_own_upload_and_run(tmp_path):
 def test_a_fresh_servers_first_visit_to_a_page_url_opens_it_inside_the_app(tmp_path):
     """The first visitor of a new server opens /segments?run=… directly: the page shows the saved run
     inside app.py's navigation and sidebar (Streamlit would otherwise fall back to listing pages/ files)."""
-    from core.cluster import ClusterParams
-    from core.io import load_table
-    from core.pipeline import SegmentParams
+    from core.ingest.io import load_table
+    from core.parameters import SegmentParams
     from core.pipeline import run_segmentation as segment
-    from core.reduce import ReduceParams
-    from core.store import save_run
+    from core.runs.store import save_run
+    from core.segment.cluster import ClusterParams
+    from core.segment.reduce import ReduceParams
     from tests.e2e.harness import browser_page
 
     workspace = tmp_path / "ws"

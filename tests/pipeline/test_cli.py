@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from core.embed import cpu_has_bf16
+from core.represent.embedders.runtime import cpu_has_bf16
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,13 +4,15 @@ on CPUs with native bfloat16, int8 ONNX on the others."""
 
 from __future__ import annotations
 
+import core.represent.embedders.runtime as runtime
 import numpy as np
 import pandas as pd
 import pytest
 
 from bench.embed_bench import quality
-import core.embed as embed
-from core.embed import OnnxEmbedder, SentenceTransformerEmbedder, cpu_has_bf16, pick_backend
+from core.represent.embedders.onnx import OnnxEmbedder
+from core.represent.embedders.runtime import cpu_has_bf16, pick_backend
+from core.represent.embedders.sentence_transformer import SentenceTransformerEmbedder
 
 
 def _reviews(path) -> list[str]:  # noqa: ANN001
@@ -41,5 +43,5 @@ def test_int8_onnx_matches_fp32_on_real_reviews(reviews_sample, monkeypatch):
     figures = quality(ours, fp32, k=6)
     assert figures["cos_mean"] >= 0.98 and figures["cos_p1"] >= 0.95
     assert figures["ari"] >= 0.9  # customers keep their KMeans segment when fp32 vectors become int8
-    monkeypatch.setattr(embed, "cpu_has_bf16", lambda: False)
+    monkeypatch.setattr(runtime, "cpu_has_bf16", lambda: False)
     assert pick_backend("auto", "all-MiniLM-L6-v2", "cpu") == "onnx"  # so it is the default without bf16

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from core.synthetic import generate
+from core.testing.synthetic import generate
 from tests.pipeline.test_cli import assert_clean_error, run_cli
 
 

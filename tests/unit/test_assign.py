@@ -9,13 +9,26 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.assign import (MODEL_DIR, agreement, assign_file, assign_table, assignment_model, load_model, locate_run,
-                         nearest_vote, save_model)
 from core.errors import ColumnError, ParameterError, RunNotFoundError
-from core.features import build_features, prepare_customers, transform_features
-from core.io import load_table
+from core.ingest.io import load_table
 from core.pipeline import run_segmentation
-from core.store import save_run
+from core.represent.features import (
+    build_features,
+    prepare_customers,
+    transform_features,
+)
+from core.runs.assign import (
+    MODEL_DIR,
+    agreement,
+    assign_file,
+    assign_table,
+    assignment_model,
+    load_model,
+    locate_run,
+    nearest_vote,
+    save_model,
+)
+from core.runs.store import save_run
 from tests.conftest import planted_customers
 from tests.unit.test_store import PARAMS
 
@@ -60,8 +73,8 @@ def test_model_round_trips_through_safe_files(saved, workspace):
 
 
 def test_transform_reproduces_the_training_matrix(planted_frame):
-    from core.embed import FakeEmbedder
-    from core.roles import resolve_roles
+    from core.ingest.roles import resolve_roles
+    from core.testing.fake_embedder import FakeEmbedder
 
     roles = resolve_roles(planted_frame)
     customers = prepare_customers(planted_frame, roles)
@@ -121,7 +134,7 @@ def test_feature_width_mismatch_is_refused(saved):
 
 
 def test_cli_assign_by_run_id(saved, planted_csv, workspace, tmp_path, capsys):
-    from core.__main__ import main
+    from core.cli.commands import main
 
     result, run_id = saved
     code = main(["assign", run_id, str(planted_csv), "--out", str(tmp_path / "out"), "--workspace", str(workspace),

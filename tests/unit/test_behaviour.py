@@ -6,9 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.behaviour import InteractionInputs, behaviour_block, match, prepare_interactions
 from core.errors import ColumnError, InputError
-from core.io import load_table
+from core.ingest.io import load_table
+from core.represent.behaviour import (
+    InteractionInputs,
+    behaviour_block,
+    match,
+    prepare_interactions,
+)
 
 EVENTS = """user,item,qty,when
 a,x,2,2025-01-01

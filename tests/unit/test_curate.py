@@ -8,14 +8,21 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from core.cluster import ClusterParams
-from core.curate import merge_segments, reassign_outliers, rename, reset_curation, split_segment
 from core.errors import ParameterError
-from core.io import load_table
-from core.pipeline import SegmentParams, run_segmentation
-from core.profile import profile_segments
-from core.reduce import ReduceParams
-from core.store import load_run, save_run
+from core.explain.profile import profile_segments
+from core.ingest.io import load_table
+from core.parameters import SegmentParams
+from core.pipeline import run_segmentation
+from core.runs.curate import (
+    merge_segments,
+    reassign_outliers,
+    rename,
+    reset_curation,
+    split_segment,
+)
+from core.runs.store import load_run, save_run
+from core.segment.cluster import ClusterParams
+from core.segment.reduce import ReduceParams
 from tests.conftest import planted_customers
 
 PARAMS = SegmentParams(embedder="fake", cluster=ClusterParams(algo="kmeans", k=3),
@@ -145,7 +152,7 @@ def test_reset_without_curation_is_refused(run_id, workspace):
 
 
 def test_curate_command_edits_a_saved_run_and_exports_it(planted_csv, tmp_path, capsys):
-    from core.__main__ import main
+    from core.cli.commands import main
 
     ws = tmp_path / "ws"
     common = ["--workspace", str(ws)]

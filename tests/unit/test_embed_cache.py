@@ -1,9 +1,15 @@
 import numpy as np
 import pytest
 
-from core.cache import EmbeddingCache, StageCache, array_hash, stable_hash
-from core.embed import FakeEmbedder, LexicalEmbedder, SentenceTransformerEmbedder, choose_embedder, cjk_share
 from core.errors import ModelError, ParameterError
+from core.ingest.language import cjk_share
+from core.represent.embedders.lexical import LexicalEmbedder
+from core.represent.embedders.sentence_transformer import SentenceTransformerEmbedder
+from core.represent.embedding_cache import EmbeddingCache
+from core.represent.text import choose_embedder
+from core.storage.hashing import array_hash, stable_hash
+from core.storage.stage_cache import StageCache
+from core.testing.fake_embedder import FakeEmbedder
 
 
 def test_fake_embedder_is_deterministic_and_normalised():
@@ -84,7 +90,7 @@ def test_hashes_are_stable_and_sensitive():
 
 
 def test_atomic_folder_keeps_an_existing_folder_unless_told_to_replace_it(tmp_path):
-    from core.cache import atomic_folder
+    from core.storage.atomic import atomic_folder
 
     folder = tmp_path / "model"
     atomic_folder(folder, lambda tmp: (tmp / "v").write_text("1"))

@@ -7,19 +7,22 @@ from __future__ import annotations
 
 import json
 
+import core.represent.embedders.runtime as runtime
 import numpy as np
 import pytest
 
-import core.embed as embed
-import core.embed_onnx as embed_onnx
-from core.embed import OnnxEmbedder, SentenceTransformerEmbedder, choose_embedder, pick_backend, torch_fallback
+import core.represent.embedders.onnx_export as embed_onnx
 from core.errors import ModelError, ParameterError
+from core.represent.embedders.onnx import OnnxEmbedder
+from core.represent.embedders.runtime import pick_backend
+from core.represent.embedders.sentence_transformer import SentenceTransformerEmbedder
+from core.represent.text import choose_embedder, torch_fallback
 
 
 @pytest.fixture
 def no_bf16(monkeypatch):
     """A CPU without native bfloat16, whatever this one has."""
-    monkeypatch.setattr(embed, "cpu_has_bf16", lambda: False)
+    monkeypatch.setattr(runtime, "cpu_has_bf16", lambda: False)
 
 
 def test_auto_backend_is_onnx_for_the_default_model_on_cpu_and_torch_otherwise(no_bf16):
@@ -46,7 +49,7 @@ def test_onnx_on_cuda_is_refused():
 
 
 def test_auto_backend_is_bf16_autocast_on_cpus_with_native_bf16(monkeypatch):
-    monkeypatch.setattr(embed, "cpu_has_bf16", lambda: True)
+    monkeypatch.setattr(runtime, "cpu_has_bf16", lambda: True)
     assert pick_backend("auto", "all-MiniLM-L6-v2", "cpu") == "bf16"
     assert pick_backend("auto", "some/other-model", "cpu") == "bf16"
     assert pick_backend("auto", "all-MiniLM-L6-v2", "cuda") == "torch"
@@ -144,16 +147,17 @@ def test_encode_sorts_by_length_and_restores_order(monkeypatch):
 
 
 def test_pipeline_falls_back_to_pytorch_when_the_onnx_backend_fails(planted_csv, workspace, monkeypatch, no_bf16):
-    import core.pipeline
-    from core.embed import FakeEmbedder
-    from core.io import load_table
-    from core.pipeline import SegmentParams, run_segmentation
+    import core.represent.text
+    from core.ingest.io import load_table
+    from core.parameters import SegmentParams
+    from core.pipeline import run_segmentation
+    from core.testing.fake_embedder import FakeEmbedder
 
     def broken(self, texts, progress=None):
         raise ModelError("The model could not be exported for the onnx backend.")
 
     monkeypatch.setattr(OnnxEmbedder, "encode", broken)
-    monkeypatch.setattr(core.pipeline, "torch_fallback", lambda error, model, device: (FakeEmbedder(), "fell back"))
+    monkeypatch.setattr(core.represent.text, "torch_fallback", lambda error, model, device: (FakeEmbedder(), "fell back"))
     result = run_segmentation(load_table(planted_csv), SegmentParams(device="cpu"), workspace)
     assert result.run_info["embedding"]["model"] == "fake:32" and "fell back" in result.notices
     with pytest.raises(ModelError, match="exported"):
@@ -165,7 +169,7 @@ def test_numba_disk_cache_is_switched_on_for_umap():
     import umap.layouts
     from numba.core.caching import NullCache
 
-    from core.warmup import enable_numba_cache
+    from core.segment.numba_cache import enable_numba_cache
 
     enable_numba_cache()
     assert not isinstance(umap.layouts.clip._cache, NullCache)

@@ -1,4 +1,4 @@
-"""The overlapped torch encoder (``core.embed.encode_overlapped``): the same vectors as
+"""The overlapped torch encoder (``core.represent.embedders.sentence_transformer.encode_overlapped``): the same vectors as
 ``SentenceTransformer.encode``, rows in input order, progress to the end, a look-ahead of one batch."""
 
 from __future__ import annotations
@@ -12,7 +12,10 @@ import pandas as pd
 import pytest
 import torch
 
-from core.embed import SentenceTransformerEmbedder, encode_overlapped
+from core.represent.embedders.sentence_transformer import (
+    SentenceTransformerEmbedder,
+    encode_overlapped,
+)
 
 REVIEWS_150 = Path(__file__).resolve().parent.parent / "data" / "reviews_150.csv"
 

@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from core.behaviour import InteractionInputs, match, prepare_interactions
-from core.evaluate import evaluate, holdout_mask, ranking_metrics
-from core.io import load_table
-from core.recommend import RecommendParams
-from core.synthetic import generate
+from core.ingest.io import load_table
+from core.recommend.evaluate import evaluate, holdout_mask, ranking_metrics
+from core.recommend.lists import RecommendParams
+from core.represent.behaviour import InteractionInputs, match, prepare_interactions
+from core.testing.synthetic import generate
 
 
 def interactions(frame: pd.DataFrame, time_col: str | None = "time"):

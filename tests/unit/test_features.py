@@ -2,10 +2,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.embed import FakeEmbedder
 from core.errors import ColumnError, ParameterError
-from core.features import build_features, categorical_block, numeric_block, prepare_customers
-from core.roles import resolve_roles
+from core.ingest.roles import resolve_roles
+from core.represent.features import (
+    build_features,
+    categorical_block,
+    numeric_block,
+    prepare_customers,
+)
+from core.testing.fake_embedder import FakeEmbedder
 
 
 def _customers(frame, **kw):

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from core.errors import InputError
-from core.io import decode_text, detect_delimiter, load_table
+from core.ingest.io import decode_text, detect_delimiter, load_table
 
 ROWS = "id,name,comment\n1,Anna,great dress\n2,Bo,too small\n3,Chen,lovely\n"
 

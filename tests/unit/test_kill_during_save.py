@@ -17,19 +17,21 @@ from pathlib import Path
 
 import numpy as np
 
-from core.assign import MODEL_DIR, load_model
-from core.cache import EmbeddingCache, StageCache, text_hash
-from core.io import load_table
+from core.ingest.io import load_table
 from core.pipeline import run_segmentation
-from core.store import list_runs, load_run, save_run
+from core.represent.embedding_cache import EmbeddingCache
+from core.runs.assign import MODEL_DIR, load_model
+from core.runs.store import list_runs, load_run, save_run
+from core.storage.hashing import text_hash
+from core.storage.stage_cache import StageCache
 from tests.unit.test_store import PARAMS
 
 ROOT = Path(__file__).resolve().parents[2]
 CHILD = textwrap.dedent("""
     import sys
-    from core.io import load_table
+    from core.ingest.io import load_table
     from core.pipeline import run_segmentation
-    from core.store import save_run
+    from core.runs.store import save_run
     from tests.unit.test_store import PARAMS
     csv, workspace, attempt = sys.argv[1], sys.argv[2], sys.argv[3]
     result = run_segmentation(load_table(csv), PARAMS, workspace)

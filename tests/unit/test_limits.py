@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from core.errors import InputError, ParameterError
-from core.io import MAX_COLUMNS, load_table
-from core.pipeline import SegmentParams, run_segmentation, window_notices
+from core.ingest.io import MAX_COLUMNS, load_table
+from core.parameters import SegmentParams
+from core.pipeline import run_segmentation
+from core.represent.text import window_notices
 
 
 def test_row_limit_is_enforced(planted_csv, workspace):
@@ -24,7 +26,7 @@ def test_too_many_columns_are_refused():
 
 
 def test_oversized_upload_is_refused(monkeypatch):
-    monkeypatch.setattr("core.io.MAX_FILE_BYTES", 100)
+    monkeypatch.setattr("core.ingest.io.MAX_FILE_BYTES", 100)
     with pytest.raises(InputError, match="over the 0 MB limit"):
         load_table(b"a,b\n" + b"1,2\n" * 100, "big.csv")
 
@@ -36,8 +38,8 @@ def test_texts_past_the_model_window_are_counted():
 
 
 def test_window_count_covers_repeated_texts_across_chunks(monkeypatch):
-    import core.pipeline
+    import core.represent.text
 
-    monkeypatch.setattr(core.pipeline, "_TOKENIZE_CHUNK", 2)
+    monkeypatch.setattr(core.represent.text, "_TOKENIZE_CHUNK", 2)
     texts = ["word " * 400, "two words " * 30, "word " * 400, "other " * 300, "short", "word " * 400]
     assert window_notices(texts, "all-MiniLM-L6-v2")[0].startswith("4 text(s) are longer")

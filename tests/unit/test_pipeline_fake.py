@@ -1,15 +1,15 @@
 from dataclasses import replace
 
 import numpy as np
-
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from core.cluster import ClusterParams
 from core.errors import ParameterError
-from core.io import load_table
-from core.pipeline import SegmentParams, run_segmentation
-from core.reduce import ReduceParams
+from core.ingest.io import load_table
+from core.parameters import SegmentParams
+from core.pipeline import run_segmentation
+from core.segment.cluster import ClusterParams
+from core.segment.reduce import ReduceParams
 from tests.conftest import planted_customers
 
 FAKE = SegmentParams(embedder="fake", cluster=ClusterParams(algo="kmeans", k=3, seed=0),
@@ -38,7 +38,7 @@ def test_changing_clustering_reuses_embeddings_and_reductions(planted_csv, works
 
 def test_a_recluster_reuses_roles_and_word_counts_and_profiles_as_without_them(planted_csv, workspace, monkeypatch):
     import core.pipeline
-    from core.profile import profile_segments
+    from core.explain.profile import profile_segments
 
     table = load_table(planted_csv)
     run_segmentation(table, FAKE, workspace)
@@ -66,16 +66,16 @@ def test_a_new_map_reuses_the_clustering_and_its_profiles(planted_csv, workspace
 
 
 def test_window_count_is_kept_per_model_and_texts(tmp_path, monkeypatch):
-    import core.pipeline
-    from core.cache import StageCache
+    import core.represent.text
+    from core.storage.stage_cache import StageCache
 
     calls = []
-    monkeypatch.setattr(core.pipeline, "window_notices", lambda texts, model: calls.append(model) or [f"{len(texts)}"])
+    monkeypatch.setattr(core.represent.text, "window_notices", lambda texts, model: calls.append(model) or [f"{len(texts)}"])
     stages = StageCache(tmp_path)
-    assert core.pipeline._cached_window_notices(stages, ["a", "b"], "m") == ["2"]
-    assert core.pipeline._cached_window_notices(stages, ["a", "b"], "m") == ["2"] and calls == ["m"]
-    core.pipeline._cached_window_notices(stages, ["a", "c"], "m")
-    core.pipeline._cached_window_notices(stages, ["a", "b"], "other")
+    assert core.represent.text._cached_window_notices(stages, ["a", "b"], "m") == ["2"]
+    assert core.represent.text._cached_window_notices(stages, ["a", "b"], "m") == ["2"] and calls == ["m"]
+    core.represent.text._cached_window_notices(stages, ["a", "c"], "m")
+    core.represent.text._cached_window_notices(stages, ["a", "b"], "other")
     assert calls == ["m", "m", "other"]
 
 
@@ -113,8 +113,8 @@ def test_customers_without_text_get_average_text_features(tmp_path, workspace):
 def test_parameters_come_back_from_run_json():
     import json
 
-    from core.cluster import ClusterParams
-    from core.pipeline import SegmentParams
+    from core.parameters import SegmentParams
+    from core.segment.cluster import ClusterParams
 
     params = SegmentParams(roles=(("Age", "numeric"),), embedder="fake", allow_pii=("email",),
                            cluster=ClusterParams(algo="kmeans", k=4, seed=3))

@@ -7,15 +7,20 @@ import io
 import json
 
 import pandas as pd
-import pytest
 
-from core.__main__ import main
-from core.export import write_outputs
-from core.io import load_table
-from core.pipeline import exclude_pii, run_segmentation
-from core.privacy import detect_pii, hash_ids, mask_example, workspace_key
-from core.roles import detect_roles
-from core.store import load_run, rename_segment, save_run
+from core.cli.commands import main
+from core.ingest.io import load_table
+from core.ingest.privacy import (
+    detect_pii,
+    exclude_pii,
+    hash_ids,
+    mask_example,
+    workspace_key,
+)
+from core.ingest.roles import detect_roles
+from core.pipeline import run_segmentation
+from core.runs.export import write_outputs
+from core.runs.store import load_run, rename_segment, save_run
 from tests.conftest import planted_customers
 from tests.unit.test_store import PARAMS
 

@@ -4,11 +4,11 @@ import json
 import numpy as np
 import pandas as pd
 
-from core.export import csv_bytes, json_text, neutralise_formula, write_outputs
-from core.features import prepare_customers
-from core.profile import distinctive_terms, profile_segments
-from core.quality import segmentation_quality as quality
-from core.roles import resolve_roles
+from core.explain.profile import distinctive_terms, profile_segments
+from core.ingest.roles import resolve_roles
+from core.represent.features import prepare_customers
+from core.runs.export import csv_bytes, json_text, neutralise_formula, write_outputs
+from core.segment.quality import segmentation_quality as quality
 from tests.conftest import PLANTED_WORDS
 
 

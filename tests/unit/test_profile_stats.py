@@ -5,9 +5,15 @@ import pandas as pd
 import pytest
 from scipy.stats import false_discovery_control
 
-from core.features import Customers, prepare_customers
-from core.profile import (ALPHA, benjamini_hochberg, distinctive_words_and_phrases, numeric_label, profile_segments)
-from core.roles import resolve_roles
+from core.explain.profile import (
+    ALPHA,
+    benjamini_hochberg,
+    distinctive_words_and_phrases,
+    numeric_label,
+    profile_segments,
+)
+from core.ingest.roles import resolve_roles
+from core.represent.features import Customers, prepare_customers
 from tests.conftest import PLANTED_WORDS, planted_customers
 
 
@@ -142,7 +148,7 @@ def test_profiles_are_identical_across_processes(tmp_path):
     import subprocess
     import sys
 
-    code = ("import json,numpy as np;from core.profile import distinctive_terms;"
+    code = ("import json,numpy as np;from core.explain.profile import distinctive_terms;"
             "t=['fits short a','short fits b','fits short c','long tall d','tall long e','long tall f'];"
             "print(json.dumps(distinctive_terms(t,np.array([0,0,0,1,1,1]))))")
     outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,

@@ -11,9 +11,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.errors import CoreError
-from core.features import build_features, prepare_customers, transform_features
-from core.io import load_table
-from core.roles import parse_numbers
+from core.ingest.io import load_table
+from core.ingest.roles import parse_numbers
+from core.represent.features import (
+    build_features,
+    prepare_customers,
+    transform_features,
+)
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 _CELL = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"), blacklist_characters="\ufeff\x85"),

@@ -6,8 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.cluster import ClusterParams, cluster
-from core.quality import best_match_jaccard, segmentation_quality, stability, sweep, verdict
+from core.segment.cluster import ClusterParams, cluster
+from core.segment.quality import (
+    best_match_jaccard,
+    segmentation_quality,
+    stability,
+    sweep,
+    verdict,
+)
 from tests.conftest import blobs
 
 
@@ -86,7 +92,7 @@ def test_kmeans_sweep_recommends_the_planted_k():
 
 
 def test_pipeline_writes_quality_and_stability(planted_csv, workspace, tmp_path, capsys):
-    from core.__main__ import main
+    from core.cli.commands import main
 
     out = tmp_path / "out"
     assert main(["segment", str(planted_csv), "--out", str(out), "--workspace", str(workspace), "--embedder", "lexical",
@@ -102,7 +108,7 @@ def test_pipeline_writes_quality_and_stability(planted_csv, workspace, tmp_path,
 
 
 def test_sweep_command_writes_its_table(planted_csv, workspace, tmp_path, capsys):
-    from core.__main__ import main
+    from core.cli.commands import main
 
     out = tmp_path / "sweep"
     assert main(["sweep", str(planted_csv), "--out", str(out), "--workspace", str(workspace), "--embedder", "lexical",
@@ -115,7 +121,7 @@ def test_sweep_command_writes_its_table(planted_csv, workspace, tmp_path, capsys
 
 
 def test_bad_stability_runs_are_refused(planted_csv, tmp_path, capsys):
-    from core.__main__ import main
+    from core.cli.commands import main
 
     assert main(["segment", str(planted_csv), "--out", str(tmp_path / "o"), "--stability-runs", "-1"]) == 2
     assert capsys.readouterr().err.startswith("error: The number of stability runs")

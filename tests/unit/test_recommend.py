@@ -11,17 +11,24 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.behaviour import InteractionInputs, match, prepare_interactions
-from core.cluster import ClusterParams
-from core.curate import merge_segments
 from core.errors import InputError, ParameterError
-from core.io import load_table
-from core.pipeline import SegmentParams, run_segmentation
-from core.recommend import (RecommendParams, item_similarity, rank_for_customers, recommend_customers, segment_stats,
-                            top_k)
-from core.reduce import ReduceParams
-from core.store import load_run, save_run
-from core.synthetic import generate
+from core.ingest.io import load_table
+from core.parameters import SegmentParams
+from core.pipeline import run_segmentation
+from core.recommend.lists import (
+    RecommendParams,
+    item_similarity,
+    rank_for_customers,
+    recommend_customers,
+    segment_stats,
+    top_k,
+)
+from core.represent.behaviour import InteractionInputs, match, prepare_interactions
+from core.runs.curate import merge_segments
+from core.runs.store import load_run, save_run
+from core.segment.cluster import ClusterParams
+from core.segment.reduce import ReduceParams
+from core.testing.synthetic import generate
 
 
 def as_table(frame: pd.DataFrame, name: str):

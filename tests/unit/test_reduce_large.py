@@ -7,7 +7,7 @@ import pytest
 import umap.umap_
 from sklearn.neighbors import NearestNeighbors
 
-from core.reduce import ReduceParams, SharedNeighbours, reduce
+from core.segment.reduce import ReduceParams, SharedNeighbours, reduce
 from tests.conftest import blobs
 
 

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from core.errors import ColumnError
-from core.roles import detect_roles, parse_numbers, resolve_roles
+from core.ingest.roles import detect_roles, parse_numbers, resolve_roles
 
 
 def test_detects_each_role(planted_frame):

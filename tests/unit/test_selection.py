@@ -3,13 +3,18 @@
 import numpy as np
 import pytest
 
-from core.cluster import ClusterParams
 from core.errors import ParameterError
-from core.io import load_table
-from core.pipeline import SegmentParams, run_segmentation
-from core.reduce import ReduceParams
-from core.selection import save_selection_as_segment, selection_profile, selection_rows
-from core.store import load_run, rename_segment, save_run
+from core.ingest.io import load_table
+from core.parameters import SegmentParams
+from core.pipeline import run_segmentation
+from core.runs.selection import (
+    save_selection_as_segment,
+    selection_profile,
+    selection_rows,
+)
+from core.runs.store import load_run, rename_segment, save_run
+from core.segment.cluster import ClusterParams
+from core.segment.reduce import ReduceParams
 
 FAKE = SegmentParams(embedder="fake", cluster=ClusterParams(algo="kmeans", k=3, seed=0),
                      reduce=ReduceParams(n_components=3, n_neighbors=10), map=ReduceParams(n_components=2, n_neighbors=10))

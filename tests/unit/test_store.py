@@ -3,12 +3,20 @@ import os
 
 import pytest
 
-from core.cluster import ClusterParams
 from core.errors import ParameterError, RunNotFoundError
-from core.io import load_table
-from core.pipeline import SegmentParams, run_segmentation
-from core.reduce import ReduceParams
-from core.store import compare_runs, delete_run, list_runs, load_run, rename_segment, save_run
+from core.ingest.io import load_table
+from core.parameters import SegmentParams
+from core.pipeline import run_segmentation
+from core.runs.store import (
+    compare_runs,
+    delete_run,
+    list_runs,
+    load_run,
+    rename_segment,
+    save_run,
+)
+from core.segment.cluster import ClusterParams
+from core.segment.reduce import ReduceParams
 
 PARAMS = SegmentParams(embedder="fake", cluster=ClusterParams(algo="kmeans", k=3),
                        reduce=ReduceParams(n_components=3, n_neighbors=10), map=ReduceParams(n_components=2, n_neighbors=10))

@@ -4,8 +4,19 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.viz import (escape, hover_labels, k_silhouette_figure, map_figure, numeric_traits_figure, shorten,
-                      sizes_figure, subsample, sweep_figure, traits_heatmap, words_figure)
+from core.explain.figures import (
+    escape,
+    hover_labels,
+    k_silhouette_figure,
+    map_figure,
+    numeric_traits_figure,
+    shorten,
+    sizes_figure,
+    subsample,
+    sweep_figure,
+    traits_heatmap,
+    words_figure,
+)
 
 PROFILES = [
     {"segment_id": 0, "name": "petite <b>", "size": 6, "share": 0.6, "words": [{"term": "petite", "score": 0.4}],

@@ -1,0 +1,1 @@
+"""Understanding segments: profiles and names, and the figures that draw them."""

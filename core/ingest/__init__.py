@@ -1,0 +1,1 @@
+"""Reading tables: formats and encodings, column roles, personal data, languages, the bundled demo."""

@@ -1,0 +1,1 @@
+"""Recommendations per segment and per customer, and their honest evaluation."""

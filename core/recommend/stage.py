@@ -1,0 +1,75 @@
+"""The recommend stage: per-segment and per-customer lists from all interactions, and their hold-out evaluation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from core.progress import Progress
+from core.recommend.evaluate import evaluate, holdout_mask
+from core.recommend.lists import Recommendations, RecommendParams, recommend_customers
+from core.represent.behaviour import Interactions, Matched, match
+from core.represent.features import Customers
+from core.storage.hashing import stable_hash
+from core.storage.stage_cache import StageCache
+
+_RECOMMEND_FORMAT = 3  # bump when the recommend stage's cached content changes shape
+
+
+#: the segments re-fitted on the training interactions only (see :func:`recommend_stage`)
+Refit = Callable[[Interactions, Progress], np.ndarray]
+
+
+def recommend_stage(refit_segments: Refit, workspace: Path, labels: np.ndarray,
+                    customers: Customers, interactions: Interactions, matched: Matched, rec: RecommendParams,
+                    behaviour_used: bool, cluster_key: str, progress: Progress) -> tuple[Recommendations, str, bool]:
+    """Per-segment and per-customer lists from all interactions, and their hold-out evaluation.
+
+    The evaluation hides part of each customer's items; when the behaviour block shaped the
+    segments, it re-fits them on the training interactions only, so the segments never saw
+    what is being predicted. Returns (recommendations, cache key, cache hit).
+    """
+    stages = StageCache(workspace)
+    key = stable_hash("recommend", _RECOMMEND_FORMAT, cluster_key, interactions.content_hash, rec.as_dict(), behaviour_used,
+                      metadata.version("scipy"), metadata.version("numpy"))
+    ids = customers.frame["id"].astype(str)
+    hit = stages.get("recommend", key)
+    if hit:
+        arrays, meta = hit
+        users = pd.DataFrame({"id": ids.to_numpy()[arrays["customer"]], "rank": arrays["rank"],
+                              "item_id": interactions.item_ids[arrays["item"]].astype(str), "score": arrays["score"]})
+        lists = pd.DataFrame(meta["segment_lists"], columns=meta["list_columns"])
+        return (Recommendations(lists, users, meta["evaluation"], matched.matrix(), interactions.item_ids,
+                                interactions.item_names), key, True)
+    progress("recommend", 0.0, "Ranking items per segment and per customer")
+    matrix = matched.matrix()
+    lists, users = recommend_customers(matrix, labels, ids, interactions.item_ids, rec, interactions.item_names)
+    progress("recommend", 0.4, "Evaluating on held-out interactions")
+    train_mask = holdout_mask(interactions, matched, rec.holdout, rec.seed)
+    train = interactions.subset(train_mask)
+    train_labels, refit = labels, "independent of the interactions (no behaviour block)"
+    if train_mask.all():
+        refit = "not re-fitted: nothing was held out"
+    elif behaviour_used:
+        progress("recommend", 0.5, "Re-fitting the segments on the training interactions only")
+        refit_progress: Progress = lambda stage, fraction, message: progress("recommend", 0.5, f"Re-fit: {message}")
+        train_labels = refit_segments(train, refit_progress)
+        refit = "re-fitted on the training interactions only, so they never saw the held-out items"
+    evaluation = evaluate(match(train, ids).matrix(), match(interactions.subset(~train_mask), ids).matrix(),
+                          train_labels, rec)
+    evaluation["holdout"] = {"share": rec.holdout,
+                             "by": "latest first choice per customer" if interactions.has_time
+                             else f"random per customer (seed {rec.seed})"}
+    evaluation["segments"] = refit
+    position = {c: i for i, c in enumerate(ids)}
+    stages.put("recommend", key, {
+        "customer": users["id"].map(position).to_numpy(np.int64),
+        "item": pd.Categorical(users["item_id"], categories=interactions.item_ids.astype(str)).codes.astype(np.int64),
+        "rank": users["rank"].to_numpy(np.int64), "score": users["score"].to_numpy(np.float64),
+    }, {"segment_lists": lists.to_dict("records"), "list_columns": list(lists.columns), "evaluation": evaluation})
+    progress("recommend", 1.0, f"Recommendations for {len(ids):,} customers")
+    return Recommendations(lists, users, evaluation, matrix, interactions.item_ids, interactions.item_names), key, False

@@ -1,0 +1,1 @@
+"""Describing customers as vectors: text embedders, the embedding cache, feature blocks, behaviour."""

@@ -1,0 +1,1 @@
+"""Text embedders, each in its own module, behind the :class:`~core.represent.embedders.base.Embedder` interface."""

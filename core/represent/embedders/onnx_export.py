@@ -1,0 +1,171 @@
+"""The fast CPU backend: a sentence-transformers model exported to ONNX with dynamic int8 weights.
+
+The model is exported locally from the weights already on this machine (nothing is downloaded),
+once per (model files, library versions, recipe), into a cache folder written atomically:
+``$SEGMENT_STUDIO_CACHE`` or ``~/.cache/segment-studio``, under ``onnx/<key>/``. Vectors are
+mean-pooled over the attention mask and L2-normalised, exactly as sentence-transformers does.
+Only the MatMul weights are quantised, per output channel: quantising the embedding table as
+well, or per tensor, costs the reviews' cosine similarity to fp32 from 0.99 to 0.95.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import logging
+import os
+import warnings
+from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from core.errors import ModelError
+from core.storage.atomic import atomic_folder
+
+RECIPE = "int8-dynamic-matmul-per-channel-v1"
+BATCH_SIZE = 64
+_EXPORT_VERSIONS = ("torch", "transformers", "onnx", "onnxruntime")
+_WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "config.json", "tokenizer.json")
+
+
+def cache_root() -> Path:
+    """Folder for exported models: ``$SEGMENT_STUDIO_CACHE`` or ``~/.cache/segment-studio``."""
+    return Path(os.environ.get("SEGMENT_STUDIO_CACHE") or Path.home() / ".cache" / "segment-studio")
+
+
+def onnx_available() -> bool:
+    """Whether this environment can export and run the int8 model (onnx and onnxruntime installed)."""
+    try:
+        metadata.version("onnx")
+        metadata.version("onnxruntime")
+    except metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+def _versions() -> dict[str, str]:
+    from core.versions import library_versions
+
+    return library_versions(_EXPORT_VERSIONS)
+
+
+def export_key(model_dir: Path) -> str:
+    """Key of an export: the model's weight files (name, size, mtime), the exporting libraries, the recipe."""
+    files = [(f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in sorted(model_dir.iterdir())
+             if f.name in _WEIGHT_FILES]
+    payload = json.dumps([str(model_dir.resolve()), files, _versions(), RECIPE])
+    return hashlib.sha256(payload.encode()).hexdigest()[:20]
+
+
+def check_mean_pooled(model_dir: Path) -> int:
+    """The model's max sequence length, after checking it is Transformer → mean Pooling (→ Normalize)."""
+    try:
+        modules = json.loads((model_dir / "modules.json").read_text(encoding="utf-8"))
+        kinds = [m["type"].rsplit(".", 1)[-1] for m in modules]
+        pooling_dir = next(m["path"] for m in modules if m["type"].endswith("Pooling"))
+        pooling = json.loads((model_dir / pooling_dir / "config.json").read_text(encoding="utf-8"))
+        config = json.loads((model_dir / "sentence_bert_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, StopIteration):
+        kinds, pooling, config = [], {}, {}
+    modes = {k for k, v in pooling.items() if k.startswith("pooling_mode") and v}
+    if kinds[:2] != ["Transformer", "Pooling"] or set(kinds[2:]) - {"Normalize"} or modes != {"pooling_mode_mean_tokens"}:
+        raise ModelError(
+            f"The onnx backend reads mean-pooled sentence-transformers models; {model_dir.name} is not one. "
+            "Use --backend torch."
+        )
+    return int(config.get("max_seq_length") or 256)
+
+
+def _export(model_dir: Path, folder: Path) -> None:
+    """Export ``model_dir`` to ``folder/model.onnx`` (fp32 graph → int8 MatMul weights)."""
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    model = AutoModel.from_pretrained(str(model_dir), local_files_only=True).eval()
+    names = ["input_ids", "attention_mask"]
+    if "token_type_ids" in inspect.signature(model.forward).parameters:
+        names.append("token_type_ids")
+
+    class LastHidden(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+            return self.model(**dict(zip(names, inputs))).last_hidden_state
+
+    example = tuple(torch.ones(2, 8, dtype=torch.long) for _ in names)
+    axes = {name: {0: "batch", 1: "tokens"} for name in [*names, "last_hidden_state"]}
+    fp32 = folder / "fp32.onnx"
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(LastHidden(), example, str(fp32), input_names=names, output_names=["last_hidden_state"],
+                          dynamic_axes=axes, opset_version=17, dynamo=False)
+    logging.disable(logging.WARNING)  # quantize_dynamic logs advice about pre-processing on the root logger
+    try:
+        quantize_dynamic(str(fp32), str(folder / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True,
+                         op_types_to_quantize=["MatMul"])
+    finally:
+        logging.disable(logging.NOTSET)
+    fp32.unlink()
+    (folder / "meta.json").write_text(json.dumps({"model": str(model_dir), "recipe": RECIPE, "versions": _versions()}))
+
+
+def exported_model(model_dir: Path) -> Path:
+    """Path of the int8 ONNX export of ``model_dir``, exporting it first if this cache lacks it."""
+    folder = cache_root() / "onnx" / export_key(model_dir)
+    target = folder / "model.onnx"
+    if target.exists():
+        return target
+
+    def fill(tmp: Path) -> None:
+        tmp.chmod(0o755)
+        _export(model_dir, tmp)
+
+    try:
+        atomic_folder(folder, fill)
+    except ModelError:
+        raise
+    except Exception as exc:
+        raise ModelError(
+            f"The model could not be exported for the onnx backend ({type(exc).__name__}: {exc}). "
+            "Use --backend torch."
+        ) from None
+    return target
+
+
+class OnnxRunner:
+    """A tokenizer and an ONNX Runtime session for one exported model; ``encode`` gives normalised vectors."""
+
+    def __init__(self, model_dir: Path) -> None:
+        import onnxruntime as ort
+        from transformers import AutoTokenizer
+
+        self.max_length = check_mean_pooled(model_dir)
+        path = exported_model(model_dir)
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.log_severity_level = 3
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.inputs = [i.name for i in self.session.get_inputs()]
+        self.tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
+        self.dim = int(self.session.get_outputs()[0].shape[-1])
+
+    def encode_batch(self, texts: Sequence[str]) -> np.ndarray:
+        """Mean-pooled, L2-normalised float32 vectors of one batch of texts."""
+        tokens = self.tokenizer(list(texts), padding=True, truncation=True, max_length=self.max_length,
+                                return_tensors="np")
+        feed = {name: np.asarray(tokens[name], dtype=np.int64) for name in self.inputs if name in tokens}
+        if "token_type_ids" in self.inputs and "token_type_ids" not in feed:
+            feed["token_type_ids"] = np.zeros_like(feed["input_ids"])
+        hidden = self.session.run(None, feed)[0]
+        mask = feed["attention_mask"][:, :, None].astype(np.float32)
+        pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)

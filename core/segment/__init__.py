@@ -1,0 +1,1 @@
+"""Finding segments: UMAP reduction, clustering, and the quality of a segmentation."""

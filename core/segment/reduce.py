@@ -1,0 +1,171 @@
+"""UMAP reduction: a few dimensions for clustering, 2-D or 3-D for the map.
+
+Large inputs fit on a seeded sample and transform the rest; tiny inputs fall back to PCA,
+because a neighbour graph of a handful of points says nothing. The clustering space and the map
+are two UMAPs of the same rows: :class:`SharedNeighbours` computes their nearest-neighbour graph
+once and hands it to both (``precomputed_knn``), which also keeps UMAP from building the N×N
+distance matrix it uses below 4,096 rows.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from core.errors import ParameterError
+
+MIN_UMAP_ROWS = 10
+METRICS = ("euclidean", "cosine", "manhattan")
+EXACT_KNN_ROWS = 25_000  # exact neighbours up to here (see SharedNeighbours)
+
+
+@dataclass(frozen=True)
+class ReduceParams:
+    """Parameters of one UMAP reduction (scikit-learn style: stored, validated by ``validate``)."""
+
+    n_components: int = 5
+    n_neighbors: int = 15
+    min_dist: float = 0.0
+    metric: str = "euclidean"
+    max_fit_rows: int = 50_000
+    seed: int = 0
+
+    def validate(self) -> "ReduceParams":
+        if not isinstance(self.n_components, int) or not 1 <= self.n_components <= 100:
+            raise ParameterError(f"The number of dimensions must be a whole number from 1 to 100, not {self.n_components!r}.")
+        if not isinstance(self.n_neighbors, int) or self.n_neighbors < 2:
+            raise ParameterError(f"UMAP's n_neighbors must be a whole number of at least 2, not {self.n_neighbors!r}.")
+        if not 0.0 <= float(self.min_dist) <= 1.0:
+            raise ParameterError(f"UMAP's min_dist must be between 0 and 1, not {self.min_dist!r}.")
+        if self.metric not in METRICS:
+            raise ParameterError(f"The distance must be one of {', '.join(METRICS)}, not {self.metric!r}.")
+        if not isinstance(self.max_fit_rows, int) or self.max_fit_rows < 100:
+            raise ParameterError(f"The UMAP fitting sample must be at least 100 rows, not {self.max_fit_rows!r}.")
+        if not isinstance(self.seed, int) or self.seed < 0:
+            raise ParameterError(f"The seed must be a whole number of 0 or more, not {self.seed!r}.")
+        return self
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _fit_rows(n: int, params: ReduceParams) -> np.ndarray | None:
+    """The sorted seeded sample of rows UMAP is fitted on, or None when it is fitted on all ``n``."""
+    if n <= params.max_fit_rows:
+        return None
+    return np.sort(np.random.default_rng(params.seed).choice(n, size=params.max_fit_rows, replace=False))
+
+
+@dataclass(frozen=True)
+class NeighbourGraph:
+    """The k nearest neighbours of the fitted rows, with the search index UMAP's transform needs."""
+
+    indices: np.ndarray
+    distances: np.ndarray
+    search_index: Any  # pynndescent.NNDescent, or None for an exact graph (no rows to transform)
+
+
+class SharedNeighbours:
+    """Nearest-neighbour graphs of one matrix, computed once per (rows, k, metric, seed) and reused.
+
+    Up to ``exact_max_rows`` fitted rows (with no rows left to transform) the graph is exact, from
+    scikit-learn's chunked brute force: no N×N matrix, and none of the tens of seconds NN-descent
+    spends being compiled in every fresh process (its functions take functions as arguments, which
+    numba cannot cache on disk). Beyond that, NN-descent, whose search index transforms the rest.
+    """
+
+    def __init__(self, matrix: np.ndarray, exact_max_rows: int = EXACT_KNN_ROWS) -> None:
+        self.matrix = matrix
+        self.exact_max_rows = exact_max_rows
+        self._graphs: dict[tuple, NeighbourGraph] = {}
+
+    def graph(self, params: ReduceParams, n_neighbors: int) -> NeighbourGraph:
+        """The graph UMAP with ``params`` (and this effective ``n_neighbors``) would compute."""
+        key = (params.max_fit_rows, params.seed, params.metric, n_neighbors)
+        if key not in self._graphs:
+            rows = _fit_rows(len(self.matrix), params)
+            fit = self.matrix if rows is None else self.matrix[rows]
+            if rows is None and len(fit) <= self.exact_max_rows:
+                from sklearn.neighbors import NearestNeighbors
+
+                search = NearestNeighbors(n_neighbors=n_neighbors, metric=params.metric, algorithm="brute").fit(fit)
+                distances, indices = search.kneighbors(fit)  # fit passed again: each row is its own first neighbour
+                self._graphs[key] = NeighbourGraph(indices.astype(np.int32), distances.astype(np.float32), None)
+            else:
+                from sklearn.utils import check_random_state
+
+                from core.segment.numba_cache import enable_numba_cache
+
+                enable_numba_cache()
+                from umap.umap_ import nearest_neighbors
+
+                indices, distances, index = nearest_neighbors(
+                    fit, n_neighbors, params.metric, {}, params.metric == "cosine", check_random_state(params.seed),
+                    low_memory=True, n_jobs=1,
+                )
+                self._graphs[key] = NeighbourGraph(indices, distances, index)
+        return self._graphs[key]
+
+
+def _pca(matrix: np.ndarray, n_components: int) -> np.ndarray:
+    centred = matrix - matrix.mean(axis=0)
+    k = min(n_components, *centred.shape)
+    if k == 0 or not np.any(centred):
+        out = np.zeros((len(matrix), n_components), dtype=np.float32)
+    else:
+        u, s, _ = np.linalg.svd(centred, full_matrices=False)
+        out = np.zeros((len(matrix), n_components), dtype=np.float32)
+        out[:, :k] = (u[:, :k] * s[:k]).astype(np.float32)
+    return out
+
+
+def reduce(matrix: np.ndarray, params: ReduceParams,
+           neighbours: SharedNeighbours | None = None) -> tuple[np.ndarray, list[str]]:
+    """Reduce ``matrix`` to ``params.n_components`` dimensions; returns (coordinates, notices).
+
+    ``neighbours`` (built on this same ``matrix``) shares the nearest-neighbour graph between calls.
+    """
+    params.validate()
+    n = len(matrix)
+    notices: list[str] = []
+    if n < MIN_UMAP_ROWS:
+        notices.append(f"Only {n} customers: used PCA instead of UMAP for the {params.n_components}-D layout.")
+        return _pca(matrix, params.n_components), notices
+    import umap
+
+    from core.segment.numba_cache import enable_numba_cache
+
+    enable_numba_cache()  # compiled once per machine, not once per process
+
+    n_neighbors = min(params.n_neighbors, n - 1)
+    n_components = min(params.n_components, n - 2)
+    if n_neighbors < params.n_neighbors:
+        notices.append(f"n_neighbors lowered to {n_neighbors} because there are only {n} customers.")
+    knn = (None, None, None)
+    if neighbours is not None:
+        graph = neighbours.graph(params, n_neighbors)  # copies: UMAP marks disconnected edges in place
+        knn = (graph.indices.copy(), graph.distances.copy(), graph.search_index)
+    model = umap.UMAP(
+        n_components=n_components, n_neighbors=n_neighbors, min_dist=params.min_dist, metric=params.metric,
+        random_state=params.seed, low_memory=True, n_jobs=1, precomputed_knn=knn,
+    )
+    sample = _fit_rows(n, params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if sample is not None:
+            model.fit(matrix[sample])
+            coords = np.empty((n, n_components), dtype=np.float32)
+            coords[sample] = model.embedding_
+            rest = np.setdiff1d(np.arange(n), sample)
+            for start in range(0, len(rest), 50_000):
+                part = rest[start : start + 50_000]
+                coords[part] = model.transform(matrix[part])
+            notices.append(f"UMAP was fitted on a sample of {params.max_fit_rows:,} customers and applied to the rest.")
+        else:
+            coords = model.fit_transform(matrix)
+    if n_components < params.n_components:
+        coords = np.pad(coords, ((0, 0), (0, params.n_components - n_components)))
+    return np.ascontiguousarray(coords, dtype=np.float32), notices

@@ -1,0 +1,1 @@
+"""Low-level persistence shared by every stage: content hashes, atomic files, the stage cache."""
