@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 
-from core.cli.commands import main
+from core.cli import main
 
 _STAGE_LINE = re.compile(r"\[(\w+)\]")
 

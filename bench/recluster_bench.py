@@ -17,6 +17,7 @@ from bench.report import write_section
 from core.ingest.io import load_table
 from core.parameters import SegmentParams
 from core.pipeline import run_segmentation
+from core.represent.embedders import EmbedderChoice
 from core.represent.embedding_cache import EmbeddingCache
 from core.represent.text import choose_embedder
 from core.segment.cluster import ClusterParams
@@ -46,7 +47,7 @@ def run(workspace=None, sizes=(80, 120, 160)) -> dict:
     warm_up()  # NN-descent compiled in this process, as it is for BERTopic's UMAP below: neither pays compilation
 
     texts = first.customers.texts
-    embedder, _ = choose_embedder(texts, model=params.model)
+    embedder, _ = choose_embedder(texts, EmbedderChoice(model=params.model))
     vectors, _ = EmbeddingCache(workspace).embed(embedder, texts)
     keep = np.array([bool(t) for t in texts])
     docs = [t for t, k in zip(texts, keep) if k]

@@ -17,6 +17,7 @@ import pandas as pd
 from bench.common import TEXT_COL, reviews
 from core.ingest.io import load_table
 from core.ingest.roles import resolve_roles
+from core.represent.embedders import EmbedderChoice
 from core.represent.embedding_cache import EmbeddingCache
 from core.represent.features import prepare_customers
 from core.represent.text import choose_embedder
@@ -37,7 +38,7 @@ def make(n: int, out: Path, source_workspace: Path, workspace: Path, seed: int =
     base_path = out.with_name("base_reviews.csv")
     base.to_csv(base_path, index=False)
     base_texts = _customer_texts(base_path)
-    embedder, _ = choose_embedder(base_texts)
+    embedder, _ = choose_embedder(base_texts, EmbedderChoice())
     base_vectors, cached = EmbeddingCache(source_workspace).embed(embedder, base_texts)
 
     rng = np.random.default_rng(seed)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -10,25 +10,25 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.explain.figures import MAX_MAP_POINTS, hover_labels, map_figure, subsample
-from core.parameters import DEFAULT_WEIGHTS, SegmentParams
+from core.parameters import DEFAULT_WEIGHTS, MAP_DIMS, WEIGHT, SegmentParams
 from core.recommend.lists import RecommendParams
-from core.represent.embedders.sentence_transformer import DEFAULT_MODEL
+from core.represent.embedders import EMBEDDERS, embedder_names
 from core.runs.store import SavedRun
-from core.segment.cluster import ClusterParams
+from core.schema import declared
+from core.segment.clusterers import CLUSTERERS, ClusterParams
 from core.segment.reduce import ReduceParams
+from ui.params import declared_input
 from ui.state import default_embedder
 
-EMBEDDERS = {
-    "auto": "Automatic (the model; lexical for languages it does not read)",
-    "model": "Sentence-embedding model",
-    "lexical": "Lexical (character n-grams, fast, any language)",
-    "fake": "Fake (tests only)",
-}
 SEGMENT = "Segment"
 TABLE_BLOCKS = ("text", "numeric", "categorical")  # the blocks a single table gives
-# Defaults chosen on the demo (see docs/DECISIONS.md): a handful of readable segments.
-DEFAULT_ALGO = "hdbscan"
-DEFAULT_MIN_CLUSTER_SIZE = 30
+#: widget keys the tests and the browser flows use, per field of ClusterParams
+CLUSTER_KEYS = {"algo": "p-algo", "k": "p-k", "min_cluster_size": "p-mcs", "min_samples": "p-ms",
+                "reassign_outliers": "p-reassign"}
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 @dataclass(frozen=True)
@@ -44,56 +44,56 @@ def parameters_form(roles: dict[str, str], behaviour: bool = False) -> FormResul
     With ``behaviour`` (interactions loaded) the behaviour block gets a weight slider too, and
     the form asks how many items to recommend per customer.
     """
-    embedders = [e for e in EMBEDDERS if e != "fake" or default_embedder() == "fake"]
+    defaults, fields = SegmentParams(), declared(SegmentParams)
+    embedders = tuple(e for e in embedder_names()
+                      if e == "auto" or not EMBEDDERS[e].for_tests or default_embedder() == e)
+    embedder_labels = {"auto": "Automatic (the model; another embedder for languages it does not read)",
+                       **{name: plugin.label for name, plugin in EMBEDDERS.items()}}
+    reduce_fields, cluster_fields = declared(ReduceParams), declared(ClusterParams)
     with st.form("parameters", border=True):
         st.markdown("**Parameters**")
         c1, c2, c3 = st.columns(3)
         with c1:
             st.caption("Text embedding")
-            embedder = st.selectbox("Embedder", embedders, index=embedders.index(default_embedder()),
-                                    format_func=EMBEDDERS.get, key="p-embedder")
-            model = st.text_input("Model (sentence-transformers name or local folder)", value=DEFAULT_MODEL,
-                                  key="p-model", help="The default ships with the app; nothing is downloaded.")
+            embedder = declared_input(fields["embedder"], default_embedder(), "p-embedder", options=embedders,
+                                      format_func=embedder_labels.__getitem__, radio_max=0)
+            model = declared_input(fields["model"], defaults.model, "p-model")
             st.caption("Weight of each feature block (0 leaves it out)")
-            weights = {**DEFAULT_WEIGHTS, **{block: st.slider(block, 0.0, 2.0, float(DEFAULT_WEIGHTS[block]), 0.1,
-                                                              key=f"p-w-{block}")
-                                  for block in TABLE_BLOCKS + (("behaviour",) if behaviour else ())}}
-            top_k = st.number_input("Items to recommend per customer (top-k)", 1, 100, RecommendParams.top_k,
-                                    key="p-top-k") if behaviour else RecommendParams.top_k
+            weights = {**DEFAULT_WEIGHTS, **{block: declared_input(WEIGHT, DEFAULT_WEIGHTS[block], f"p-w-{block}", block)
+                                             for block in TABLE_BLOCKS + (("behaviour",) if behaviour else ())}}
+            top_k = declared_input(declared(RecommendParams)["top_k"], RecommendParams().top_k, "p-top-k") \
+                if behaviour else RecommendParams().top_k
         with c2:
             st.caption("Reduction (UMAP)")
-            dims = st.number_input("Dimensions for clustering", 2, 50, 5, key="p-dims")
-            neighbours = st.number_input("Neighbours for clustering", 2, 200, 15, key="p-neighbours",
-                                         help="Larger: broader, fewer segments; smaller: local detail.")
-            map_dims = st.radio("Map", [2, 3], format_func=lambda d: f"{d}-D", horizontal=True, key="p-map-dims")
-            map_neighbours = st.number_input("Neighbours for the map", 2, 200, 15, key="p-map-neighbours")
-            min_dist = st.slider("Spread of the map (min_dist)", 0.0, 1.0, 0.1, 0.05, key="p-min-dist")
+            dims = declared_input(reduce_fields["n_components"], defaults.reduce.n_components, "p-dims",
+                                  "Dimensions for clustering")
+            neighbours = declared_input(reduce_fields["n_neighbors"], defaults.reduce.n_neighbors, "p-neighbours",
+                                        "Neighbours for clustering")
+            map_dims = declared_input(reduce_fields["n_components"], defaults.map.n_components, "p-map-dims", "Map",
+                                      format_func=lambda d: f"{d}-D", options=MAP_DIMS)
+            map_neighbours = declared_input(reduce_fields["n_neighbors"], defaults.map.n_neighbors, "p-map-neighbours",
+                                            "Neighbours for the map")
+            min_dist = declared_input(reduce_fields["min_dist"], defaults.map.min_dist, "p-min-dist",
+                                      "Spread of the map (min_dist)")
         with c3:
             st.caption("Clustering")
-            algo = st.radio("Algorithm", ["hdbscan", "kmeans"], index=["hdbscan", "kmeans"].index(DEFAULT_ALGO),
-                            format_func={"kmeans": "KMeans", "hdbscan": "HDBSCAN"}.get, horizontal=True,
-                            key="p-algo")
-            k = st.number_input("KMeans: number of segments (0 = choose by silhouette)", 0, 100, 0, key="p-k")
-            min_cluster_size = st.number_input("HDBSCAN: minimum segment size", 2, 100_000,
-                                               DEFAULT_MIN_CLUSTER_SIZE, key="p-mcs")
-            min_samples = st.number_input("HDBSCAN: min samples (0 = same as the minimum size)", 0, 100_000, 0,
-                                          key="p-ms", help="Larger values make HDBSCAN more conservative (more "
-                                          "unassigned customers). The default is lowered on large tables so its "
-                                          "neighbour table stays within 1 GiB of memory.")
-            reassign = st.checkbox("HDBSCAN: give unassigned customers their nearest segment", key="p-reassign")
-            seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="p-seed")
+            cluster = {"algo": declared_input(cluster_fields["algo"], defaults.cluster.algo, "p-algo",
+                                              format_func=lambda name: CLUSTERERS[name].label)}
+            for name, declaration in cluster_fields.items():
+                users = [c.label for c in CLUSTERERS.values() if name in c.uses]
+                if users:  # a setting some clusterer reads: named after them
+                    cluster[name] = declared_input(declaration, getattr(defaults.cluster, name), CLUSTER_KEYS[name],
+                                                   f"{', '.join(users)}: {_lower_first(declaration.name)}")
+            seed = declared_input(cluster_fields["seed"], defaults.cluster.seed, "p-seed")
         submitted = st.form_submit_button("Run", type="primary", icon="▶️", key="run")
-    overrides = tuple(sorted(roles.items()))
     params = SegmentParams(
-        roles=overrides, embedder=embedder, model=model.strip() or DEFAULT_MODEL,
+        roles=tuple(sorted(roles.items())), embedder=embedder, model=model.strip() or defaults.model,
         weights=tuple(weights.items()),
-        reduce=ReduceParams(n_components=int(dims), n_neighbors=int(neighbours), min_dist=0.0, seed=int(seed)),
-        map=ReduceParams(n_components=int(map_dims), n_neighbors=int(map_neighbours), min_dist=float(min_dist),
-                         seed=int(seed)),
-        cluster=ClusterParams(algo=algo, k=int(k) or "auto", min_cluster_size=int(min_cluster_size),
-                              min_samples=int(min_samples) or None, reassign_outliers=bool(reassign), seed=int(seed)),
+        reduce=replace(defaults.reduce, n_components=dims, n_neighbors=neighbours, seed=seed),
+        map=replace(defaults.map, n_components=map_dims, n_neighbors=map_neighbours, min_dist=min_dist, seed=seed),
+        cluster=replace(defaults.cluster, **cluster, seed=seed),
     )
-    return FormResult(submitted, params, RecommendParams(top_k=int(top_k)) if behaviour else None)
+    return FormResult(submitted, params, RecommendParams(top_k=top_k) if behaviour else None)
 
 
 def colour_options(run: SavedRun) -> list[str]:

@@ -21,7 +21,8 @@ from core.runs.curate import (
     split_segment,
 )
 from core.runs.store import SavedRun
-from core.segment.cluster import ClusterParams
+from core.schema import declared
+from core.segment.clusterers import CLUSTERERS, ClusterParams
 from core.segment.quality import sweep
 from ui.data import loaded_table
 from ui.run import run_and_save
@@ -40,7 +41,7 @@ def quality_header(run: SavedRun) -> None:
     """The whole segmentation's quality and stability figures, and how many segments are solid."""
     q = run.run_info["quality"]
     stable = q.get("stability") or {}
-    hdbscan = run.run_info["parameters"]["cluster"]["algo"] == "hdbscan"
+    finds_outliers = CLUSTERERS[run.run_info["parameters"]["cluster"]["algo"]].finds_outliers
     figures = [("Segments", str(q["n_segments"]), "Segments found (Unassigned not counted)."),
                ("Unassigned", f"{q['outlier_share']:.1%}", "Share of customers no segment claimed (HDBSCAN outliers)."),
                ("Silhouette", _fmt(q.get("silhouette")), "−1 to 1, higher: segments tighter and further apart."),
@@ -49,7 +50,7 @@ def quality_header(run: SavedRun) -> None:
                ("Stability ARI", _fmt(stable.get("ari_mean")),
                 "Agreement (adjusted Rand index) between this segmentation and re-clusterings of random 80 % "
                 "subsamples; 1 is identical.")]
-    if hdbscan:
+    if finds_outliers:
         figures.insert(5, ("DBCV", _fmt(q.get("dbcv")), "Density-based validity, −1 to 1, higher is better; "
                                                           "counts Unassigned against the segmentation."))
     for start in range(0, len(figures), 4):
@@ -154,8 +155,8 @@ def _edit(action, message: str) -> None:  # noqa: ANN001 - a call into core.runs
 
 def _setting(run: SavedRun) -> tuple[ClusterParams, int | None]:
     params = ClusterParams(**run.run_info["parameters"]["cluster"])
-    current = params.min_cluster_size if params.algo == "hdbscan" else (
-        params.k if isinstance(params.k, int) else
+    value = getattr(params, CLUSTERERS[params.algo].sweep_parameter)
+    current = value if isinstance(value, int) else (
         run.run_info.get("quality_before_curation", run.run_info["quality"])["n_segments"])
     return params, current
 
@@ -163,7 +164,8 @@ def _setting(run: SavedRun) -> tuple[ClusterParams, int | None]:
 def sweep_panel(run: SavedRun) -> None:
     """Try a range of settings on the run's clustering space, chart them, and apply the recommended one."""
     params, current = _setting(run)
-    what = "minimum segment sizes (HDBSCAN)" if params.algo == "hdbscan" else "numbers of segments k (KMeans)"
+    clusterer = CLUSTERERS[params.algo]
+    what = f"{declared(ClusterParams)[clusterer.sweep_parameter].name.lower()} settings ({clusterer.label})"
     original = run.run_info.get("quality_before_curation", run.run_info["quality"])
     if original.get("k_silhouette"):
         st.plotly_chart(k_silhouette_figure(original["k_silhouette"], original["n_segments"]), key="k-silhouette",
@@ -183,7 +185,7 @@ def sweep_panel(run: SavedRun) -> None:
         st.info("No setting found two or more segments; the data may hold no clear groups.", icon=":material/info:")
         return
     row = next(r for r in found["rows"] if r["value"] == best)
-    name = "minimum segment size" if found["parameter"] == "min_cluster_size" else "k"
+    name = declared(ClusterParams)[found["parameter"]].name.lower()
     st.success(f"Recommended {name}: {best} — {row['n_segments']} segments, {row['outlier_share']:.0%} unassigned, "
                f"best {found['criterion'].upper() if found['criterion'] == 'dbcv' else found['criterion']} "
                f"({row[found['criterion']]:.2f}).", icon=":material/recommend:")

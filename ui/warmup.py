@@ -13,7 +13,7 @@ import threading
 import streamlit as st
 
 from core.errors import CoreError
-from core.represent.embedders.sentence_transformer import DEFAULT_MODEL
+from core.represent.embedders import EmbedderChoice
 from core.represent.text import choose_embedder
 from core.segment.warmup import warm_up
 from ui.state import default_embedder
@@ -21,7 +21,7 @@ from ui.state import default_embedder
 
 def _warm() -> None:
     try:  # the embedder a default run uses (see pick_backend): load (or export) it and run it once
-        embedder, _ = choose_embedder(["warm up"], "auto", DEFAULT_MODEL)
+        embedder, _ = choose_embedder(["warm up"], EmbedderChoice())
         embedder.encode(["warm up"])
     except CoreError:
         pass  # the run will fall back and say so

@@ -1,5 +1,40 @@
-"""The command line: ``python -m core segment|sweep|curate|assign``."""
+"""The command line: ``python -m core COMMAND …``, one module per command.
 
-from core.cli.commands import main
+A command module has ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args) -> exit code``;
+adding one is its file and one name in :data:`COMMANDS`. Exit 0 on success; exit 2 with one
+``error:`` line on bad usage or bad input (a :class:`~core.errors.CoreError`), never a traceback.
+"""
 
-__all__ = ["main"]
+from __future__ import annotations
+
+import argparse
+import sys
+
+from core.cli import assign, curate, segment, sweep
+from core.cli.options import _Parser
+from core.errors import CoreError
+
+COMMANDS = (segment, sweep, curate, assign)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every command."""
+    parser = _Parser(prog="python -m core", description="Segment Studio from the command line.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for command in COMMANDS:
+        command.add_arguments(sub.add_parser(command.NAME, help=command.HELP))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns its exit code."""
+    args = build_parser().parse_args(argv)
+    command = next(c for c in COMMANDS if c.NAME == args.command)
+    try:
+        return command.run(args)
+    except CoreError as exc:
+        sys.stderr.write(f"error: {exc.message}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("error: interrupted.\n")
+        return 130

@@ -12,6 +12,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from core.schema import declared
+from core.segment.clusterers import CLUSTERERS, ClusterParams
+
 MAX_MAP_POINTS = 200_000
 MAX_LEGEND_VALUES = 12
 HOVER_TEXT_CHARS = 140
@@ -257,7 +260,7 @@ def sweep_figure(found: dict, current: int | None = None) -> go.Figure:
     """A parameter sweep (``core.segment.quality.sweep``): segments, outlier share and quality per setting.
 
     Two stacked panels share the setting axis (settings evenly spaced, labelled by value): the
-    number of segments above; outlier share, silhouette and (HDBSCAN) DBCV below. The recommended
+    number of segments above; outlier share, silhouette and (when it recommends by it) DBCV below. The recommended
     setting is a dashed green line, the run's own setting a dotted grey one.
     """
     from plotly.subplots import make_subplots
@@ -265,13 +268,13 @@ def sweep_figure(found: dict, current: int | None = None) -> go.Figure:
     rows = found["rows"]
     values = [r["value"] for r in rows]
     x = list(range(len(rows)))
-    label = "KMeans k" if found["parameter"] == "k" else "HDBSCAN minimum segment size"
+    label = f"{CLUSTERERS[found['algo']].label} {declared(ClusterParams)[found['parameter']].name.lower()}"
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.4, 0.6])
     fig.add_trace(go.Scatter(x=x, y=[r["n_segments"] for r in rows], mode="lines+markers", name="segments",
                              marker_color=PALETTE[0], customdata=values,
                              hovertemplate="%{customdata}: %{y} segments<extra></extra>"), row=1, col=1)
     lines = [("outlier_share", "outlier share", PALETTE[1]), ("silhouette", "silhouette", PALETTE[2])]
-    if found["algo"] == "hdbscan":
+    if found["criterion"] == "dbcv":
         lines.append(("dbcv", "DBCV", PALETTE[4]))
     for field, name, colour in lines:
         fig.add_trace(go.Scatter(x=x, y=[r[field] for r in rows], mode="lines+markers", name=name,

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from core.errors import ParameterError
+from core.schema import SEED_MAX, check_fields, param
 
 _BATCH = 1024
 _DENSE_CELLS = 16_000_000  # cells of a dense batch (64 MB of float32)
@@ -33,27 +33,21 @@ _DENSE_CELLS = 16_000_000  # cells of a dense batch (64 MB of float32)
 class RecommendParams:
     """How recommendations are made and evaluated."""
 
-    top_k: int = 10
-    min_support: int = 5
-    smoothing: float = 10.0
-    blend: float = 0.3
-    neighbours: int = 50
-    holdout: float = 0.2
-    seed: int = 0
+    top_k: int = param(10, what="top-k", label="Items to recommend per customer (top-k)", low=1, high=1000, help="items to recommend per customer and per segment list")
+    min_support: int = param(5, what="The minimum support", low=1, high=1_000_000,
+                             help="members who must have chosen an item before a segment's list names it")
+    smoothing: float = param(10.0, what="The smoothing", kind=float, low=0.0, high=1e6,
+                             help="pseudo-customers pulling a segment's rate towards everyone's (lift)")
+    blend: float = param(0.3, what="The blend weight of the segment ranking", kind=float, low=0.0, high=1.0,
+                         help="weight of the segment's popular list against item-to-item similarity per customer")
+    neighbours: int = param(50, what="The neighbours kept per item", low=1, high=100_000,
+                            help="most similar items kept per item for the per-customer lists")
+    holdout: float = param(0.2, what="The held-out share", kind=float, low=0.01, high=0.99,
+                           help="share of each customer's items hidden to evaluate the lists")
+    seed: int = param(0, what="The seed", low=0, high=SEED_MAX, help="random seed of the hold-out")
 
     def validate(self) -> "RecommendParams":
-        if not isinstance(self.top_k, (int, np.integer)) or self.top_k < 1:
-            raise ParameterError(f"top-k must be a whole number of at least 1, not {self.top_k!r}.")
-        if self.min_support < 1:
-            raise ParameterError(f"The minimum support must be at least 1 customer, not {self.min_support}.")
-        if self.smoothing < 0:
-            raise ParameterError(f"The smoothing must be 0 or more, not {self.smoothing}.")
-        if not 0 <= self.blend <= 1:
-            raise ParameterError(f"The blend weight of the segment ranking must be between 0 and 1, not {self.blend}.")
-        if self.neighbours < 1:
-            raise ParameterError(f"Keep at least 1 neighbour per item, not {self.neighbours}.")
-        if not 0 < self.holdout < 1:
-            raise ParameterError(f"The held-out share must be between 0 and 1 (e.g. 0.2), not {self.holdout}.")
+        check_fields(self)
         return self
 
     def as_dict(self) -> dict:

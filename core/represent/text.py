@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -12,13 +11,9 @@ import numpy as np
 from core.errors import ModelError, ParameterError
 from core.ingest.language import cjk_share
 from core.progress import Progress
+from core.represent.embedders import EMBEDDERS, EmbedderChoice, embedder_names
 from core.represent.embedders.base import Embedder
-from core.represent.embedders.lexical import LexicalEmbedder
-from core.represent.embedders.onnx import OnnxEmbedder
-from core.represent.embedders.runtime import backend_notices, pick_backend
 from core.represent.embedders.sentence_transformer import (
-    DEFAULT_MODEL,
-    SentenceTransformerEmbedder,
     reads_cjk,
     resolve_model_path,
 )
@@ -26,58 +21,37 @@ from core.represent.embedding_cache import EmbeddingCache
 from core.represent.features import Customers
 from core.storage.hashing import stable_hash, text_hash
 from core.storage.stage_cache import StageCache
-from core.testing.fake_embedder import FakeEmbedder
 
 _TOKENIZE_CHUNK = 2048  # texts per tokenizer call when counting over-long texts (bounds its memory)
 
 
-def choose_embedder(
-    texts: Sequence[str], embedder: str = "auto", model: str = DEFAULT_MODEL, device: str = "auto", seed: int = 0,
-    backend: str = "auto",
-) -> tuple[Embedder, list[str]]:
-    """Pick the embedder for these texts; returns it with notices for the analyst."""
-    notices: list[str] = []
-    if embedder == "fake":
-        return FakeEmbedder(), notices
-    if embedder == "lexical":
-        return LexicalEmbedder(seed=seed), notices
-    if embedder not in ("auto", "model"):
-        raise ParameterError(f"embedder must be auto, model or lexical, not {embedder!r}.")
-    if embedder == "auto" and cjk_share(texts) > 0.3 and not reads_cjk(model):
-        notices.append(
-            f"Most of the text is Chinese, Japanese or Korean, which {model} does not read; "
-            "used the lexical embedder (character n-grams) instead. Choose a multilingual model to use one."
-        )
-        return LexicalEmbedder(seed=seed), notices
-    chosen = pick_backend(backend, model, device)
-    if chosen == "onnx":
-        if device == "cuda":
-            raise ParameterError("The onnx backend runs on CPU; use --backend torch with --device cuda.")
-        return OnnxEmbedder(model), notices
-    if chosen == "bf16":
-        return SentenceTransformerEmbedder(model, device=device, precision="bf16"), backend_notices(chosen)
-    return SentenceTransformerEmbedder(model, device=device), notices
+def choose_embedder(texts: Sequence[str], choice: EmbedderChoice) -> tuple[Embedder, list[str]]:
+    """Build the embedder ``choice`` names for these texts; returns it with notices for the analyst.
+
+    ``auto`` uses the model, unless most of the text is in a script the model does not read (then the
+    lexical embedder, which reads any script).
+    """
+    name = choice.embedder
+    if name == "auto":
+        if cjk_share(texts) > 0.3 and not reads_cjk(choice.model):
+            embedder, notices = EMBEDDERS["lexical"].build(choice)
+            return embedder, [f"Most of the text is Chinese, Japanese or Korean, which {choice.model} does not read; "
+                              "used the lexical embedder (character n-grams) instead. Choose a multilingual model "
+                              "to use one.", *notices]
+        name = "model"
+    if name not in EMBEDDERS:
+        raise ParameterError(f"The embedder must be one of {', '.join(embedder_names())}, not {name!r}.")
+    return EMBEDDERS[name].build(choice)
 
 
-def torch_fallback(error: ModelError, model: str, device: str) -> tuple[SentenceTransformerEmbedder, str]:
-    """The embedder to use when the onnx backend fails under ``backend='auto'``, with its notice."""
-    return SentenceTransformerEmbedder(model, device=device), f"{error.message} Used the PyTorch model instead."
-
-
-def lexical_fallback(error: ModelError, seed: int = 0) -> tuple[LexicalEmbedder, str]:
-    """The embedder to use when the model cannot be loaded (``embedder='auto'``), with its notice."""
-    return LexicalEmbedder(seed=seed), f"{error.message} Used the lexical embedder instead."
-
-
-@dataclass(frozen=True)
-class EmbedderChoice:
-    """What decides the text vectors: the embedder's name, the model, where and how it runs, the seed."""
-
-    embedder: str = "auto"
-    model: str = DEFAULT_MODEL
-    device: str = "auto"
-    backend: str = "auto"
-    seed: int = 0
+def fallback(failed: Embedder, error: ModelError, choice: EmbedderChoice) -> tuple[Embedder, str] | None:
+    """What to embed with when ``failed`` cannot load: its own fallback (e.g. ONNX → PyTorch), else under
+    ``auto`` the lexical embedder; None to give up."""
+    plugin = EMBEDDERS.get(failed.name)
+    found = plugin.fallback(failed, error, choice) if plugin and plugin.fallback else None
+    if found is None and choice.embedder == "auto" and failed.name != "lexical":
+        found = EMBEDDERS["lexical"].build(choice)[0], f"{error.message} Used the lexical embedder instead."
+    return found
 
 
 def text_vectors(customers: Customers, params: EmbedderChoice, workspace: Path, progress: Progress,
@@ -88,30 +62,27 @@ def text_vectors(customers: Customers, params: EmbedderChoice, workspace: Path, 
     Customers without text get the average vector; rows of one customer are averaged.
     """
     texts = customers.row_texts if customers.row_texts is not None else customers.texts
-    info = {"model": None, "texts": len(texts), "from_cache": 0, "embedded": 0}
+    info = {"model": None, "embedder": None, "backend": None, "texts": len(texts), "from_cache": 0, "embedded": 0}
     if not customers.columns["text"] or not any(texts):
         return None, info
-    embedder, embed_notices = choose_embedder(texts, params.embedder, params.model, params.device,
-                                              seed=params.seed, backend=params.backend)
+    embedder, embed_notices = choose_embedder(texts, params)
     notices.extend(embed_notices)
-    info["model"] = embedder.model_id
+    info.update(model=embedder.model_id, embedder=embedder.name, backend=embedder.backend)
 
     def report(done: int, total: int) -> None:
         progress("embed", done / max(total, 1), f"Embedded {done:,} of {total:,} new texts with {embedder.model_id}")
 
-    while embedder.per_text:  # on a model error under auto: onnx → PyTorch → lexical
+    while embedder.per_text:  # on a model error: the embedder's fallback, then (auto) lexical
         try:
             vectors, cached = EmbeddingCache(workspace).embed(embedder, texts, progress=report)
             break
         except ModelError as exc:
-            if isinstance(embedder, OnnxEmbedder) and params.backend == "auto":
-                embedder, notice = torch_fallback(exc, params.model, params.device)
-            elif params.embedder == "auto":
-                embedder, notice = lexical_fallback(exc, seed=params.seed)
-            else:
+            replacement = fallback(embedder, exc, params)
+            if replacement is None:
                 raise
+            embedder, notice = replacement
             notices.append(notice)
-            info["model"] = embedder.model_id
+            info.update(model=embedder.model_id, embedder=embedder.name, backend=embedder.backend)
     if not embedder.per_text:
         stages = StageCache(workspace)
         key = stable_hash(embedder.model_id, text_hash("\x00".join(texts)))
@@ -127,7 +98,7 @@ def text_vectors(customers: Customers, params: EmbedderChoice, workspace: Path, 
     if empty.any() and not empty.all():  # no text: neutral (average) text features, placed by other columns
         vectors = vectors.copy()
         vectors[empty] = vectors[~empty].mean(axis=0)
-    if isinstance(embedder, (SentenceTransformerEmbedder, OnnxEmbedder)):
+    if embedder.name == "model":  # a sentence-transformers model: count texts past its window
         notices.extend(_cached_window_notices(StageCache(workspace), texts, params.model))
     if customers.row_owner is not None:  # average each customer's row embeddings
         sums = np.zeros((len(customers), vectors.shape[1]), dtype=np.float64)

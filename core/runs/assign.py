@@ -32,12 +32,13 @@ from core.errors import ColumnError, ParameterError, RunNotFoundError
 from core.explain.profile import UNASSIGNED, segment_names
 from core.ingest.io import LoadedTable, load_table
 from core.pipeline import Progress, SegmentationResult
+from core.represent.embedders import EMBEDDERS, EmbedderChoice
 from core.represent.features import FeatureSpec, prepare_customers, transform_features
-from core.represent.text import EmbedderChoice, text_vectors
+from core.represent.text import text_vectors
 from core.storage.atomic import atomic_folder
 
 MODEL_DIR = "model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2 records the embedder and its runtime; 1 is still read
 DEFAULT_K = 15
 
 
@@ -49,6 +50,8 @@ class AssignmentModel:
     roles: dict[str, str]
     text_aggregation: str
     embedding_model: str | None  # the embedder's model id, e.g. "st:all-MiniLM-L6-v2"; None without text
+    embedder: str | None  # the registered embedder that made the vectors (None without text)
+    backend: str | None  # the runtime it ran on (torch, bf16, onnx; "auto" where there is nothing to choose)
     model: str  # the model name or path given to the run
     seed: int
     features: np.ndarray  # training customers × features, float32
@@ -64,7 +67,8 @@ def assignment_model(result: SegmentationResult) -> AssignmentModel:
     params = result.run_info["parameters"]
     return AssignmentModel(
         spec=result.features.spec, roles=dict(result.customers.roles), text_aggregation=params["text_aggregation"],
-        embedding_model=result.run_info["embedding"]["model"], model=params["model"],
+        embedding_model=result.run_info["embedding"]["model"], embedder=result.run_info["embedding"]["embedder"],
+        backend=result.run_info["embedding"]["backend"], model=params["model"],
         seed=int(params["reduce"]["seed"]), features=result.features.matrix.astype(np.float32),
         labels=np.asarray(result.clustering.labels, dtype=np.int64), coords=result.map_coords.astype(np.float32),
         blocks={name: (int(a), int(b)) for name, (a, b) in result.features.blocks.items()},
@@ -77,7 +81,7 @@ def save_model(model: AssignmentModel, folder: Path) -> None:
     def fill(tmp: Path) -> None:
         meta = {"format": FORMAT_VERSION, "spec": model.spec.to_dict(), "roles": model.roles,
                 "text_aggregation": model.text_aggregation, "embedding_model": model.embedding_model,
-                "model": model.model, "seed": model.seed, "blocks": model.blocks}
+                "embedder": model.embedder, "backend": model.backend, "model": model.model, "seed": model.seed, "blocks": model.blocks}
         (tmp / "spec.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False), encoding="utf-8")
         for name in ("features", "labels", "coords"):
             np.save(tmp / f"{name}.npy", getattr(model, name), allow_pickle=False)
@@ -99,10 +103,11 @@ def load_model(folder: Path) -> AssignmentModel:
             f"The assignment model in {str(folder)!r} is missing or damaged ({type(exc).__name__}). "
             "Run the segmentation again to rebuild it."
         ) from None
-    if meta.get("format") != FORMAT_VERSION:
+    if meta.get("format") not in (1, FORMAT_VERSION):
         raise RunNotFoundError(f"The assignment model in {str(folder)!r} is from another version; run the segmentation again.")
+    embedder, backend = (meta["embedder"], meta["backend"]) if meta["format"] > 1 else _runtime_of(meta["embedding_model"])
     return AssignmentModel(FeatureSpec.from_dict(meta["spec"]), dict(meta["roles"]), meta["text_aggregation"],
-                           meta["embedding_model"], meta["model"], int(meta["seed"]),
+                           meta["embedding_model"], embedder, backend, meta["model"], int(meta["seed"]),
                            blocks={k: tuple(v) for k, v in meta["blocks"].items()}, **arrays)
 
 
@@ -132,17 +137,27 @@ class Assignment:
     notices: list[str] = field(default_factory=list)
 
 
+def _runtime_of(model_id: str | None) -> tuple[str | None, str | None]:
+    """(embedder, runtime) of a format-1 model, which kept them only inside the vectors' cache identity."""
+    if model_id is None:
+        return None, None
+    kind = model_id.split(":", 1)[0]
+    if kind in ("lexical", "fake"):
+        return kind, "auto"
+    return "model", "onnx" if kind.startswith("onnx") else {"st": "torch", "st-bf16": "bf16"}.get(kind, "auto")
+
+
 def _embedder_choice(model: AssignmentModel) -> EmbedderChoice:
-    kind = (model.embedding_model or "").split(":", 1)[0]
-    if kind == "lexical":
+    """The run's embedder on the runtime that made its vectors, so new texts are embedded the same way."""
+    plugin = EMBEDDERS.get(model.embedder or "")
+    if plugin is None:
+        raise ParameterError(f"This run embedded its texts with {model.embedder!r}, which this version does not have.")
+    if not plugin.reproducible:
         raise ParameterError(
-            "This run embedded its texts with the lexical embedder, which is fitted on that run's own texts, "
+            f"This run embedded its texts with the {model.embedder} embedder, which is fitted on that run's own texts, "
             "so new customers cannot be described the same way. Segment again with a sentence model to assign."
         )
-    # the runtime that made the run's vectors (their cache identity names it), so new texts get the same kind
-    backend = "onnx" if kind.startswith("onnx") else {"st": "torch", "st-bf16": "bf16"}.get(kind, "auto")
-    return EmbedderChoice(embedder="fake" if kind == "fake" else "model", model=model.model, backend=backend,
-                          seed=model.seed)
+    return EmbedderChoice(embedder=plugin.name, model=model.model, backend=model.backend or "auto", seed=model.seed)
 
 
 def describe_customers(table: LoadedTable, model: AssignmentModel, workspace: str | Path,

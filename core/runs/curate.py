@@ -34,7 +34,8 @@ from core.runs.store import (
     rename_segment,
     rewrite_run,
 )
-from core.segment.cluster import ClusterParams, cluster, reassign_to_nearest
+from core.segment.cluster import ClusterParams, cluster
+from core.segment.geometry import reassign_to_nearest
 from core.segment.quality import attach_segment_quality, segmentation_quality
 
 

@@ -18,7 +18,7 @@
                         verdict "solid" (≥ 0.75), "fair" (≥ 0.5) or "unstable" (Hennig's thresholds);
                         both None for a segment with fewer than 10 members in the sample
 
-``sweep``: the clustering over a range of HDBSCAN minimum sizes or KMeans k, with the number of
+``sweep``: the clustering over a range of one setting (the clusterer says which: HDBSCAN minimum sizes, k), with the number of
 segments, outlier share, silhouette and DBCV per setting and a recommended setting.
 """
 
@@ -29,16 +29,16 @@ from dataclasses import replace
 
 import numpy as np
 
-from core.segment.cluster import AUTO_K_RANGE, SILHOUETTE_SAMPLE, ClusterParams, cluster
+from core.segment.cluster import ClusterParams, cluster
+from core.segment.clusterers import CLUSTERERS
+from core.segment.geometry import SILHOUETTE_SAMPLE
 
 DBCV_SAMPLE = 1000
 STABILITY_SAMPLE = 5000
-MIN_RERUN_SIZE = 10  # HDBSCAN's minimum size on a subsample is scaled down to no less than this
 MIN_MEASURED = 10  # segments with fewer members in the sample get no stability figure
 STABILITY_FRACTION = 0.8
 STABILITY_RUNS = 5
 SOLID, FAIR = 0.75, 0.5
-SWEEP_SIZES = (5, 10, 15, 20, 30, 40, 50, 75, 100, 150, 200, 300)
 
 
 def _sample(n: int, size: int, seed: int) -> np.ndarray:
@@ -137,12 +137,8 @@ def stability(points: np.ndarray, labels: np.ndarray, params: ClusterParams, run
     base = _sample(len(points), sample, seed)
     pts, ref = points[base], labels[base]
     size = int(round(fraction * len(base)))
-    if params.algo == "kmeans":
-        rerun = replace(params, k=max(n_segments, 2))
-    else:  # the same share of customers, but never so small that HDBSCAN shatters the segments
-        scaled = int(round(params.min_cluster_size * size / len(points)))
-        rerun = replace(params, min_cluster_size=max(min(params.min_cluster_size, MIN_RERUN_SIZE), scaled))
-    if rerun.algo == "kmeans" and rerun.k > size or rerun.algo == "hdbscan" and rerun.min_cluster_size > size:
+    rerun = CLUSTERERS[params.algo].rerun_params(params, n_segments, len(points), size)
+    if rerun is None:
         return None
     ids, counts = np.unique(ref[ref >= 0], return_counts=True)
     aris, jaccards = [], {int(s): [] for s, c in zip(ids, counts) if c >= MIN_MEASURED}
@@ -163,22 +159,16 @@ def stability(points: np.ndarray, labels: np.ndarray, params: ClusterParams, run
     }
 
 
-def sweep_values(params: ClusterParams, n: int) -> list[int]:
-    """The settings a sweep tries: HDBSCAN minimum sizes up to half the customers, or KMeans k in the auto range."""
-    if params.algo == "kmeans":
-        return list(range(AUTO_K_RANGE[0], min(AUTO_K_RANGE[1], n - 1) + 1))
-    values = {v for v in SWEEP_SIZES if v <= max(2, n // 2)} | {params.min_cluster_size}
-    return sorted(v for v in values if 2 <= v <= n)
-
-
 def sweep(points: np.ndarray, params: ClusterParams, values: list[int] | None = None) -> dict:
     """Cluster with each setting; rows of (value, n_segments, outlier_share, silhouette, dbcv) and a recommendation.
 
-    Recommended: for HDBSCAN the minimum size with the best DBCV (it charges outliers), for KMeans
-    the k with the best silhouette; only settings that find at least two segments qualify.
+    The clusterer says which parameter varies (HDBSCAN's minimum size, k otherwise), which values to
+    try and what recommends one: DBCV for HDBSCAN (it charges outliers), silhouette otherwise; only
+    settings that find at least two segments qualify.
     """
-    name = "k" if params.algo == "kmeans" else "min_cluster_size"
-    values = values or sweep_values(params, len(points))
+    clusterer = CLUSTERERS[params.algo]
+    name, criterion = clusterer.sweep_parameter, clusterer.sweep_criterion
+    values = values or clusterer.sweep_values(params, len(points))
     rows = []
     for value in values:
         labels = cluster(points, replace(params, **{name: int(value)})).labels
@@ -187,12 +177,11 @@ def sweep(points: np.ndarray, params: ClusterParams, values: list[int] | None = 
         rows.append({
             "value": int(value), "n_segments": int(len(set(labels[mask].tolist()))),
             "outlier_share": float(1 - mask.mean()), "silhouette": silhouette,
-            "dbcv": dbcv_on_sample(points, labels, params.seed) if params.algo == "hdbscan" else None,
+            "dbcv": dbcv_on_sample(points, labels, params.seed) if criterion == "dbcv" else None,
         })
-    criterion = "dbcv" if params.algo == "hdbscan" else "silhouette"
     candidates = [r for r in rows if r["n_segments"] >= 2 and r[criterion] is not None]
     # ties (to 3 decimals) go to the more conservative setting: the larger minimum size, the smaller k
-    direction = 1 if params.algo == "hdbscan" else -1
+    direction = 1 if clusterer.sweep_prefers_larger else -1
     best = max(candidates, key=lambda r: (round(r[criterion], 3), direction * r["value"]))["value"] if candidates else None
     return {"algo": params.algo, "parameter": name, "criterion": criterion, "rows": rows, "recommended": best}
 

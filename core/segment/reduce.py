@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from core.errors import ParameterError
+from core.schema import SEED_MAX, check_fields, param
 
 MIN_UMAP_ROWS = 10
 METRICS = ("euclidean", "cosine", "manhattan")
@@ -26,26 +26,18 @@ EXACT_KNN_ROWS = 25_000  # exact neighbours up to here (see SharedNeighbours)
 class ReduceParams:
     """Parameters of one UMAP reduction (scikit-learn style: stored, validated by ``validate``)."""
 
-    n_components: int = 5
-    n_neighbors: int = 15
-    min_dist: float = 0.0
-    metric: str = "euclidean"
-    max_fit_rows: int = 50_000
-    seed: int = 0
+    n_components: int = param(5, what="The number of dimensions", label="Dimensions", help="UMAP dimensions", low=1, high=100)
+    n_neighbors: int = param(15, what="UMAP's n_neighbors", label="Neighbours", low=2, high=1000,
+                             help="neighbours UMAP looks at: larger gives broader, fewer segments; smaller, local detail")
+    min_dist: float = param(0.0, what="UMAP's min_dist", label="Spread (min_dist)", kind=float, low=0.0, high=1.0,
+                            help="how tightly UMAP packs points (0 for clustering; the map spreads them)")
+    metric: str = param("euclidean", what="The distance", kind=str, choices=METRICS, help="UMAP's distance")
+    max_fit_rows: int = param(50_000, what="The UMAP fitting sample", low=100, high=10_000_000,
+                              help="fit UMAP on at most this many rows and transform the rest")
+    seed: int = param(0, what="The seed", label="Seed", low=0, high=SEED_MAX, help="random seed: the same seed gives the same result")
 
     def validate(self) -> "ReduceParams":
-        if not isinstance(self.n_components, int) or not 1 <= self.n_components <= 100:
-            raise ParameterError(f"The number of dimensions must be a whole number from 1 to 100, not {self.n_components!r}.")
-        if not isinstance(self.n_neighbors, int) or self.n_neighbors < 2:
-            raise ParameterError(f"UMAP's n_neighbors must be a whole number of at least 2, not {self.n_neighbors!r}.")
-        if not 0.0 <= float(self.min_dist) <= 1.0:
-            raise ParameterError(f"UMAP's min_dist must be between 0 and 1, not {self.min_dist!r}.")
-        if self.metric not in METRICS:
-            raise ParameterError(f"The distance must be one of {', '.join(METRICS)}, not {self.metric!r}.")
-        if not isinstance(self.max_fit_rows, int) or self.max_fit_rows < 100:
-            raise ParameterError(f"The UMAP fitting sample must be at least 100 rows, not {self.max_fit_rows!r}.")
-        if not isinstance(self.seed, int) or self.seed < 0:
-            raise ParameterError(f"The seed must be a whole number of 0 or more, not {self.seed!r}.")
+        check_fields(self)
         return self
 
     def as_dict(self) -> dict:

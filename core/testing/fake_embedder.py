@@ -8,12 +8,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from core.represent.embedders.base import Progress, normalise
+from core.represent.embedders.base import EmbedderPlugin, Progress, normalise, register
 
 
 class FakeEmbedder:
     """Deterministic hashed bag of words: texts sharing words get similar vectors. For tests."""
 
+    name = "fake"
+    backend = "auto"
     per_text = True
 
     def __init__(self, dim: int = 32) -> None:
@@ -34,3 +36,6 @@ class FakeEmbedder:
         if progress:
             progress(len(texts), len(texts))
         return normalise(out)
+
+
+register(EmbedderPlugin("fake", "Fake (tests only)", build=lambda choice: (FakeEmbedder(), []), for_tests=True))

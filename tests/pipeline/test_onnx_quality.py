@@ -4,11 +4,11 @@ on CPUs with native bfloat16, int8 ONNX on the others."""
 
 from __future__ import annotations
 
-import core.represent.embedders.runtime as runtime
 import numpy as np
 import pandas as pd
 import pytest
 
+import core.represent.embedders.runtime as runtime
 from bench.embed_bench import quality
 from core.represent.embedders.onnx import OnnxEmbedder
 from core.represent.embedders.runtime import cpu_has_bf16, pick_backend

@@ -113,7 +113,8 @@ def test_lexical_runs_cannot_assign(saved, workspace, planted_csv, tmp_path):
     result, _ = saved
     model = assignment_model(result)
     folder = tmp_path / "lexical-run"
-    save_model(replace(model, embedding_model="lexical:char2-4:svd128:seed0"), folder / MODEL_DIR)
+    save_model(replace(model, embedding_model="lexical:char2-4:svd128:seed0", embedder="lexical", backend="auto"),
+               folder / MODEL_DIR)
     (folder / "profiles.json").write_text(json.dumps(result.profiles, default=str))
     with pytest.raises(ParameterError, match="lexical"):
         assign_table(load_table(planted_csv), folder, workspace)
@@ -134,7 +135,7 @@ def test_feature_width_mismatch_is_refused(saved):
 
 
 def test_cli_assign_by_run_id(saved, planted_csv, workspace, tmp_path, capsys):
-    from core.cli.commands import main
+    from core.cli import main
 
     result, run_id = saved
     code = main(["assign", run_id, str(planted_csv), "--out", str(tmp_path / "out"), "--workspace", str(workspace),

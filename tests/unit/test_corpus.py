@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from core.cli.commands import main
+from core.cli import main
 from tests.data.make_corpus import CORPUS, CORPUS_DIR, _files, check_file
 
 ROOT = Path(__file__).resolve().parents[2]

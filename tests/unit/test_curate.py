@@ -152,7 +152,7 @@ def test_reset_without_curation_is_refused(run_id, workspace):
 
 
 def test_curate_command_edits_a_saved_run_and_exports_it(planted_csv, tmp_path, capsys):
-    from core.cli.commands import main
+    from core.cli import main
 
     ws = tmp_path / "ws"
     common = ["--workspace", str(ws)]

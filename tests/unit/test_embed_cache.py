@@ -3,6 +3,7 @@ import pytest
 
 from core.errors import ModelError, ParameterError
 from core.ingest.language import cjk_share
+from core.represent.embedders import EmbedderChoice
 from core.represent.embedders.lexical import LexicalEmbedder
 from core.represent.embedders.sentence_transformer import SentenceTransformerEmbedder
 from core.represent.embedding_cache import EmbeddingCache
@@ -32,14 +33,14 @@ def test_lexical_dim_is_validated():
 
 
 def test_chinese_text_switches_to_lexical_with_notice():
-    embedder, notices = choose_embedder(["这条裙子很漂亮"] * 3)
+    embedder, notices = choose_embedder(["这条裙子很漂亮"] * 3, EmbedderChoice())
     assert isinstance(embedder, LexicalEmbedder) and "lexical" in notices[0]
     assert cjk_share(["hello world"]) == 0
 
 
 def test_unknown_embedder_and_device_are_refused():
     with pytest.raises(ParameterError):
-        choose_embedder(["x"], embedder="magic")
+        choose_embedder(["x"], EmbedderChoice(embedder="magic"))
     with pytest.raises(ParameterError):
         SentenceTransformerEmbedder(device="tpu")
 

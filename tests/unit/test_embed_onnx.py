@@ -7,16 +7,18 @@ from __future__ import annotations
 
 import json
 
-import core.represent.embedders.runtime as runtime
 import numpy as np
 import pytest
 
 import core.represent.embedders.onnx_export as embed_onnx
+import core.represent.embedders.runtime as runtime
 from core.errors import ModelError, ParameterError
+from core.represent.embedders import EmbedderChoice
+from core.represent.embedders.model import torch_fallback
 from core.represent.embedders.onnx import OnnxEmbedder
 from core.represent.embedders.runtime import pick_backend
 from core.represent.embedders.sentence_transformer import SentenceTransformerEmbedder
-from core.represent.text import choose_embedder, torch_fallback
+from core.represent.text import choose_embedder
 
 
 @pytest.fixture
@@ -45,7 +47,7 @@ def test_bad_backend_is_refused():
 
 def test_onnx_on_cuda_is_refused():
     with pytest.raises(ParameterError, match="CPU"):
-        choose_embedder(["a dress"], backend="onnx", device="cuda")
+        choose_embedder(["a dress"], EmbedderChoice(backend="onnx", device="cuda"))
 
 
 def test_auto_backend_is_bf16_autocast_on_cpus_with_native_bf16(monkeypatch):
@@ -53,28 +55,29 @@ def test_auto_backend_is_bf16_autocast_on_cpus_with_native_bf16(monkeypatch):
     assert pick_backend("auto", "all-MiniLM-L6-v2", "cpu") == "bf16"
     assert pick_backend("auto", "some/other-model", "cpu") == "bf16"
     assert pick_backend("auto", "all-MiniLM-L6-v2", "cuda") == "torch"
-    embedder, notices = choose_embedder(["a dress"], device="cpu")
+    embedder, notices = choose_embedder(["a dress"], EmbedderChoice(device="cpu"))
     assert isinstance(embedder, SentenceTransformerEmbedder) and embedder.precision == "bf16" and not notices
     assert embedder.model_id == "st-bf16:all-MiniLM-L6-v2" != SentenceTransformerEmbedder(device="cpu").model_id
     with pytest.raises(ParameterError, match="CPU"):
-        choose_embedder(["a dress"], backend="bf16", device="cuda")
+        choose_embedder(["a dress"], EmbedderChoice(backend="bf16", device="cuda"))
 
 
 def test_bf16_asked_for_on_a_cpu_without_it_says_it_will_be_slow(no_bf16):
-    embedder, notices = choose_embedder(["a dress"], backend="bf16", device="cpu")
+    embedder, notices = choose_embedder(["a dress"], EmbedderChoice(backend="bf16", device="cpu"))
     assert embedder.precision == "bf16" and "no native bfloat16" in notices[0]
 
 
 def test_backends_have_different_cache_identities(no_bf16):
-    embedder, notices = choose_embedder(["a dress"], device="cpu")
+    embedder, notices = choose_embedder(["a dress"], EmbedderChoice(device="cpu"))
     assert isinstance(embedder, OnnxEmbedder) and not notices
     assert embedder.model_id != SentenceTransformerEmbedder(device="cpu").model_id
     assert "int8" in embedder.model_id and embedder.per_text
 
 
 def test_torch_fallback_says_what_happened():
-    embedder, notice = torch_fallback(ModelError("Export failed."), "all-MiniLM-L6-v2", "cpu")
+    embedder, notice = torch_fallback(OnnxEmbedder(), ModelError("Export failed."), EmbedderChoice(device="cpu"))
     assert isinstance(embedder, SentenceTransformerEmbedder) and notice.startswith("Export failed.")
+    assert torch_fallback(OnnxEmbedder(), ModelError("Export failed."), EmbedderChoice(backend="onnx")) is None
 
 
 def _model_folder(tmp_path, pooling: dict):
@@ -147,17 +150,21 @@ def test_encode_sorts_by_length_and_restores_order(monkeypatch):
 
 
 def test_pipeline_falls_back_to_pytorch_when_the_onnx_backend_fails(planted_csv, workspace, monkeypatch, no_bf16):
-    import core.represent.text
+    from dataclasses import replace
+
     from core.ingest.io import load_table
     from core.parameters import SegmentParams
     from core.pipeline import run_segmentation
+    from core.represent.embedders import EMBEDDERS
     from core.testing.fake_embedder import FakeEmbedder
 
     def broken(self, texts, progress=None):
         raise ModelError("The model could not be exported for the onnx backend.")
 
     monkeypatch.setattr(OnnxEmbedder, "encode", broken)
-    monkeypatch.setattr(core.represent.text, "torch_fallback", lambda error, model, device: (FakeEmbedder(), "fell back"))
+    fell_back = replace(EMBEDDERS["model"], fallback=lambda failed, error, choice: (FakeEmbedder(), "fell back")
+                        if choice.backend == "auto" else None)
+    monkeypatch.setitem(EMBEDDERS, "model", fell_back)
     result = run_segmentation(load_table(planted_csv), SegmentParams(device="cpu"), workspace)
     assert result.run_info["embedding"]["model"] == "fake:32" and "fell back" in result.notices
     with pytest.raises(ModelError, match="exported"):

@@ -8,7 +8,7 @@ import json
 
 import pandas as pd
 
-from core.cli.commands import main
+from core.cli import main
 from core.ingest.io import load_table
 from core.ingest.privacy import (
     detect_pii,

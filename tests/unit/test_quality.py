@@ -92,7 +92,7 @@ def test_kmeans_sweep_recommends_the_planted_k():
 
 
 def test_pipeline_writes_quality_and_stability(planted_csv, workspace, tmp_path, capsys):
-    from core.cli.commands import main
+    from core.cli import main
 
     out = tmp_path / "out"
     assert main(["segment", str(planted_csv), "--out", str(out), "--workspace", str(workspace), "--embedder", "lexical",
@@ -108,7 +108,7 @@ def test_pipeline_writes_quality_and_stability(planted_csv, workspace, tmp_path,
 
 
 def test_sweep_command_writes_its_table(planted_csv, workspace, tmp_path, capsys):
-    from core.cli.commands import main
+    from core.cli import main
 
     out = tmp_path / "sweep"
     assert main(["sweep", str(planted_csv), "--out", str(out), "--workspace", str(workspace), "--embedder", "lexical",
@@ -121,7 +121,7 @@ def test_sweep_command_writes_its_table(planted_csv, workspace, tmp_path, capsys
 
 
 def test_bad_stability_runs_are_refused(planted_csv, tmp_path, capsys):
-    from core.cli.commands import main
+    from core.cli import main
 
     assert main(["segment", str(planted_csv), "--out", str(tmp_path / "o"), "--stability-runs", "-1"]) == 2
     assert capsys.readouterr().err.startswith("error: The number of stability runs")

@@ -88,7 +88,7 @@ def test_relabel_by_size_orders_largest_first():
 def test_hdbscan_min_samples_default_is_lowered_to_fit_the_memory_budget(monkeypatch):
     import hdbscan
 
-    import core.segment.cluster as cluster_module
+    import core.segment.clusterers.hdbscan as cluster_module
 
     points, _ = blobs()
     n = len(points)
@@ -112,7 +112,7 @@ def test_hdbscan_min_samples_default_is_lowered_to_fit_the_memory_budget(monkeyp
 
 
 def test_reassigned_outliers_get_their_centrality_as_membership():
-    from core.segment.cluster import reassign_to_nearest
+    from core.segment.geometry import reassign_to_nearest
 
     points = np.array([[0, 1], [0, -1], [1, 0], [-1, 0], [10, 10], [11, 10], [0, 0], [10.5, 13], [40, 40]], dtype=float)
     labels = np.array([0, 0, 0, 0, 1, 1, -1, -1, -1])

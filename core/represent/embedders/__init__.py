@@ -1,1 +1,9 @@
-"""Text embedders, each in its own module, behind the :class:`~core.represent.embedders.base.Embedder` interface."""
+"""Text embedders, one module each, behind :class:`~core.represent.embedders.base.Embedder`.
+
+Each import below registers one (see :mod:`core.represent.embedders.base`)."""
+
+from core.represent.embedders import lexical, model  # noqa: F401  (the registry: one line per embedder)
+from core.represent.embedders.base import EMBEDDERS, EmbedderChoice, EmbedderPlugin, embedder_names, register
+from core.testing import fake_embedder  # noqa: F401  (the tests' embedder, also --embedder fake)
+
+__all__ = ["EMBEDDERS", "EmbedderChoice", "EmbedderPlugin", "embedder_names", "register"]

@@ -1,8 +1,14 @@
-"""The interface every text embedder follows, and helpers they share."""
+"""The interface every text embedder follows, its registry, and helpers embedders share.
+
+An embedder is one module that registers an :class:`EmbedderPlugin` with :func:`register`; the
+package's ``__init__`` imports each module (one line). From then on its name is a choice of
+``--embedder``, of the Map form and of saved runs, and ``assign`` rebuilds it from the saved model.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -13,10 +19,55 @@ Progress = Callable[[int, int], None]
 class Embedder(Protocol):
     """Turns texts into L2-normalised float32 vectors."""
 
-    model_id: str
+    name: str  # the registered name that built it
+    backend: str  # the runtime it runs on (torch, bf16, onnx; "auto" where there is nothing to choose)
+    model_id: str  # the cache identity of its vectors
     per_text: bool  # True when a text's vector does not depend on the other texts (cacheable per text)
 
     def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class EmbedderChoice:
+    """What decides the text vectors: the embedder's name, the model, where and how it runs, the seed."""
+
+    embedder: str = "auto"
+    model: str = "all-MiniLM-L6-v2"
+    device: str = "auto"
+    backend: str = "auto"
+    seed: int = 0
+
+
+#: (embedder, notices for the analyst) for a choice; refuses what cannot run with a ParameterError
+Build = Callable[[EmbedderChoice], tuple[Embedder, list[str]]]
+#: another embedder when this one failed to load (with its notice), or None to give up
+Fallback = Callable[[Embedder, Exception, EmbedderChoice], tuple[Embedder, str] | None]
+
+
+@dataclass(frozen=True)
+class EmbedderPlugin:
+    """A named way to embed texts."""
+
+    name: str  # the --embedder value
+    label: str  # how the Map form names it
+    build: Build
+    fallback: Fallback | None = None
+    reproducible: bool = True  # a new text gets the vector it would have had in the run (assign needs it)
+    for_tests: bool = False  # hidden from the Map form unless the tests ask for it
+
+
+EMBEDDERS: dict[str, EmbedderPlugin] = {}
+
+
+def register(plugin: EmbedderPlugin) -> EmbedderPlugin:
+    """Make an embedder reachable by its name."""
+    EMBEDDERS[plugin.name] = plugin
+    return plugin
+
+
+def embedder_names() -> tuple[str, ...]:
+    """The choices of ``--embedder``: "auto" (by the texts' language) and every registered embedder."""
+    return ("auto", *EMBEDDERS)
 
 
 def length_sorted_batches(texts: Sequence[str], batch: int) -> Iterator[np.ndarray]:

@@ -7,12 +7,14 @@ from collections.abc import Sequence
 import numpy as np
 
 from core.errors import ParameterError
-from core.represent.embedders.base import Progress, normalise
+from core.represent.embedders.base import EmbedderPlugin, Progress, normalise, register
 
 
 class LexicalEmbedder:
     """TF-IDF over character n-grams + truncated SVD: fast, language-agnostic, corpus-dependent."""
 
+    name = "lexical"
+    backend = "auto"
     per_text = False
 
     def __init__(self, dim: int = 128, seed: int = 0) -> None:
@@ -42,3 +44,10 @@ class LexicalEmbedder:
         if progress:
             progress(len(texts), len(texts))
         return normalise(vectors)
+
+
+register(EmbedderPlugin(
+    "lexical", "Lexical (character n-grams, fast, any language)",
+    build=lambda choice: (LexicalEmbedder(seed=choice.seed), []),
+    reproducible=False,  # fitted on the run's own texts: a new text cannot be described the same way
+))

@@ -19,6 +19,8 @@ from core.represent.embedders.sentence_transformer import (
 class OnnxEmbedder:
     """A mean-pooled sentence-transformers model as int8 ONNX on CPU, exported locally on first use."""
 
+    name = "model"
+    backend = "onnx"
     per_text = True
     _loaded: dict[str, object] = {}
 

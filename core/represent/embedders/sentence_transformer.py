@@ -119,6 +119,7 @@ def reads_cjk(model: str) -> bool:
 class SentenceTransformerEmbedder:
     """A sentence-transformers model on CPU (fp32) or CUDA (fp16, large batches), loaded on first use."""
 
+    name = "model"
     per_text = True
     _loaded: dict[tuple[str, str], object] = {}
 
@@ -134,6 +135,7 @@ class SentenceTransformerEmbedder:
         self.requested_device = "cpu" if precision == "bf16" else device
         self.batch_size = batch_size
         self.precision = precision
+        self.backend = "torch" if precision == "fp32" else "bf16"
         # bfloat16 vectors differ from fp32 ones (cosine ≈ 0.99998), so they have their own cache identity
         self.model_id = f"st:{model_short_name(model)}" if precision == "fp32" else f"st-bf16:{model_short_name(model)}"
         self._model = None

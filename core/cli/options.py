@@ -1,0 +1,188 @@
+"""What the commands share: the parser that fails in one line, options built from the declared parameters
+(:mod:`core.schema`), the progress printer and the summary line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from core.errors import ParameterError
+from core.ingest.io import load_table
+from core.parameters import DEFAULT_WEIGHTS, MAP_DIMS, SegmentParams
+from core.progress import Progress
+from core.recommend.lists import RecommendParams
+from core.represent.behaviour import InteractionInputs
+from core.schema import AUTO, Param, declared
+
+DEFAULT_WORKSPACE = Path("workspace")
+
+#: the tuning options of segment and sweep: flag → the fields of SegmentParams it sets (the first one's
+#: declaration gives its type, choices, default and help)
+TUNING: dict[str, tuple[str, ...]] = {
+    "--text-aggregation": ("text_aggregation",),
+    "--algo": ("cluster.algo",),
+    "--k": ("cluster.k",),
+    "--min-cluster-size": ("cluster.min_cluster_size",),
+    "--min-samples": ("cluster.min_samples",),
+    "--reassign-outliers": ("cluster.reassign_outliers",),
+    "--seed": ("cluster.seed", "reduce.seed", "map.seed"),
+    "--model": ("model",),
+    "--device": ("device",),
+    "--embedder": ("embedder",),
+    "--backend": ("backend",),
+    "--dims": ("reduce.n_components",),
+    "--neighbors": ("reduce.n_neighbors", "map.n_neighbors"),
+    "--map-dims": ("map.n_components",),
+    "--max-fit-rows": ("reduce.max_fit_rows", "map.max_fit_rows"),
+    "--max-rows": ("max_rows",),
+}
+CHOICES = {"--map-dims": MAP_DIMS}  # narrower than the field's own bounds
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, no usage dump
+        sys.stderr.write(f"error: {message}. Run 'python -m core {self.prog.split()[-1]} --help' for the options.\n")
+        sys.exit(2)
+
+
+def _lookup(obj: Any, path: str) -> tuple[Param, Any]:
+    """The declaration and the default value of the field at ``path`` (e.g. "cluster.k") below ``obj``."""
+    *parents, name = path.split(".")
+    for parent in parents:
+        obj = getattr(obj, parent)
+    return declared(obj)[name], getattr(obj, name)
+
+
+def _with_value(obj: Any, path: str, value: object) -> Any:
+    """``obj`` with the field at ``path`` set to ``value`` (frozen dataclasses are replaced, not changed)."""
+    head, _, rest = path.partition(".")
+    return replace(obj, **{head: _with_value(getattr(obj, head), rest, value) if rest else value})
+
+
+def _typed(declaration: Param) -> Any:
+    """An argparse type for a declared number: checks the form here, the bounds in ``validate``."""
+
+    def parse(value: str) -> object:
+        if declaration.auto and value == AUTO:
+            return value
+        try:
+            return declaration.kind(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{declaration.what} must be {declaration.rule()}, not {value!r}") from None
+
+    return parse
+
+
+def add_declared(parser: argparse.ArgumentParser, flag: str, declaration: Param, default: object, **extra: Any) -> None:
+    """One option built from a declared parameter: its type, choices, default and help."""
+    if declaration.kind is bool:
+        parser.add_argument(flag, action="store_true", help=declaration.help, **extra)
+        return
+    shown = "" if default is None else f" (default: {default})"
+    kwargs: dict[str, Any] = {"default": default, "help": declaration.help + shown}
+    choices = CHOICES.get(flag) or declaration.allowed()
+    if choices:
+        kwargs["choices"] = list(choices)
+    if declaration.kind in (int, float):
+        kwargs["type"] = _typed(declaration)
+    parser.add_argument(flag, **kwargs, **extra)
+
+
+def _weight(value: str) -> tuple[str, float]:
+    name, _, number = value.partition("=")
+    if name not in DEFAULT_WEIGHTS or not number:
+        raise argparse.ArgumentTypeError(f"a weight is BLOCK=NUMBER with BLOCK one of {', '.join(DEFAULT_WEIGHTS)}")
+    try:
+        return name, float(number)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{number!r} is not a number") from None
+
+
+def _role(value: str) -> tuple[str, str]:
+    name, sep, role = value.rpartition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError("a role is COLUMN=ROLE, e.g. 'Age=numeric'")
+    return name, role
+
+
+def add_segment_options(seg: argparse.ArgumentParser, out_help: str) -> None:
+    """The input, output and tuning options of ``segment`` and ``sweep``."""
+    seg.add_argument("input", help="customers table (CSV, Parquet or XLSX)")
+    seg.add_argument("--out", required=True, type=Path, help=out_help)
+    seg.add_argument("--workspace", type=Path, default=DEFAULT_WORKSPACE, help="cache folder (default ./workspace)")
+    seg.add_argument("--id-col", help="column that identifies a customer (default: detected, else row numbers)")
+    seg.add_argument("--text-col", action="append", default=[], help="free-text column to embed (repeatable)")
+    seg.add_argument("--user-col", help="group rows per user by this column (one row per review/event)")
+    seg.add_argument("--role", action="append", type=_role, default=[], metavar="COLUMN=ROLE",
+                     help="override a detected role: id, text, numeric, categorical, date, ignore")
+    defaults = SegmentParams()
+    for flag, paths in TUNING.items():
+        declaration, default = _lookup(defaults, paths[0])
+        add_declared(seg, flag, declaration, default, dest=flag.lstrip("-").replace("-", "_"))
+    seg.add_argument("--weight", action="append", type=_weight, default=[], metavar="BLOCK=W",
+                     help="feature block weight, e.g. text=1 numeric=0.5 categorical=0.5")
+    seg.add_argument("--interactions", type=Path, help="interactions table (user, item, value, time) for behaviour "
+                     "features and recommendations")
+    seg.add_argument("--interactions-user-col", help="the interactions' user column (default: the users' id column name)")
+    seg.add_argument("--item-col", help="the item id column of the interactions and of the items table")
+    seg.add_argument("--value-col", help="the interactions' value column (rating, quantity, amount)")
+    seg.add_argument("--time-col", help="the interactions' timestamp column")
+    seg.add_argument("--items", type=Path, help="items table (id named by --item-col; name, category, price)")
+    add_declared(seg, "--top-k", declared(RecommendParams)["top_k"], RecommendParams().top_k)
+    seg.add_argument("--allow-pii", action="append", default=[], metavar="COLUMN",
+                     help="use a column that looks like personal data (e-mail, phone) anyway (repeatable)")
+    seg.add_argument("--hash-ids", action="store_true", help="replace customer ids in the outputs by keyed hashes")
+    seg.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
+
+def params_from_args(args: argparse.Namespace) -> SegmentParams:
+    """The :class:`SegmentParams` the options of ``segment`` or ``sweep`` describe (not yet validated)."""
+    params = SegmentParams(
+        id_col=args.id_col, text_cols=tuple(args.text_col), user_col=args.user_col, roles=tuple(args.role),
+        weights=tuple({**DEFAULT_WEIGHTS, **dict(args.weight)}.items()), allow_pii=tuple(args.allow_pii),
+        stability_runs=getattr(args, "stability_runs", 0),
+    )
+    for flag, paths in TUNING.items():
+        for path in paths:
+            params = _with_value(params, path, getattr(args, flag.lstrip("-").replace("-", "_")))
+    return params
+
+
+def progress_printer(quiet: bool) -> Progress:
+    """Progress lines on stderr, at most one every 2 seconds per stage (none with ``quiet``)."""
+    last = {"stage": None, "t": 0.0}
+
+    def report(stage: str, fraction: float, message: str) -> None:
+        now = time.perf_counter()
+        if quiet or (stage == last["stage"] and 0 < fraction < 1 and now - last["t"] < 2):
+            return
+        last.update(stage=stage, t=now)
+        sys.stderr.write(f"[{stage}] {message}\n")
+        sys.stderr.flush()
+
+    return report
+
+
+def interaction_inputs(args: argparse.Namespace) -> InteractionInputs | None:
+    """The interactions and items named on the command line, loaded, or None without --interactions."""
+    if args.interactions is None:
+        stray = [f"--{n.replace('_', '-')}" for n in ("interactions_user_col", "item_col", "value_col", "time_col", "items")
+                 if getattr(args, n) is not None]
+        if stray:
+            raise ParameterError(f"{', '.join(stray)} only apply with --interactions FILE; add it or leave them out.")
+        return None
+    if not args.item_col:
+        raise ParameterError("--interactions needs --item-col COL, the column that names the item of each interaction.")
+    return InteractionInputs(load_table(args.interactions), args.item_col, args.interactions_user_col,
+                             args.value_col, args.time_col, load_table(args.items) if args.items else None)
+
+
+def summary(q: dict) -> str:
+    sil = f", silhouette {q['silhouette']:.3f}" if q.get("silhouette") is not None else ""
+    stable = q.get("stability")
+    stab = f", stability ARI {stable['ari_mean']:.2f}" if stable and not q.get("curated") else ""
+    return f"{q['n_segments']} segments ({q['outlier_share']:.1%} unassigned{sil}{stab})"

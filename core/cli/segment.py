@@ -1,0 +1,67 @@
+"""``python -m core segment INPUT --out DIR [options]``: segment the customers of a table. ``DIR`` also
+receives the assignment model (``DIR/model``), so the folder can later score new customers."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from core.cli.options import (
+    add_declared,
+    add_segment_options,
+    interaction_inputs,
+    params_from_args,
+    progress_printer,
+    summary,
+)
+from core.ingest.io import load_table
+from core.ingest.privacy import hash_ids, workspace_key
+from core.parameters import SegmentParams
+from core.pipeline import run_segmentation
+from core.recommend.lists import RecommendParams
+from core.runs.assign import MODEL_DIR, assignment_model, save_model
+from core.runs.export import write_outputs, write_recommendations
+from core.runs.store import save_run
+from core.schema import declared
+
+NAME = "segment"
+HELP = "segment the customers of a CSV, Parquet or XLSX file"
+
+
+def add_arguments(seg: argparse.ArgumentParser) -> None:
+    add_segment_options(seg, "folder for segments.csv, profiles.json, run.json")
+    add_declared(seg, "--stability-runs", declared(SegmentParams)["stability_runs"], SegmentParams().stability_runs)
+    seg.add_argument("--save-run", action="store_true",
+                     help="also save the run in the workspace (for 'curate'); prints its id")
+
+
+def run(args: argparse.Namespace) -> int:
+    params = params_from_args(args).validate()
+    recommend = RecommendParams(top_k=args.top_k, seed=args.seed).validate()
+    table = load_table(args.input)
+    inputs = interaction_inputs(args)
+    progress = progress_printer(args.quiet)
+    progress("load", 0.0, table.describe())
+    result = run_segmentation(table, params, args.workspace, progress, interactions=inputs,
+                              recommend=recommend if inputs else None)
+    run_info = {**result.run_info, "command": "segment", "output": str(args.out)}
+    key = workspace_key(args.workspace) if args.hash_ids else None
+    save_model(assignment_model(result), args.out / MODEL_DIR)
+    paths = write_outputs(result.segments_frame(), result.profiles, run_info, args.out, id_key=key)
+    recs = result.recommendations
+    if recs is not None:
+        users = recs.user_lists.assign(id=hash_ids(recs.user_lists["id"], key)) if key else recs.user_lists
+        paths.update(write_recommendations(recs.segment_lists, users, recs.evaluation, args.out))
+    for notice in result.notices:
+        sys.stderr.write(f"note: {notice}\n")
+    print(f"{len(result.customers):,} customers in {summary(result.quality)}; wrote {paths['segments']}")
+    if recs is not None:
+        m, k = recs.evaluation["methods"], recs.evaluation["k"]
+        figures = (f"blend precision@{k} {m['blend']['precision']:.3f} against popularity "
+                   f"{m['popularity']['precision']:.3f}, recall@{k} {m['blend']['recall']:.3f} against "
+                   f"{m['popularity']['recall']:.3f}" if m else recs.evaluation["note"].rstrip("."))
+        print(f"recommendations: {figures}; wrote {paths['recommendations']}, {paths['user_recommendations']} "
+              f"and {paths['evaluation']}")
+    if args.save_run:
+        print(f"saved run {save_run(result, args.workspace)}")
+    return 0

@@ -1,0 +1,109 @@
+"""HDBSCAN: density-based segments of at least a minimum size; the rest unassigned (-1) unless reassigned."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import replace
+
+import numpy as np
+
+from core.errors import ParameterError
+from core.segment.clusterers.base import Clusterer, ClusterParams, register
+from core.segment.geometry import reassign_to_nearest
+
+#: the sizes a sweep tries (up to half the customers), with the run's own
+SWEEP_SIZES = (5, 10, 15, 20, 30, 40, 50, 75, 100, 150, 200, 300)
+#: a stability re-run's minimum size never goes below this: smaller ones shatter big segments
+MIN_RERUN_SIZE = 10
+#: bytes allowed for HDBSCAN's neighbour table: n × (min_samples + 1) distances and indices, 8 bytes each
+NEIGHBOUR_TABLE_BUDGET = 1 << 30
+
+
+def _table_bytes(n: int, min_samples: int) -> int:
+    return n * (min_samples + 1) * 16
+
+
+def max_min_samples(n: int) -> int:
+    """The largest HDBSCAN ``min_samples`` whose neighbour table for ``n`` points fits the memory budget."""
+    return max(1, NEIGHBOUR_TABLE_BUDGET // (16 * max(n, 1)) - 1)
+
+
+def hdbscan_min_samples(params: ClusterParams, n: int) -> tuple[int, str | None]:
+    """HDBSCAN's ``min_samples`` for ``n`` points, and a notice when the default had to be lowered.
+
+    The default follows the minimum segment size (HDBSCAN's own default) while its neighbour table
+    fits :data:`NEIGHBOUR_TABLE_BUDGET`; beyond, it is the largest value that fits. An explicit value
+    over the budget is refused by :meth:`ClusterParams.validate`.
+    """
+    if params.min_samples is not None:
+        return params.min_samples, None
+    cap = max_min_samples(n)
+    if params.min_cluster_size <= cap:
+        return params.min_cluster_size, None
+    return cap, (f"HDBSCAN's min_samples was set to {cap:,} rather than the minimum segment size "
+                 f"({params.min_cluster_size:,}), to keep its neighbour table for {n:,} customers within "
+                 f"{NEIGHBOUR_TABLE_BUDGET / 2**30:.0f} GiB of memory.")
+
+
+@register
+class HDBSCANClusterer(Clusterer):
+    """HDBSCAN; membership is its probability (0 for outliers), or how central a reassigned outlier is."""
+
+    name = "hdbscan"
+    label = "HDBSCAN"
+    uses = ("min_cluster_size", "min_samples", "reassign_outliers")
+    sweep_parameter = "min_cluster_size"
+    sweep_criterion = "dbcv"
+    sweep_prefers_larger = True
+    finds_outliers = True
+
+    @classmethod
+    def check(cls, params: ClusterParams, n: int) -> None:
+        if params.min_cluster_size > n:
+            raise ParameterError(
+                f"The minimum segment size is {params.min_cluster_size} but there are only {n} customers; "
+                f"choose at most {n} or use KMeans."
+            )
+        if params.min_samples is not None and params.min_samples > max_min_samples(n):
+            raise ParameterError(
+                f"min_samples {params.min_samples:,} on {n:,} customers would need "
+                f"{_table_bytes(n, params.min_samples) / 2**30:.1f} GiB for HDBSCAN's neighbour table; choose at "
+                f"most {max_min_samples(n):,}, or leave it empty."
+            )
+
+    def fit(self, points: np.ndarray) -> HDBSCANClusterer:
+        import hdbscan
+
+        self.k_scores_, self.notices_ = {}, []
+        min_samples, notice = hdbscan_min_samples(self.params, len(points))
+        if notice:
+            self.notices_.append(notice)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = hdbscan.HDBSCAN(
+                min_cluster_size=self.params.min_cluster_size, min_samples=min_samples, core_dist_n_jobs=1
+            ).fit(points)
+        labels = model.labels_.astype(np.int32)
+        membership = np.nan_to_num(model.probabilities_).astype(np.float32)
+        if (labels < 0).all():
+            self.notices_.append(
+                "HDBSCAN found no segment: every customer is unassigned. Lower the minimum segment size or use KMeans."
+            )
+        if self.params.reassign_outliers and (labels < 0).any() and (labels >= 0).any():
+            labels, membership = reassign_to_nearest(points, labels, membership)
+            self.notices_.append("Unassigned customers were given their nearest segment; their membership says how "
+                                 "central they are in it.")
+        self.labels_, self.membership_ = labels, membership
+        return self
+
+    @classmethod
+    def sweep_values(cls, params: ClusterParams, n: int) -> list[int]:
+        values = {v for v in SWEEP_SIZES if v <= max(2, n // 2)} | {params.min_cluster_size}
+        return sorted(v for v in values if 2 <= v <= n)
+
+    @classmethod
+    def rerun_params(cls, params: ClusterParams, n_segments: int, n: int, size: int) -> ClusterParams | None:
+        # the same share of customers, but never so small that HDBSCAN shatters the segments
+        scaled = int(round(params.min_cluster_size * size / n))
+        rerun = replace(params, min_cluster_size=max(min(params.min_cluster_size, MIN_RERUN_SIZE), scaled))
+        return rerun if rerun.min_cluster_size <= size else None
