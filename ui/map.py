@@ -77,8 +77,9 @@ def parameters_form(roles: dict[str, str], behaviour: bool = False) -> FormResul
                                       "Spread of the map (min_dist)")
         with c3:
             st.caption("Clustering")
+            algorithms = (defaults.cluster.algo, *(a for a in CLUSTERERS if a != defaults.cluster.algo))
             cluster = {"algo": declared_input(cluster_fields["algo"], defaults.cluster.algo, "p-algo",
-                                              format_func=lambda name: CLUSTERERS[name].label)}
+                                              format_func=lambda name: CLUSTERERS[name].label, options=algorithms)}
             for name, declaration in cluster_fields.items():
                 users = [c.label for c in CLUSTERERS.values() if name in c.uses]
                 if users:  # a setting some clusterer reads: named after them
