@@ -1,6 +1,6 @@
 """Clusterers, one module each (see :mod:`core.segment.clusterers.base`). Each import below registers one."""
 
-from core.segment.clusterers import hdbscan, kmeans  # noqa: F401  (the registry: one line per clusterer)
+from core.segment.clusterers import gmm, hdbscan, kmeans  # noqa: F401  (the registry: one line per clusterer)
 from core.segment.clusterers.base import (
     AUTO_K_RANGE,
     CLUSTERERS,
