@@ -1,0 +1,30 @@
+"""Segment Studio's core: the whole pipeline, headless, in pipeline order (see the README's layout).
+
+The public API, for scripts and notebooks::
+
+    from core import ClusterParams, SegmentParams, assign, load_table, segment
+
+    result = segment(load_table("customers.csv"), SegmentParams(cluster=ClusterParams(algo="kmeans", k=6)),
+                     workspace="workspace")
+    result.segments_frame(); result.profiles; result.quality
+
+Everything else is importable from its module (``core.segment.quality.sweep``, ``core.runs.curate`` …).
+"""
+
+from core.errors import CoreError
+from core.ingest.io import LoadedTable, load_table
+from core.parameters import SegmentParams
+from core.pipeline import SegmentationResult
+from core.pipeline import run_segmentation as segment
+from core.recommend.lists import RecommendParams
+from core.represent.behaviour import InteractionInputs
+from core.runs.assign import Assignment
+from core.runs.assign import assign_file as assign
+from core.runs.store import SavedRun, load_run, save_run
+from core.segment.cluster import ClusterParams
+from core.segment.reduce import ReduceParams
+
+__all__ = [
+    "Assignment", "ClusterParams", "CoreError", "InteractionInputs", "LoadedTable", "RecommendParams", "ReduceParams",
+    "SavedRun", "SegmentParams", "SegmentationResult", "assign", "load_run", "load_table", "save_run", "segment",
+]

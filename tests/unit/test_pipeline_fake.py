@@ -23,7 +23,8 @@ def test_pipeline_recovers_planted_groups(planted_csv, workspace):
     frame = result.segments_frame()
     assert list(frame.columns) == ["id", "segment_id", "segment_name", "membership", "outlier", "x", "y"]
     assert len(frame) == 120 and frame["segment_id"].nunique() == 3
-    assert result.run_info["embedding"] == {"model": "fake:32", "texts": 120, "from_cache": 0, "embedded": 120}
+    assert result.run_info["embedding"] == {"model": "fake:32", "embedder": "fake", "backend": "auto", "texts": 120,
+                                            "from_cache": 0, "embedded": 120}
 
 
 def test_changing_clustering_reuses_embeddings_and_reductions(planted_csv, workspace):
