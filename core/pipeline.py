@@ -14,16 +14,20 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any, NotRequired, TypedDict
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from core.errors import InputError
 from core.explain.profile import (
     TERMS_FORMAT,
     UNASSIGNED,
+    Profile,
     TermPresence,
     attach_items,
+    attach_segment_quality,
     profile_segments,
     segment_names,
     term_presence,
@@ -48,17 +52,34 @@ from core.represent.features import (
     prepare_customers,
 )
 from core.represent.text import text_vectors
-from core.segment.cluster import Clustering, cluster
-from core.segment.quality import attach_segment_quality, segmentation_quality, stability
+from core.segment.cluster import Clustering, ClusterParams, cluster
+from core.segment.quality import segmentation_quality, stability
 from core.segment.reduce import ReduceParams, SharedNeighbours, reduce
 from core.storage.hashing import array_hash, stable_hash, text_hash
-from core.storage.stage_cache import StageCache
+from core.storage.stage_cache import StageCache, StageResult
 from core.versions import library_versions
 
 STAGES = ("load", "embed", "behaviour", "features", "reduce", "cluster", "map", "profile", "recommend")
 
 
 _PROFILE_FORMAT = 1  # bump when profiles or quality figures change (cached per clustering, table and roles)
+
+
+class RunInfo(TypedDict):
+    """What ``run.json`` records about a run (the CLI adds ``command`` and ``output``; saved runs ``run_id``)."""
+
+    input: dict[str, Any]  # name, hash, rows, customers, format, encoding, delimiter
+    roles: dict[str, str]  # column → role
+    parameters: dict[str, Any]  # SegmentParams.as_dict()
+    versions: dict[str, str]  # Python and the libraries that decide the result
+    embedding: dict[str, Any]  # model (cache identity), embedder, backend, texts, from_cache, embedded
+    stages: dict[str, dict[str, Any]]  # seconds and cache_hit per stage, in pipeline order
+    cache_keys: dict[str, str]
+    quality: dict[str, Any]  # see core.segment.quality
+    notices: list[str]
+    created: str
+    interactions: NotRequired[dict[str, Any]]  # with interactions: columns, matched events, behaviour features
+    recommend: NotRequired[dict[str, Any]]  # with recommendations: parameters and evaluation
 
 
 @dataclass
@@ -75,9 +96,9 @@ class SegmentationResult:
     clustering: Clustering
     cluster_space: np.ndarray
     map_coords: np.ndarray
-    profiles: list[dict]
-    quality: dict
-    run_info: dict
+    profiles: list[Profile]
+    quality: dict[str, Any]
+    run_info: RunInfo
     notices: list[str] = field(default_factory=list)
     recommendations: Recommendations | None = None
     features: FeatureMatrix | None = None  # the matrix clustered on, with its fitted spec (for assign)
@@ -121,32 +142,44 @@ def _cached_detected_roles(stages: StageCache, table: LoadedTable) -> dict[str, 
 
 def _cached_term_presence(stages: StageCache, texts: list[str]) -> TermPresence:
     """The texts × terms matrix behind segment words, kept per text content (labels do not change it)."""
-    from scipy import sparse
+
+    def compute() -> StageResult:
+        matrix, terms = term_presence(texts)
+        return {"indices": matrix.indices, "indptr": matrix.indptr}, {"terms": terms.tolist()}
 
     key = stable_hash("terms", TERMS_FORMAT, text_hash("\x00".join(texts)))
-    hit = stages.get("terms", key)
-    if hit:
-        arrays, meta = hit
-        matrix = sparse.csr_matrix((np.ones(len(arrays["indices"]), dtype=np.float32), arrays["indices"],
-                                    arrays["indptr"]), shape=(len(texts), len(meta["terms"])))
-        return matrix, np.array(meta["terms"], dtype=object)
-    matrix, terms = term_presence(texts)
-    stages.put("terms", key, {"indices": matrix.indices, "indptr": matrix.indptr}, {"terms": terms.tolist()})
-    return matrix, terms
+    arrays, meta, _ = stages.cached("terms", key, compute)
+    matrix = sp.csr_matrix((np.ones(len(arrays["indices"]), dtype=np.float32), arrays["indices"], arrays["indptr"]),
+                           shape=(len(texts), len(meta["terms"])))
+    return matrix, np.array(meta["terms"], dtype=object)
 
 
 def _cached_reduce(stages: StageCache, stage: str, matrix_key: str, neighbours: SharedNeighbours, rp: ReduceParams,
                    versions: dict, record: StageRecord, notices: list[str]) -> tuple[np.ndarray, str]:
+    """One UMAP (the clustering space or the map), kept per (features, parameters, versions)."""
+
+    def compute() -> StageResult:
+        coords, new_notices = reduce(neighbours.matrix, rp, neighbours)
+        return {"coords": coords}, {"params": rp.as_dict(), "notices": new_notices}
+
     key = stable_hash(stage, matrix_key, rp.as_dict(), versions["umap-learn"], versions["numpy"])
-    hit = stages.get(stage, key)
-    if hit:
-        record.cache_hit = True
-        notices.extend(hit[1].get("notices", []))
-        return hit[0]["coords"], key
-    coords, new_notices = reduce(neighbours.matrix, rp, neighbours)
-    notices.extend(new_notices)
-    stages.put(stage, key, {"coords": coords}, {"params": rp.as_dict(), "notices": new_notices})
-    return coords, key
+    arrays, meta, record.cache_hit = stages.cached(stage, key, compute)
+    notices.extend(meta["notices"])
+    return arrays["coords"], key
+
+
+def _cached_cluster(stages: StageCache, key: str, space: np.ndarray, params: ClusterParams,
+                    record: StageRecord) -> Clustering:
+    """The clustering of the reduced space, kept per (reduction, parameters, versions)."""
+
+    def compute() -> StageResult:
+        found = cluster(space, params)
+        return ({"labels": found.labels, "membership": found.membership},
+                {"k_scores": found.k_scores, "notices": found.notices})
+
+    arrays, meta, record.cache_hit = stages.cached("cluster", key, compute)
+    return Clustering(arrays["labels"], arrays["membership"], {int(k): v for k, v in meta["k_scores"].items()},
+                      meta["notices"])
 
 
 @dataclass
@@ -172,7 +205,7 @@ class _Clustered:
 
 
 def _profiles_and_quality(customers: Customers, clustering: Clustering, space: np.ndarray, params: SegmentParams,
-                          stages: StageCache, progress: Progress) -> tuple[list[dict], dict]:
+                          stages: StageCache, progress: Progress) -> tuple[list[Profile], dict[str, Any]]:
     """Each segment's profile, and the segmentation's quality and stability figures (attached to the profiles)."""
     started = time.perf_counter()
     presence = _cached_term_presence(stages, customers.texts) if any(customers.texts) else None
@@ -243,16 +276,7 @@ def _cluster_customers(table: LoadedTable, params: SegmentParams, workspace: Pat
         progress("cluster", 0.0, f"Clustering with {params.cluster.algo}")
         cluster_key = stable_hash("cluster", reduce_key, params.cluster.as_dict(), versions["hdbscan"],
                                   versions["scikit-learn"])
-        hit = stages.get("cluster", cluster_key)
-        if hit:
-            rec.cache_hit = True
-            meta = hit[1]
-            clustering = Clustering(hit[0]["labels"], hit[0]["membership"],
-                                    {int(k): v for k, v in meta["k_scores"].items()}, meta["notices"])
-        else:
-            clustering = cluster(space, params.cluster)
-            stages.put("cluster", cluster_key, {"labels": clustering.labels, "membership": clustering.membership},
-                       {"k_scores": clustering.k_scores, "notices": clustering.notices})
+        clustering = _cached_cluster(stages, cluster_key, space, params.cluster, rec)
         notices.extend(clustering.notices)
     return _Clustered(customers, roles, notices, stages_rec, versions, embed_info, features, matrix_key, neighbours,
                       space, reduce_key, clustering, cluster_key,
@@ -301,8 +325,8 @@ def run_segmentation(
         profiles, figures = found["profiles"], found["quality"]
         progress("profile", 1.0, f"{figures['n_segments']} segments")
 
-    recommendations, recommend_key = None, None
-    if done.interactions is not None and recommend is not None:
+    recommendations, recommend_key, recommend_info = None, None, None
+    if done.interactions is not None and done.matched is not None and recommend is not None:
         with _Timer(stages_rec, "recommend") as rec:
             def refit(train: Interactions, refit_progress: Progress) -> np.ndarray:
                 return segment_labels(table, params, workspace, refit_progress, interactions=train)
@@ -311,8 +335,9 @@ def run_segmentation(
                 refit, workspace, clustering.labels, customers, done.interactions, done.matched, recommend,
                 "behaviour" in done.features.blocks, done.cluster_key, progress)
         attach_items(profiles, recommendations.segment_lists)
+        recommend_info = {"parameters": recommend.as_dict(), "evaluation": recommendations.evaluation}
 
-    run_info = {
+    run_info: RunInfo = {
         "input": {"name": table.name, "hash": table.content_hash, "rows": int(len(table.frame)),
                   "customers": int(len(customers)), "format": table.format, "encoding": table.encoding,
                   "delimiter": table.delimiter},
@@ -330,7 +355,7 @@ def run_segmentation(
     }
     if done.behaviour_info is not None:
         run_info["interactions"] = done.behaviour_info
-    if recommendations is not None:
-        run_info["recommend"] = {"parameters": recommend.as_dict(), "evaluation": recommendations.evaluation}
+    if recommend_info is not None:
+        run_info["recommend"] = recommend_info
     return SegmentationResult(customers, clustering, space, coords, profiles, figures, run_info,
                               run_info["notices"], recommendations=recommendations, features=done.features)

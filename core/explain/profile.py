@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections import Counter
+from typing import Any, NotRequired, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -35,6 +36,70 @@ from core.ingest.language import cjk_share
 from core.represent.features import TOP_LEVELS, Customers
 
 UNASSIGNED = "Unassigned"
+
+
+class Term(TypedDict):
+    """A distinctive word or phrase of a segment."""
+
+    term: str
+    score: float
+    share: float  # of the segment's members using it
+    share_rest: float  # of everyone else
+
+
+class NumericTrait(TypedDict):
+    """A number compared with everyone else."""
+
+    column: str
+    mean: float
+    median: float
+    mean_rest: float
+    median_rest: float
+    std_diff: float
+    p_value: float | None
+    q_value: NotRequired[float | None]
+    significant: NotRequired[bool]
+
+
+class CategoryTrait(TypedDict):
+    """An over-represented category value."""
+
+    column: str
+    value: str
+    count: int
+    share: float
+    share_all: float
+    share_rest: float
+    lift: float
+    effect: float
+    p_value: float | None
+    q_value: NotRequired[float | None]
+    significant: NotRequired[bool]
+
+
+class Representative(TypedDict):
+    """A member close to the segment's centre."""
+
+    id: str
+    text: str
+
+
+class Profile(TypedDict):
+    """One segment's profile, as ``profiles.json`` holds it (see the module docstring)."""
+
+    segment_id: int
+    name: str
+    auto_name: str
+    size: int
+    share: float
+    words: list[Term]
+    phrases: list[Term]
+    numeric: list[NumericTrait]
+    categories: list[CategoryTrait]
+    representatives: list[Representative]
+    renamed: NotRequired[bool]  # the analyst named it
+    quality: NotRequired[dict[str, Any]]  # {silhouette, stability, verdict}, added by the pipeline
+    items: NotRequired[list[dict[str, Any]]]  # the segment's most over-represented items, with interactions
 N_WORDS = 10
 N_PHRASES = 6
 N_REPRESENTATIVES = 5
@@ -121,13 +186,13 @@ def term_presence(texts: list[str], chunk: int = 5000) -> TermPresence:
     indices = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int32)
     presence = sparse.csr_matrix((np.ones(len(indices), dtype=np.float32), indices, indptr),
                                  shape=(len(texts), len(vocabulary)))
-    terms = np.empty(len(vocabulary), dtype=object)
+    names = np.empty(len(vocabulary), dtype=object)
     for term, j in vocabulary.items():
-        terms[j] = term
-    return presence, terms
+        names[j] = term
+    return presence, names
 
 
-def _plural_of_picked(term: str, picked: list[dict]) -> bool:
+def _plural_of_picked(term: str, picked: list[Term]) -> bool:
     """Whether ``term`` is a singular or plural of a term already picked (dress/dresses, jacket/jackets)."""
     taken = {p["term"] for p in picked}
     forms = {term + "s", term + "es"} | ({term[:-1]} if term.endswith("s") else set()) | (
@@ -135,19 +200,19 @@ def _plural_of_picked(term: str, picked: list[dict]) -> bool:
     return bool(forms & taken)
 
 
-def _term_row(term: str, score: float, share: float, share_rest: float) -> dict:
+def _term_row(term: str, score: float, share: float, share_rest: float) -> Term:
     return {"term": str(term), "score": round(float(score), 6), "share": round(float(share), 4),
             "share_rest": round(float(share_rest), 4)}
 
 
-def distinctive_terms(texts: list[str], labels: np.ndarray, n_terms: int = N_WORDS) -> dict[int, list[dict]]:
+def distinctive_terms(texts: list[str], labels: np.ndarray, n_terms: int = N_WORDS) -> dict[int, list[Term]]:
     """The distinctive single words of each segment (see :func:`distinctive_words_and_phrases`)."""
     return {s: found["words"] for s, found in distinctive_words_and_phrases(texts, labels, n_terms).items()}
 
 
 def distinctive_words_and_phrases(texts: list[str], labels: np.ndarray, n_terms: int = N_WORDS,
                                   n_phrases: int = N_PHRASES,
-                                  presence: TermPresence | None = None) -> dict[int, dict[str, list[dict]]]:
+                                  presence: TermPresence | None = None) -> dict[int, dict[str, list[Term]]]:
     """Class-based TF-IDF over members: for each segment the words and phrases that set it apart.
 
     A term's frequency in a segment is the share of its members who use it (so one reviewer who
@@ -161,10 +226,10 @@ def distinctive_words_and_phrases(texts: list[str], labels: np.ndarray, n_terms:
     from scipy import sparse
 
     segments = sorted(set(labels.tolist()) - {-1})
-    empty = {s: {"words": [], "phrases": []} for s in segments}
+    empty: dict[int, dict[str, list[Term]]] = {s: {"words": [], "phrases": []} for s in segments}
     if not segments or not any(texts):
         return empty
-    presence, terms = presence or term_presence(texts)
+    matrix, terms = term_presence(texts) if presence is None else presence
     if not len(terms):
         return empty
     seg_index = {s: k for k, s in enumerate(segments)}
@@ -172,13 +237,13 @@ def distinctive_words_and_phrases(texts: list[str], labels: np.ndarray, n_terms:
     assigned = member_rows >= 0
     indicator = sparse.csr_matrix((np.ones(int(assigned.sum())), (member_rows[assigned], np.where(assigned)[0])),
                                   shape=(len(segments), len(texts)))
-    members_using = (indicator @ presence).tocsr()  # members using each term, per segment (sparse)
-    users_all = np.asarray(presence.sum(axis=0)).ravel()
+    members_using = (indicator @ matrix).tocsr()  # members using each term, per segment (sparse)
+    users_all = np.asarray(matrix.sum(axis=0)).ravel()
     has_text = np.array([bool(t) for t in texts])
     with_text = np.bincount(member_rows[assigned & has_text], minlength=len(segments)).astype(float)
     # English phrases have spaces; Chinese words are mostly one or two characters, three make a phrase
     is_phrase = np.array([" " in t or (len(t) > 2 and bool(_CJK_RUN.fullmatch(t))) for t in terms])
-    out: dict[int, dict[str, list[dict]]] = {}
+    out: dict[int, dict[str, list[Term]]] = {}
     for k, s in enumerate(segments):
         users = members_using[k].toarray().ravel()
         share = users / max(with_text[k], 1)
@@ -187,7 +252,7 @@ def distinctive_words_and_phrases(texts: list[str], labels: np.ndarray, n_terms:
         scores = share * idf
         min_users = 2 if with_text[k] >= 10 else 1
         limits = {"words": n_terms, "phrases": n_phrases}
-        picked: dict[str, list[dict]] = {"words": [], "phrases": []}
+        picked: dict[str, list[Term]] = {"words": [], "phrases": []}
         for j in np.argsort(-scores, kind="stable"):
             if scores[j] <= 0 or all(len(picked[x]) >= limits[x] for x in picked):
                 break
@@ -215,7 +280,7 @@ def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
     return out
 
 
-def _numeric_trait(col: str, x: np.ndarray, mask: np.ndarray) -> dict | None:
+def _numeric_trait(col: str, x: np.ndarray, mask: np.ndarray) -> NumericTrait | None:
     from scipy.stats import mannwhitneyu
 
     spread = float(np.nanstd(x)) if np.isfinite(x).any() else 0.0
@@ -236,12 +301,12 @@ def _numeric_trait(col: str, x: np.ndarray, mask: np.ndarray) -> dict | None:
             "std_diff": float(diff), "p_value": p if np.isfinite(p) else 1.0}
 
 
-def numeric_traits(customers: Customers, mask: np.ndarray) -> list[dict]:
+def numeric_traits(customers: Customers, mask: np.ndarray) -> list[NumericTrait]:
     """Mean and median in the segment against everyone else, with a Mann–Whitney p-value (uncorrected).
 
     Ranked by |standardised difference|; ``profile_segments`` adds the corrected q-values.
     """
-    rows = []
+    rows: list[NumericTrait] = []
     for col in customers.columns["numeric"]:
         row = _numeric_trait(col, customers.frame[col].to_numpy(dtype="float64", na_value=np.nan), mask)
         if row:
@@ -265,13 +330,13 @@ def _proportion_p(a: int, n_a: int, b: int, n_b: int) -> float:
     return float(2 * norm.sf(abs(z)))
 
 
-def category_tests(customers: Customers, mask: np.ndarray) -> list[dict]:
+def category_tests(customers: Customers, mask: np.ndarray) -> list[CategoryTrait]:
     """Every frequent value's share in the segment, overall and in the rest, its lift, effect and p-value.
 
     Covers each categorical column's most frequent values (those the features encode), over- and
     under-represented alike, so that the multiple-testing correction counts every test made.
     """
-    rows = []
+    rows: list[CategoryTrait] = []
     n_in, n_out = int(mask.sum()), int((~mask).sum())
     for col in customers.columns["categorical"]:
         values = customers.frame[col]
@@ -291,23 +356,25 @@ def category_tests(customers: Customers, mask: np.ndarray) -> list[dict]:
     return rows
 
 
-def category_traits(customers: Customers, mask: np.ndarray, top: int = 8) -> list[dict]:
+def category_traits(customers: Customers, mask: np.ndarray, top: int = 8) -> list[CategoryTrait]:
     """The values over-represented in the segment, ranked by effect (uncorrected p-values)."""
     return over_represented(category_tests(customers, mask), top)
 
 
-def over_represented(rows: list[dict], top: int = 8) -> list[dict]:
+def over_represented(rows: list[CategoryTrait], top: int = 8) -> list[CategoryTrait]:
     return sorted((c for c in rows if c["effect"] > 0), key=lambda c: -c["effect"])[:top]
 
 
-def add_q_values(rows: list[dict], alpha: float = ALPHA) -> None:
+def add_q_values(rows: list[NumericTrait] | list[CategoryTrait] | list[NumericTrait | CategoryTrait],
+                 alpha: float = ALPHA) -> None:
     """Benjamini–Hochberg across ``rows`` (one family of tests): sets ``q_value`` and ``significant``."""
     for row, q in zip(rows, benjamini_hochberg(np.array([r["p_value"] for r in rows]))):
         row["q_value"] = float(q)
         row["significant"] = bool(q < alpha)
 
 
-def representatives(customers: Customers, points: np.ndarray, mask: np.ndarray, n: int = N_REPRESENTATIVES) -> list[dict]:
+def representatives(customers: Customers, points: np.ndarray, mask: np.ndarray,
+                    n: int = N_REPRESENTATIVES) -> list[Representative]:
     """The members closest to the segment's centre in the clustering space, with their text."""
     idx = np.where(mask)[0]
     if len(idx) == 0:
@@ -322,7 +389,7 @@ def _band(low: float, high: float, step: int) -> tuple[int, int]:
     return int(np.floor(low / step) * step), int(np.ceil(high / step) * step)
 
 
-def numeric_label(trait: dict, values: np.ndarray, mask: np.ndarray) -> str:
+def numeric_label(trait: NumericTrait, values: np.ndarray, mask: np.ndarray) -> str:
     """How an analyst would say a numeric trait: '55+' or 'under 30' for ages, 'Rating 1–3' for small
     whole numbers, 'Recommended 35%' for a 0/1 column, else 'high Spend'."""
     col, up = trait["column"], trait["std_diff"] > 0
@@ -346,13 +413,13 @@ def numeric_label(trait: dict, values: np.ndarray, mask: np.ndarray) -> str:
     return f"{'high' if up else 'low'} {col}"
 
 
-def _category_label(trait: dict) -> str:
+def _category_label(trait: CategoryTrait) -> str:
     value = trait["value"]
     return value if re.search(r"[^\W\d_]{2}", value) else f"{trait['column']} {value}"
 
 
-def auto_name(customers: Customers, mask: np.ndarray, words: list[dict], numbers: list[dict],
-              categories: list[dict]) -> str:
+def auto_name(customers: Customers, mask: np.ndarray, words: list[Term], numbers: list[NumericTrait],
+              categories: list[CategoryTrait]) -> str:
     """A short name from the strongest significant traits: 'numeric band · two words · category'.
 
     A number enters when its standardised difference is large (≥ 0.8), a category when it is
@@ -380,7 +447,7 @@ def auto_name(customers: Customers, mask: np.ndarray, words: list[dict], numbers
 
 
 def profile_segments(customers: Customers, labels: np.ndarray, points: np.ndarray,
-                     names: dict[int, str] | None = None, presence: TermPresence | None = None) -> list[dict]:
+                     names: dict[int, str] | None = None, presence: TermPresence | None = None) -> list[Profile]:
     """One profile per segment (largest first), the unassigned customers last.
 
     Significance is corrected with Benjamini–Hochberg across every numeric and category test of
@@ -395,7 +462,8 @@ def profile_segments(customers: Customers, labels: np.ndarray, points: np.ndarra
     nums = {s: numeric_traits(customers, masks[s]) for s in ids if s >= 0}
     cats = {s: category_tests(customers, masks[s]) for s in ids if s >= 0}
     add_q_values([row for s in nums for row in nums[s] + cats[s]])
-    profiles, seen = [], Counter()
+    profiles: list[Profile] = []
+    seen: Counter[str] = Counter()
     for s in ids:
         mask = masks[s]
         over = over_represented(cats.get(s, []))
@@ -404,7 +472,7 @@ def profile_segments(customers: Customers, labels: np.ndarray, points: np.ndarra
         seen[generated] += 1
         if seen[generated] > 1:
             generated = f"{generated} ({seen[generated]})"
-        profile = {
+        profile: Profile = {
             "segment_id": int(s), "name": names.get(int(s), generated), "auto_name": generated,
             "size": int(mask.sum()), "share": float(mask.sum() / n),
             "words": seg_terms["words"], "phrases": seg_terms["phrases"],
@@ -417,20 +485,12 @@ def profile_segments(customers: Customers, labels: np.ndarray, points: np.ndarra
     return profiles
 
 
-def segment_names(profiles: list[dict]) -> dict[int, str]:
+def segment_names(profiles: list[Profile]) -> dict[int, str]:
+    """Segment id → name."""
     return {p["segment_id"]: p["name"] for p in profiles}
 
 
-def profiles_frame(profiles: list[dict]) -> pd.DataFrame:
-    """A one-row-per-segment summary table (id, name, size, share, top words)."""
-    return pd.DataFrame([
-        {"segment_id": p["segment_id"], "name": p["name"], "size": p["size"], "share": p["share"],
-         "top words": ", ".join(w["term"] for w in p["words"][:5])}
-        for p in profiles
-    ])
-
-
-def attach_items(profiles: list[dict], segment_lists: pd.DataFrame, n_items: int = 5) -> list[dict]:
+def attach_items(profiles: list[Profile], segment_lists: pd.DataFrame, n_items: int = 5) -> list[Profile]:
     """Give each segment's profile its most over-represented items (the top of its lift list), in place.
 
     ``segment_lists`` is :class:`core.recommend.lists.Recommendations`' table (``segment_id, rank, item_id,
@@ -443,3 +503,15 @@ def attach_items(profiles: list[dict], segment_lists: pd.DataFrame, n_items: int
         profile["items"] = [{c: (str(r[c]) if c in ("item_id", "item_name") else r[c]) for c in columns}
                             for r in rows.to_dict("records")]
     return profiles
+
+
+def attach_segment_quality(profiles: list[Profile], figures: dict[str, Any]) -> None:
+    """Give each segment's profile its ``quality``: silhouette, stability (Jaccard) and verdict."""
+    stable = (figures.get("stability") or {}).get("segments", {})
+    for profile in profiles:
+        s = int(profile["segment_id"])
+        if s < 0:
+            continue
+        own = stable.get(s, {})
+        profile["quality"] = {"silhouette": figures["segments"].get(s, {}).get("silhouette"),
+                              "stability": own.get("jaccard"), "verdict": own.get("verdict")}

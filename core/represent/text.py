@@ -83,15 +83,11 @@ def text_vectors(customers: Customers, params: EmbedderChoice, workspace: Path, 
             embedder, notice = replacement
             notices.append(notice)
             info.update(model=embedder.model_id, embedder=embedder.name, backend=embedder.backend)
-    if not embedder.per_text:
-        stages = StageCache(workspace)
+    if not embedder.per_text:  # a corpus-fitted embedder: its vectors are kept per corpus, not per text
         key = stable_hash(embedder.model_id, text_hash("\x00".join(texts)))
-        hit = stages.get("embed", key)
-        if hit:
-            vectors, cached = hit[0]["vectors"], len(texts)
-        else:
-            vectors, cached = embedder.encode(texts, progress=report), 0
-            stages.put("embed", key, {"vectors": vectors}, {"model": embedder.model_id})
+        stored, _, hit = StageCache(workspace).cached(
+            "embed", key, lambda: ({"vectors": embedder.encode(texts, progress=report)}, {"model": embedder.model_id}))
+        vectors, cached = stored["vectors"], len(texts) if hit else 0
     info["from_cache"], info["embedded"] = int(cached), int(len(texts) - cached)
     progress("embed", 1.0, f"{info['embedded']:,} texts embedded, {info['from_cache']:,} served from the cache")
     empty = np.array([not t for t in texts])

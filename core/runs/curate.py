@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import ParameterError
-from core.explain.profile import UNASSIGNED, attach_items, profile_segments
+from core.explain.profile import UNASSIGNED, Profile, attach_items, attach_segment_quality, profile_segments
 from core.recommend.lists import RecommendParams, recommend_customers
 from core.represent.features import Customers
 from core.runs.store import (
@@ -36,7 +36,7 @@ from core.runs.store import (
 )
 from core.segment.cluster import ClusterParams, cluster
 from core.segment.geometry import reassign_to_nearest
-from core.segment.quality import attach_segment_quality, segmentation_quality
+from core.segment.quality import segmentation_quality
 
 
 def saved_customers(run: SavedRun) -> Customers:
@@ -87,7 +87,7 @@ def _followed_lists(run: SavedRun, labels: np.ndarray) -> ListFiles | None:
     return ListFiles(lists, users, evaluation)
 
 
-def _rewrite(run: SavedRun, segments: pd.DataFrame, profiles: list[dict], run_info: dict) -> None:
+def _rewrite(run: SavedRun, segments: pd.DataFrame, profiles: list[Profile], run_info: dict) -> None:
     """Write an edited run: recommendations follow the new labels and profiles name each segment's items."""
     lists = _followed_lists(run, segments["segment_id"].to_numpy())
     if lists is not None:

@@ -28,6 +28,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from core.errors import ParameterError, RunNotFoundError
+from core.explain.profile import Profile
 from core.pipeline import SegmentationResult
 from core.recommend.lists import Recommendations
 from core.runs.assign import MODEL_DIR, assignment_model, save_model
@@ -53,7 +54,7 @@ class SavedRun:
     segments: pd.DataFrame  # id, segment_id, segment_name, membership, outlier, x, y (, z)
     customers: pd.DataFrame  # id and the typed role columns
     texts: list[str]
-    profiles: list[dict]
+    profiles: list[Profile]
     run_info: dict
     cluster_space: np.ndarray
     recommendations: pd.DataFrame | None = None  # segment_id, rank, item_id, score, reason (, item_name), list
@@ -247,7 +248,7 @@ def load_history(run: SavedRun) -> tuple[sp.csr_matrix, pd.DataFrame] | None:
     return sp.load_npz(run.folder / HISTORY_FILE).tocsr(), pd.read_parquet(run.folder / ITEMS_FILE)
 
 
-def rewrite_run(run: SavedRun, segments: pd.DataFrame, profiles: list[dict], run_info: dict,
+def rewrite_run(run: SavedRun, segments: pd.DataFrame, profiles: list[Profile], run_info: dict,
                 lists: ListFiles | None = None) -> None:
     """Replace a saved run's segments, profiles and run.json after an edit (and its lists, when given), each
     file atomically. The first edit keeps the segmentation as it was saved in ``segments_original.parquet``."""

@@ -184,15 +184,3 @@ def sweep(points: np.ndarray, params: ClusterParams, values: list[int] | None = 
     direction = 1 if clusterer.sweep_prefers_larger else -1
     best = max(candidates, key=lambda r: (round(r[criterion], 3), direction * r["value"]))["value"] if candidates else None
     return {"algo": params.algo, "parameter": name, "criterion": criterion, "rows": rows, "recommended": best}
-
-
-def attach_segment_quality(profiles: list[dict], figures: dict) -> None:
-    """Give each segment's profile its ``quality``: silhouette, stability (Jaccard) and verdict."""
-    stable = (figures.get("stability") or {}).get("segments", {})
-    for profile in profiles:
-        s = int(profile["segment_id"])
-        if s < 0:
-            continue
-        own = stable.get(s, {})
-        profile["quality"] = {"silhouette": figures["segments"].get(s, {}).get("silhouette"),
-                              "stability": own.get("jaccard"), "verdict": own.get("verdict")}

@@ -15,6 +15,9 @@ import numpy as np
 
 from core.storage.atomic import atomic_folder
 
+#: what a stage stores: named arrays (``.npy``) and JSON metadata
+StageResult = tuple[dict[str, np.ndarray], dict]
+
 
 class StageCache:
     """Results of pipeline stages under ``stages/<stage>/<key>/``."""
@@ -38,18 +41,24 @@ class StageCache:
             return None
         return arrays, meta
 
-    def json_result(self, stage: str, key: str, compute: Callable[[], dict]) -> tuple[dict, bool]:
-        """A JSON-only stage result for this key: stored, or computed and stored. Returns (result, cache hit).
+    def cached(self, stage: str, key: str, compute: Callable[[], StageResult]) -> tuple[dict[str, np.ndarray], dict, bool]:
+        """A stage's result for this key: stored, or computed by ``compute() -> (arrays, meta)`` and stored.
 
-        A computed result is returned as it reads back, so a first run and a cached one give the same
-        types (JSON object keys are text)."""
+        Returns (arrays, meta, cache hit). A computed result is returned as it reads back, so a first run and
+        a cached one give the same types (JSON object keys are text, tuples are lists)."""
         hit = self.get(stage, key)
-        if hit is not None:
-            return _public(hit[1]), True
-        result = compute()
-        self.put(stage, key, {}, result)
-        stored = self.get(stage, key)
-        return (_public(stored[1]) if stored else result), False
+        if hit is None:
+            self.put(stage, key, *compute())
+            hit = self.get(stage, key)
+            if hit is None:  # the workspace cannot be written: nothing to read back
+                raise OSError(f"The stage cache under {self.root} cannot be written.")
+            return hit[0], _public(hit[1]), False
+        return hit[0], _public(hit[1]), True
+
+    def json_result(self, stage: str, key: str, compute: Callable[[], dict]) -> tuple[dict, bool]:
+        """:meth:`cached` for a result without arrays: (result, cache hit)."""
+        _, meta, hit = self.cached(stage, key, lambda: ({}, compute()))
+        return meta, hit
 
     def put(self, stage: str, key: str, arrays: dict[str, np.ndarray], meta: dict) -> None:
         """Store a stage result atomically (a finished folder appears, or nothing)."""
