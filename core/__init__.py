@@ -2,10 +2,10 @@
 
 The public API, for scripts and notebooks::
 
-    from core import ClusterParams, SegmentParams, assign, load_table, segment
+    from core import ClusterParams, SegmentParams, assign, load_table, run_segmentation
 
-    result = segment(load_table("customers.csv"), SegmentParams(cluster=ClusterParams(algo="kmeans", k=6)),
-                     workspace="workspace")
+    result = run_segmentation(load_table("customers.csv"), SegmentParams(cluster=ClusterParams(algo="kmeans", k=6)),
+                              workspace="workspace")
     result.segments_frame(); result.profiles; result.quality
 
 Everything else is importable from its module (``core.segment.quality.sweep``, ``core.runs.curate`` …).
@@ -14,8 +14,7 @@ Everything else is importable from its module (``core.segment.quality.sweep``, `
 from core.errors import CoreError
 from core.ingest.io import LoadedTable, load_table
 from core.parameters import SegmentParams
-from core.pipeline import SegmentationResult
-from core.pipeline import run_segmentation as segment
+from core.pipeline import SegmentationResult, run_segmentation
 from core.recommend.lists import RecommendParams
 from core.represent.behaviour import InteractionInputs
 from core.runs.assign import Assignment
@@ -26,5 +25,6 @@ from core.segment.reduce import ReduceParams
 
 __all__ = [
     "Assignment", "ClusterParams", "CoreError", "InteractionInputs", "LoadedTable", "RecommendParams", "ReduceParams",
-    "SavedRun", "SegmentParams", "SegmentationResult", "assign", "load_run", "load_table", "save_run", "segment",
+    "SavedRun", "SegmentParams", "SegmentationResult", "assign", "load_run", "load_table", "run_segmentation",
+    "save_run",
 ]
