@@ -1,0 +1,1 @@
+"""What happens to a finished run: saved, reopened, curated, assigned, exported, audited."""
