@@ -6,7 +6,7 @@ import streamlit as st
 
 from ui.data import start_on_demo
 from ui.warmup import start_warm_up
-from ui.widgets import PAGES, sidebar
+from ui.widgets import PAGES, run_page, sidebar
 
 st.set_page_config(page_title="Segment Studio", page_icon=":material/hub:", layout="wide", initial_sidebar_state="expanded")
 
@@ -27,4 +27,4 @@ start_warm_up()  # model load and UMAP compilation off the critical path
 start_on_demo(sys.argv[1:])  # ./run_app.sh starts every new session on the bundled demo
 page = st.navigation(NAVIGATION)
 sidebar()
-page.run()
+run_page(page)
