@@ -1,7 +1,7 @@
 """Wrong passwords slow down: failed sign-ins counted per key (a user name, a browser session, an address).
 
-The first ``free`` failures of a key cost nothing; each further one makes that key wait before it
-may try again (``first_wait`` seconds, then twice as long per failure, up to ``max_wait``); a
+After ``free`` failures of a key (at least one) that key waits before it may try again:
+``first_wait`` seconds, twice as long after each further failure, up to ``max_wait``; a
 successful sign-in clears the key. In-process state, for one app server; the oldest keys are forgotten beyond ``max_keys``.
 """
 
@@ -23,9 +23,9 @@ class SignInThrottle:
 
     def _wait_of(self, key: str, now: float) -> float:
         failures, last = self._failures.get(key, (0, now))
-        if failures <= self.free:
+        if failures == 0 or failures < self.free:
             return 0.0
-        wait = min(self.max_wait, self.first_wait * 2 ** (failures - self.free - 1))
+        wait = min(self.max_wait, self.first_wait * 2 ** (failures - max(self.free, 1)))
         return max(0.0, last + wait - now)
 
     def wait(self, *keys: str) -> float:
