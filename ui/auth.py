@@ -19,7 +19,7 @@ from core.runs.users import normal_name, read_users, users_file, verify_password
 from ui.state import USER_KEY, current_user, session_uid, signed_in_with_provider
 from ui.widgets import md
 
-_THROTTLE = SignInThrottle()  # wrong passwords per user name, session and address, for this server process
+_THROTTLE = SignInThrottle()  # wrong passwords per user name and browser session, for this server process
 NOT_CONFIGURED = ("Sign-in is not configured, so the app will not serve the network: add a user with "
                   "`.venv/bin/python -m core.runs.users add NAME` (or an [auth] section for your identity provider "
                   "in .streamlit/secrets.toml), then start it again.")
@@ -85,13 +85,13 @@ def sign_in_page() -> None:
 
 
 def _try_password(users: dict[str, str], name: str, password: str) -> None:
-    """Sign in with the user list, unless this name, session or address must wait after wrong passwords."""
-    keys = [f"user:{name}", f"session:{session_uid()}"] + ([f"ip:{st.context.ip_address}"] if st.context.ip_address else [])
+    """Sign in with the user list, unless this name or this session must wait after wrong passwords."""
+    keys = (f"user:{name}", f"session:{session_uid()}")
     wait = _THROTTLE.wait(*keys)
     if wait > 0:
         st.error(f"Too many wrong passwords: try again in {math.ceil(wait)} s.", icon=":material/timer:")
     elif verify_password(users, name, password):
-        _THROTTLE.succeeded(*keys[:2])
+        _THROTTLE.succeeded(*keys)
         st.session_state[USER_KEY] = name
         st.rerun()
     else:
