@@ -43,7 +43,7 @@ def test_run_app_listens_on_loopback_only(tmp_path):
 def test_network_without_sign_in_refuses_in_one_line_and_listens_nowhere(tmp_path):
     port = free_port()
     done = subprocess.run([str(ROOT / "run_app.sh"), "--network", "--server.port", str(port)], cwd=tmp_path,
-                          env=_env(tmp_path, tmp_path / "no-users.toml"), capture_output=True, text=True, timeout=600)
+                          env=_env(tmp_path, tmp_path / "no-users.toml"), capture_output=True, text=True, timeout=300)
     lines = [line for line in (done.stdout + done.stderr).splitlines() if not line.startswith("setup: ")]
     assert done.returncode != 0
     assert len(lines) == 1 and lines[0].startswith("error: Sign-in is not configured") and "users add" in lines[0]
