@@ -32,9 +32,10 @@ def signed_in_with_provider() -> bool:
 
 
 def current_user() -> str | None:
-    """Who signed in: the user list's name or the identity provider's e-mail; None without sign-in."""
+    """Who signed in: the user list's name or the identity provider's e-mail (``oidc:<subject>`` without one,
+    which no user-list name can equal); None without sign-in."""
     if signed_in_with_provider():
-        return str(st.user.get("email") or st.user.get("sub"))
+        return str(st.user.get("email") or f"oidc:{st.user.get('sub')}")
     return st.session_state.get(USER_KEY)
 
 

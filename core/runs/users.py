@@ -116,10 +116,11 @@ def verify_password(users: dict[str, str], name: str, password: str) -> bool:
 
 def folder_name(user: str) -> str:
     """A folder name for ``user``'s workspace: the name itself when it is a valid user-list name, else
-    (an e-mail from an identity provider) its safe characters and a short hash, so two users never share one."""
+    (an identity provider's e-mail, any case) its safe characters and a short hash, so two users never share one."""
     if _NAME.fullmatch(user):
         return user
-    safe = re.sub(r"[^a-z0-9._-]+", "_", user.lower()).strip("._-")[:40] or "user"
+    user = user.lower()
+    safe = re.sub(r"[^a-z0-9._-]+", "_", user).strip("._-")[:40] or "user"
     return f"{safe}-{hashlib.sha256(user.encode('utf-8')).hexdigest()[:10]}"
 
 

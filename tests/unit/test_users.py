@@ -81,6 +81,8 @@ def test_folder_names_are_safe_and_distinct():
     email = folder_name("Alice.Smith@example.com")
     assert email.startswith("alice.smith_example.com-") and "/" not in email and "@" not in email
     assert folder_name("a/b@x.com") != folder_name("a_b@x.com")
+    assert folder_name("Carol@Example.com") == folder_name("carol@example.com")
+    assert folder_name("oidc:alice") != folder_name("alice")
     assert folder_name("../..") not in ("..", ".", "") and "/" not in folder_name("../..")
 
 
