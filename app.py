@@ -1,12 +1,13 @@
-"""Segment Studio: page config, navigation over pages/, and the shared sidebar. Nothing else."""
+"""Segment Studio: page config, sign-in, navigation over pages/, and the shared sidebar. Nothing else."""
 
 import sys
 
 import streamlit as st
 
+from ui.auth import admitted, sign_in_page, sign_out_button
 from ui.data import start_on_demo
 from ui.warmup import start_warm_up
-from ui.widgets import PAGES, sidebar
+from ui.widgets import PAGES, run_page, sidebar
 
 st.set_page_config(page_title="Segment Studio", page_icon=":material/hub:", layout="wide", initial_sidebar_state="expanded")
 
@@ -24,7 +25,11 @@ NAVIGATION = {
 }
 
 start_warm_up()  # model load and UMAP compilation off the critical path
+signed_in = admitted()
+page = st.navigation(NAVIGATION, position="sidebar" if signed_in else "hidden")
+if not signed_in:
+    sign_in_page()  # the form only, then the run stops: no page, no sidebar, no data
 start_on_demo(sys.argv[1:])  # ./run_app.sh starts every new session on the bundled demo
-page = st.navigation(NAVIGATION)
 sidebar()
-page.run()
+sign_out_button()
+run_page(page)

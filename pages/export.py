@@ -2,8 +2,9 @@
 
 import streamlit as st
 
+from ui.audit import audited_download
 from ui.export import export_files
-from ui.recommend import recommendation_files
+from ui.recommend import recommendation_files, recommendation_rows
 from ui.state import run_version
 from ui.widgets import inside_app, need_run, segment_label
 
@@ -31,15 +32,20 @@ files = export_files(str(run.folder), run_version(run.folder), ids, run, hashed)
 st.metric("Customers in the export", f"{files.rows:,}")
 stem = f"segments-{run.run_id}" if len(ids) == len(labels) else f"segments-{run.run_id}-" + "-".join(map(str, ids))
 stem += "-hashed-ids" if hashed else ""
+audit = {"run_id": run.run_id, "ids_hashed": hashed}
 c1, c2, c3, c4 = st.columns(4)
-c1.download_button("Segments (CSV)", files.csv, f"{stem}.csv", "text/csv", icon=":material/download:", key="dl-csv",
-                   on_click="ignore", type="primary")
-c2.download_button("Segments (Parquet)", files.parquet, f"{stem}.parquet", "application/octet-stream", icon=":material/download:",
-                   key="dl-parquet", on_click="ignore")
-c3.download_button("Profiles (JSON)", files.profiles, f"profiles-{run.run_id}.json", "application/json", icon=":material/download:",
-                   key="dl-profiles", on_click="ignore")
-c4.download_button("Run parameters (JSON)", files.run, f"run-{run.run_id}.json", "application/json", icon=":material/download:",
-                   key="dl-run", on_click="ignore")
+with c1:
+    audited_download("Segments (CSV)", files.csv, f"{stem}.csv", "text/csv", rows=files.rows, key="dl-csv", primary=True,
+                     **audit)
+with c2:
+    audited_download("Segments (Parquet)", files.parquet, f"{stem}.parquet", "application/octet-stream", rows=files.rows,
+                     key="dl-parquet", **audit)
+with c3:
+    audited_download("Profiles (JSON)", files.profiles, f"profiles-{run.run_id}.json", "application/json",
+                     rows=len(ids), key="dl-profiles", **audit)
+with c4:
+    audited_download("Run parameters (JSON)", files.run, f"run-{run.run_id}.json", "application/json", rows=1,
+                     key="dl-run", **audit)
 st.subheader("Preview")
 st.dataframe(files.preview, hide_index=True, key="export-preview")
 
@@ -49,8 +55,10 @@ if recommendation_downloads:
     st.subheader("Recommendations")
     st.caption("Per segment (both lists, with their reasons), per customer (top k) and the held-out evaluation — "
                "the command line's files. The lists follow the run's current segments.")
+    rows = recommendation_rows(run)
     for column, (filename, data) in zip(st.columns(len(recommendation_downloads)), recommendation_downloads.items()):
         stem, ext = filename.rsplit(".", 1)
-        column.download_button(filename, data, f"{stem}-{run.run_id}.{ext}",
-                               "application/json" if ext == "json" else "text/csv",
-                               icon=":material/download:", key=f"dl-{stem}", on_click="ignore")
+        with column:
+            audited_download(filename, data, f"{stem}-{run.run_id}.{ext}", "application/json" if ext == "json" else "text/csv",
+                             run_id=run.run_id, rows=rows[filename], key=f"dl-{stem}",
+                             ids_hashed=st.session_state.get("export-hash-ids", False))

@@ -7,6 +7,7 @@ from core.errors import CoreError
 from core.explain.figures import overlap_figure
 from core.ingest.io import MAX_FILE_BYTES
 from core.runs.store import delete_run, list_runs
+from ui.audit import audited_download
 from ui.data import UPLOAD_TYPES
 from ui.runs import assign_upload, comparison, current_assignment
 from ui.state import current_run_id, set_current_run, workspace
@@ -96,8 +97,8 @@ if assigned is not None:
     st.dataframe(assigned.counts, hide_index=True, key="assign-counts", column_config={
         "segment_name": "segment", "share": st.column_config.ProgressColumn("share", format="percent",
                                                                             min_value=0.0, max_value=1.0)})
-    st.download_button("Assigned segments (CSV)", assigned.csv, f"segments-assigned-{assigned.run_id}.csv",
-                       "text/csv", icon=":material/download:", key="assign-download", on_click="ignore",
-                       type="primary")
+    audited_download("Assigned segments (CSV)", assigned.csv, f"segments-assigned-{assigned.run_id}.csv", "text/csv",
+                     run_id=assigned.run_id, rows=len(assigned.segments), ids_hashed=False, key="assign-download",
+                     primary=True)
     st.caption("Preview (the same columns as the command line's segments.csv)")
     st.dataframe(assigned.segments.head(100), hide_index=True, key="assign-preview")

@@ -14,6 +14,8 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=".venv/.stamp-$mode"
 want="$(cat requirements*.txt | sha256sum | cut -c1-16)"
+# the test requirements include the app's, so a current test install serves the app too
+if [ "$mode" = "app" ] && [ "$(cat .venv/.stamp-test 2>/dev/null)" = "$want" ]; then stamp=".venv/.stamp-test"; fi
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "setup: installing $req (first time takes a few minutes)" >&2
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip

@@ -41,6 +41,12 @@ def planted_customers(n_per_group: int = 40, seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame(rows).sample(frac=1, random_state=seed).reset_index(drop=True)
 
 
+@pytest.fixture(autouse=True)
+def no_sign_in(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Single-user local mode unless a test configures sign-in: a developer's own user list is not read."""
+    monkeypatch.setenv("SEGMENT_STUDIO_USERS", str(tmp_path_factory.getbasetemp() / "no-users.toml"))
+
+
 @pytest.fixture
 def planted_frame() -> pd.DataFrame:
     return planted_customers()

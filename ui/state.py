@@ -14,6 +14,7 @@ import streamlit as st
 
 from core.errors import CoreError
 from core.runs.store import SavedRun, load_run
+from core.runs.users import folder_name
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKSPACE_ENV = "SEGMENT_STUDIO_WORKSPACE"
@@ -22,11 +23,32 @@ RUN_KEY = "run_id"
 DATASET_KEY = "dataset"  # {"path": ..., "name": ...} of the table loaded on the Data page
 ROLES_KEY = "role_overrides"  # {content hash: {column: role}} chosen on the Data page
 SESSION_KEY = "session_uid"
+USER_KEY = "signed_in_user"  # the user-list name this session signed in with (ui/auth.py)
+
+
+def signed_in_with_provider() -> bool:
+    """Whether this browser signed in through an identity provider (``st.login``)."""
+    return bool(st.user.get("is_logged_in"))
+
+
+def current_user() -> str | None:
+    """Who signed in: the user list's name or the identity provider's e-mail (``oidc:<subject>`` without one,
+    which no user-list name can equal); None without sign-in."""
+    if signed_in_with_provider():
+        return str(st.user.get("email") or f"oidc:{st.user.get('sub')}")
+    return st.session_state.get(USER_KEY)
+
+
+def workspace_root() -> Path:
+    """The workspace folder: $SEGMENT_STUDIO_WORKSPACE, else ./workspace beside app.py."""
+    return Path(os.environ.get(WORKSPACE_ENV) or ROOT / "workspace")
 
 
 def workspace() -> Path:
-    """The workspace folder: $SEGMENT_STUDIO_WORKSPACE, else ./workspace beside app.py."""
-    return Path(os.environ.get(WORKSPACE_ENV) or ROOT / "workspace")
+    """Where this session's uploads and runs live: the signed-in analyst's own ``users/<name>/`` folder
+    of the workspace, or the workspace itself in single-user local mode (no sign-in configured)."""
+    user = current_user()
+    return workspace_root() / "users" / folder_name(user) if user else workspace_root()
 
 
 def current_run_id() -> str | None:

@@ -6,6 +6,7 @@ import re
 import runpy
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 import pandas as pd
@@ -24,17 +25,27 @@ PAGES = {
 }
 
 
+_IN_APP: ContextVar[bool] = ContextVar("in_app", default=False)
+
+
+def run_page(page: st.Page) -> None:
+    """app.py runs the page chosen by its navigation through here, so the page knows it runs inside the app."""
+    token = _IN_APP.set(True)
+    try:
+        page.run()
+    finally:
+        _IN_APP.reset(token)
+
+
 def inside_app() -> None:
-    """Call first on every page: makes sure the page runs inside app.py's navigation.
+    """Call first on every page: makes sure the page runs inside app.py (its sign-in, navigation and sidebar).
 
     When a fresh server's first visitor opens a page's URL directly, Streamlit 1.67 runs the pages/
-    file on its own (its older multipage mode, chosen because a pages/ folder exists) and would
-    keep that mode for the whole process: the sidebar would list file names and app.py would never
-    run. Here the page runs app.py instead, as the root URL does: its st.navigation leaves that mode
-    for good and runs this page inside the app; the outer run then stops."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
+    file on its own (its older multipage mode, chosen because a pages/ folder sits beside app.py)
+    until some run calls ``st.navigation``. A page not run by :func:`run_page` runs app.py instead,
+    as the root URL does: app.py signs the visitor in, its ``st.navigation`` leaves that mode for
+    good and runs this page inside the app; the outer run then stops."""
+    if not _IN_APP.get():
         runpy.run_path(str(APP_SCRIPT), run_name="__main__")
         st.stop()
 

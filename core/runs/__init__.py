@@ -1,1 +1,1 @@
-"""What happens to a finished run: saved, reopened, curated, assigned, exported."""
+"""What happens to a finished run: saved, reopened, curated, assigned, exported, audited."""

@@ -5,6 +5,7 @@ Used by the browser test and by the benchmark/screenshot script (bench/cold_star
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
 import subprocess
@@ -30,31 +31,22 @@ def free_port() -> int:
 
 @contextmanager
 def app_server(workspace: Path, env: dict[str, str] | None = None, timeout: float = 120) -> Iterator[str]:
-    """Start the app on a free localhost port with its own workspace; yield its URL; stop it at the end."""
+    """Start the app on a free localhost port with its own workspace (and no secrets.toml); yield its URL; stop it."""
     port = free_port()
     log = open(Path(workspace).parent / f"streamlit-{port}.log", "wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
+         "--server.fileWatcherType", "none", "--secrets.files", str(Path(workspace).parent / "secrets.toml")],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
         env={**os.environ, "SEGMENT_STUDIO_WORKSPACE": str(workspace), **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {process.returncode}; see {log.name}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"the app did not answer /_stcore/health within {timeout:.0f} s")
-            time.sleep(0.25)
+        try:
+            wait_healthy(url, process, timeout)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}; see {log.name}") from None
         yield url
     finally:
         process.terminate()
@@ -64,6 +56,44 @@ def app_server(workspace: Path, env: dict[str, str] | None = None, timeout: floa
             process.kill()
             process.wait()
         log.close()
+
+
+def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 120) -> None:
+    """Wait until the server at ``url`` answers its health check (raise if ``process`` exits first)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the app did not answer /_stcore/health within {timeout:.0f} s")
+        time.sleep(0.25)
+
+
+def listening_addresses(port: int) -> set[str]:
+    """The local addresses with a TCP socket listening on ``port`` (from /proc/net/tcp and tcp6, as ``ss -ltn``)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.split(":")
+            if state != "0A" or int(hex_port, 16) != port:  # 0A: LISTEN
+                continue
+            raw = b"".join(bytes.fromhex(address[i:i + 8])[::-1] for i in range(0, len(address), 8))
+            found.add(str(ipaddress.ip_address(raw)))
+    return found
+
+
+def sign_in(page, name: str, password: str) -> None:  # noqa: ANN001 - playwright Page
+    """Fill the sign-in form and press Sign in."""
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
 
 
 @contextmanager
