@@ -1,0 +1,32 @@
+"""AppTest: the Map form is built from the core's declarations and registries, not typed twice."""
+
+from core.parameters import SegmentParams
+from core.runs.store import load_run
+from core.schema import declared
+from core.segment.clusterers import CLUSTERERS
+from core.segment.reduce import ReduceParams
+from tests.app.test_pages import _app, _page, _upload, ws  # noqa: F401  (ws: the fixture)
+
+SMALL = b"id,review\n" + b"".join(f"{i},dress fits well size {i % 3}\n".encode() for i in range(40))
+
+
+def test_the_form_offers_every_registered_clusterer_with_the_declared_ranges(ws):  # noqa: F811
+    at = _upload(_app(), "small.csv", SMALL)
+    at = _page(at, "map")
+    assert set(at.radio(key="p-algo").options) == {c.label for c in CLUSTERERS.values()}
+    assert at.radio(key="p-algo").value == SegmentParams().cluster.algo
+    dims = at.number_input(key="p-dims")
+    declaration = declared(ReduceParams)["n_components"]
+    assert (dims.min, dims.max, dims.value) == (declaration.low, declaration.high, SegmentParams().reduce.n_components)
+    assert "Gaussian mixture" in at.number_input(key="p-k").label
+
+
+def test_gmm_from_the_form_runs(ws):  # noqa: F811
+    at = _upload(_app(), "small.csv", SMALL)
+    at = _page(at, "map")
+    at.radio(key="p-algo").set_value("gmm")
+    at.number_input(key="p-k").set_value(3)
+    at.button(key="run").click().run(timeout=300)
+    assert not at.exception, at.exception
+    run = load_run(ws, at.session_state["run_id"])
+    assert run.run_info["parameters"]["cluster"]["algo"] == "gmm" and run.run_info["quality"]["n_segments"] == 3
