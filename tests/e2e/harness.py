@@ -134,7 +134,7 @@ def map_points(page) -> int:  # noqa: ANN001
 def run_segmentation(page, timeout: float = 600, min_cluster_size: int | None = None) -> float:  # noqa: ANN001
     """Press Run on the Map page (optionally with another minimum segment size); wait for the map; seconds taken."""
     if min_cluster_size is not None:
-        field = page.get_by_label("HDBSCAN: minimum segment size")
+        field = page.get_by_label("HDBSCAN: minimum segment size", exact=True)
         field.fill(str(min_cluster_size))
         field.press("Tab")
     started = time.perf_counter()
