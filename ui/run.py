@@ -34,7 +34,7 @@ class StageProgress:
     For the embedding stage it adds an estimate of the time left from the texts per second so far.
     """
 
-    def __init__(self, status) -> None:  # noqa: ANN001 - st.status container
+    def __init__(self, status) -> None:  # status: an st.status container
         self.status = status
         self.bar = status.progress(0.0)
         self.line = status.empty()

@@ -6,7 +6,9 @@ then re-reads the run, whose cache is keyed on the run folder's file times (ui.s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -95,7 +97,7 @@ def _ids(run: SavedRun) -> list[int]:
     return sorted(p["segment_id"] for p in run.profiles if p["segment_id"] >= 0)
 
 
-def curation_controls(run: SavedRun, workspace) -> None:  # noqa: ANN001 - Path
+def curation_controls(run: SavedRun, workspace: Path) -> None:
     """Merge, split, reassign outliers and reset, each behind its own button; the page re-reads the run."""
     ids = _ids(run)
     label = {p["segment_id"]: segment_label(p) for p in run.profiles}
@@ -146,7 +148,7 @@ def curation_controls(run: SavedRun, workspace) -> None:  # noqa: ANN001 - Path
                 _edit(lambda: reset_curation(workspace, run.run_id), "Back to the segmentation as it was run.")
 
 
-def _edit(action, message: str) -> None:  # noqa: ANN001 - a call into core.runs.curate
+def _edit(action: Callable[[], object], message: str) -> None:
     with core_errors():
         action()
         st.toast(md(message))

@@ -46,7 +46,7 @@ class RecommendParams:
                            help="share of each customer's items hidden to evaluate the lists")
     seed: int = param(0, what="The seed", low=0, high=SEED_MAX, help="random seed of the hold-out")
 
-    def validate(self) -> "RecommendParams":
+    def validate(self) -> RecommendParams:
         check_fields(self)
         return self
 

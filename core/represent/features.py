@@ -252,7 +252,7 @@ class FeatureSpec:
                 "weights": self.weights, "order": self.order}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "FeatureSpec":
+    def from_dict(cls, data: dict) -> FeatureSpec:
         return cls(list(data["numeric"]), list(data["categorical"]), dict(data["scales"]), dict(data["weights"]),
                    list(data["order"]))
 

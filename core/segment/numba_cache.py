@@ -10,7 +10,6 @@ _PACKAGES = ("umap", "pynndescent")
 def enable_numba_cache() -> int:
     """Turn on numba's disk cache for every jitted function of UMAP and pynndescent; returns how many."""
     import pynndescent  # noqa: F401 - imported for its jitted functions
-    import umap  # noqa: F401
     import umap.umap_  # noqa: F401
     from numba.core.dispatcher import Dispatcher
 

@@ -36,7 +36,7 @@ class ReduceParams:
                               help="fit UMAP on at most this many rows and transform the rest")
     seed: int = param(0, what="The seed", label="Seed", low=0, high=SEED_MAX, help="random seed: the same seed gives the same result")
 
-    def validate(self) -> "ReduceParams":
+    def validate(self) -> ReduceParams:
         check_fields(self)
         return self
 

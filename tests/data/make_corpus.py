@@ -16,8 +16,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 CORPUS_DIR = HERE / "corpus"
 
-WORDS = ("dress fits small large petite fabric soft colour jeans waist comfortable summer return "
-         "lovely cheap quality zipper sleeve length").split()
+WORDS = ["dress", "fits", "small", "large", "petite", "fabric", "soft", "colour", "jeans", "waist", "comfortable",
+         "summer", "return", "lovely", "cheap", "quality", "zipper", "sleeve", "length"]
 
 
 def _reviews(n: int, seed: int = 0) -> list[str]:

@@ -29,7 +29,7 @@ def test_detects_encodings(encoding, label):
 
 
 def test_quoted_line_breaks_stay_in_one_cell():
-    data = 'id,review\n1,"first line\nsecond line"\n2,"a ""quoted"" word"\n'.encode()
+    data = b'id,review\n1,"first line\nsecond line"\n2,"a ""quoted"" word"\n'
     frame = load_table(data, "t.csv").frame
     assert len(frame) == 2
     assert frame.loc[0, "review"] == "first line\nsecond line"

@@ -33,7 +33,7 @@ class OnnxEmbedder:
         self._runner = None
 
     @property
-    def runner(self):  # noqa: ANN201 - core.represent.embedders.onnx_export.OnnxRunner
+    def runner(self):  # -> core.represent.embedders.onnx_export.OnnxRunner
         """The session and tokenizer, one per model per process (exported on first need)."""
         if self._runner is None:
             if self.model_name not in self._loaded:

@@ -142,7 +142,7 @@ class SentenceTransformerEmbedder:
         self.device: str | None = None
 
     @property
-    def model(self):  # noqa: ANN201 - sentence_transformers.SentenceTransformer
+    def model(self):  # -> sentence_transformers.SentenceTransformer
         """The loaded model, one per (model, device) per process."""
         if self._model is None:
             self.device = pick_device(self.requested_device)
@@ -153,7 +153,7 @@ class SentenceTransformerEmbedder:
             self._model = self._loaded[key]
         return self._model
 
-    def _load(self):  # noqa: ANN202
+    def _load(self):
         path = resolve_model_path(self.model_name)
         try:
             from sentence_transformers import SentenceTransformer
