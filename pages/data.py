@@ -51,7 +51,8 @@ with right:
 
 dataset = current_dataset()
 if dataset is None:
-    st.info("Upload a table above, or use the demo data (3,000 clothing reviews) to see how it works.", icon=":material/info:")
+    st.info("Upload a table above, or use the demo data (3,000 clothing reviews) to see how it works.",
+            icon=":material/info:")
     st.stop()
 
 try:
@@ -67,7 +68,8 @@ m2.metric("Columns", f"{cols:,}")
 m3.metric("Read as", table.format.upper() + (f" · {table.encoding}" if table.encoding else ""))
 st.caption(md(table.describe()))
 if table.notices:
-    st.info("While reading: " + " ".join(f"({i}) {md(n)}" for i, n in enumerate(table.notices, 1)), icon=":material/info:")
+    st.info("While reading: " + " ".join(f"({i}) {md(n)}" for i, n in enumerate(table.notices, 1)),
+            icon=":material/info:")
 
 st.subheader("Preview")
 st.dataframe(table.frame.head(200), height=260, hide_index=True, key="preview")

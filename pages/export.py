@@ -34,12 +34,12 @@ stem += "-hashed-ids" if hashed else ""
 c1, c2, c3, c4 = st.columns(4)
 c1.download_button("Segments (CSV)", files.csv, f"{stem}.csv", "text/csv", icon=":material/download:", key="dl-csv",
                    on_click="ignore", type="primary")
-c2.download_button("Segments (Parquet)", files.parquet, f"{stem}.parquet", "application/octet-stream", icon=":material/download:",
-                   key="dl-parquet", on_click="ignore")
-c3.download_button("Profiles (JSON)", files.profiles, f"profiles-{run.run_id}.json", "application/json", icon=":material/download:",
-                   key="dl-profiles", on_click="ignore")
-c4.download_button("Run parameters (JSON)", files.run, f"run-{run.run_id}.json", "application/json", icon=":material/download:",
-                   key="dl-run", on_click="ignore")
+c2.download_button("Segments (Parquet)", files.parquet, f"{stem}.parquet", "application/octet-stream",
+                   icon=":material/download:", key="dl-parquet", on_click="ignore")
+c3.download_button("Profiles (JSON)", files.profiles, f"profiles-{run.run_id}.json", "application/json",
+                   icon=":material/download:", key="dl-profiles", on_click="ignore")
+c4.download_button("Run parameters (JSON)", files.run, f"run-{run.run_id}.json", "application/json",
+                   icon=":material/download:", key="dl-run", on_click="ignore")
 st.subheader("Preview")
 st.dataframe(files.preview, hide_index=True, key="export-preview")
 

@@ -143,9 +143,9 @@ def curation_controls(run: SavedRun, workspace: Path) -> None:
                 hide_index=True, key="curation-log")
         else:
             st.caption("None: this is the segmentation as it was run.")
-        if (run.folder / "segments_original.parquet").exists():
-            if st.button("Reset to the original", key="reset-btn", icon=":material/undo:"):
-                _edit(lambda: reset_curation(workspace, run.run_id), "Back to the segmentation as it was run.")
+        if ((run.folder / "segments_original.parquet").exists()
+                and st.button("Reset to the original", key="reset-btn", icon=":material/undo:")):
+            _edit(lambda: reset_curation(workspace, run.run_id), "Back to the segmentation as it was run.")
 
 
 def _edit(action: Callable[[], object], message: str) -> None:

@@ -72,7 +72,8 @@ def _typed(declaration: Param) -> Any:
         try:
             return declaration.kind(value)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{declaration.what} must be {declaration.rule()}, not {value!r}") from None
+            raise argparse.ArgumentTypeError(
+                f"{declaration.what} must be {declaration.rule()}, not {value!r}") from None
 
     return parse
 
@@ -127,7 +128,8 @@ def add_segment_options(seg: argparse.ArgumentParser, out_help: str) -> None:
                      help="feature block weight, e.g. text=1 numeric=0.5 categorical=0.5")
     seg.add_argument("--interactions", type=Path, help="interactions table (user, item, value, time) for behaviour "
                      "features and recommendations")
-    seg.add_argument("--interactions-user-col", help="the interactions' user column (default: the users' id column name)")
+    seg.add_argument("--interactions-user-col",
+                     help="the interactions' user column (default: the users' id column name)")
     seg.add_argument("--item-col", help="the item id column of the interactions and of the items table")
     seg.add_argument("--value-col", help="the interactions' value column (rating, quantity, amount)")
     seg.add_argument("--time-col", help="the interactions' timestamp column")
@@ -170,7 +172,8 @@ def progress_printer(quiet: bool) -> Progress:
 def interaction_inputs(args: argparse.Namespace) -> InteractionInputs | None:
     """The interactions and items named on the command line, loaded, or None without --interactions."""
     if args.interactions is None:
-        stray = [f"--{n.replace('_', '-')}" for n in ("interactions_user_col", "item_col", "value_col", "time_col", "items")
+        stray = [f"--{n.replace('_', '-')}"
+                 for n in ("interactions_user_col", "item_col", "value_col", "time_col", "items")
                  if getattr(args, n) is not None]
         if stray:
             raise ParameterError(f"{', '.join(stray)} only apply with --interactions FILE; add it or leave them out.")

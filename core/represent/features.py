@@ -69,7 +69,8 @@ def prepare_customers(
     With ``has_behaviour`` (interactions will describe the customers) a table of ids alone is enough.
     """
     if text_aggregation not in TEXT_AGGREGATIONS:
-        raise ParameterError(f"text aggregation must be one of {', '.join(TEXT_AGGREGATIONS)}, not {text_aggregation!r}.")
+        raise ParameterError(
+            f"text aggregation must be one of {', '.join(TEXT_AGGREGATIONS)}, not {text_aggregation!r}.")
     usable = [c for c, r in roles.items() if r in ("text", "numeric", "categorical", "date")]
     if not usable and not has_behaviour:
         raise ColumnError(
@@ -132,7 +133,8 @@ def prepare_customers(
         empty = sum(1 for t in texts_list if not t)
         if empty:
             notices.append(
-                f"{empty:,} customer(s) have no text; they get average text features and are placed by their other columns."
+                f"{empty:,} customer(s) have no text; they get average text features and are placed by their "
+                "other columns."
             )
     return Customers(typed, dict(roles), texts_list, row_texts, row_owner, notices)
 
@@ -336,6 +338,7 @@ def transform_features(
         elif extra_blocks and name in extra_blocks:
             block = np.asarray(extra_blocks[name], dtype=np.float32)
         else:
-            raise ParameterError(f"The saved segmentation uses the {name} block, which is not given for the new customers.")
+            raise ParameterError(
+                f"The saved segmentation uses the {name} block, which is not given for the new customers.")
         scaled.append(_apply_scale(block, spec.scales[name], spec.weights[name]))
     return np.hstack(scaled).astype(np.float32)

@@ -18,8 +18,8 @@
                         verdict "solid" (≥ 0.75), "fair" (≥ 0.5) or "unstable" (Hennig's thresholds);
                         both None for a segment with fewer than 10 members in the sample
 
-``sweep``: the clustering over a range of one setting (the clusterer says which: HDBSCAN minimum sizes, k), with the number of
-segments, outlier share, silhouette and DBCV per setting and a recommended setting.
+``sweep``: the clustering over a range of one setting (the clusterer says which: HDBSCAN minimum sizes, k), with the
+number of segments, outlier share, silhouette and DBCV per setting and a recommended setting.
 """
 
 from __future__ import annotations
@@ -103,7 +103,10 @@ def segmentation_quality(points: np.ndarray, labels: np.ndarray, seed: int = 0) 
 
 
 def best_match_jaccard(reference: np.ndarray, other: np.ndarray) -> dict[int, float]:
-    """For each reference segment, the Jaccard index of its best-matching segment in ``other`` (outliers never match)."""
+    """For each reference segment, the Jaccard index of its best-matching segment in ``other``.
+
+    Outliers never match.
+    """
     ref_ids = np.unique(reference[reference >= 0])
     other_ids = np.unique(other[other >= 0])
     if not len(other_ids):
@@ -182,7 +185,8 @@ def sweep(points: np.ndarray, params: ClusterParams, values: list[int] | None = 
     candidates = [r for r in rows if r["n_segments"] >= 2 and r[criterion] is not None]
     # ties (to 3 decimals) go to the more conservative setting: the larger minimum size, the smaller k
     direction = 1 if clusterer.sweep_prefers_larger else -1
-    best = max(candidates, key=lambda r: (round(r[criterion], 3), direction * r["value"]))["value"] if candidates else None
+    best = (max(candidates, key=lambda r: (round(r[criterion], 3), direction * r["value"]))["value"]
+            if candidates else None)
     return {"algo": params.algo, "parameter": name, "criterion": criterion, "rows": rows, "recommended": best}
 
 

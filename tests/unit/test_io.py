@@ -18,10 +18,14 @@ def test_detects_each_delimiter(delim):
 
 
 @pytest.mark.parametrize(
-    "encoding,label", [("utf-8", "UTF-8"), ("utf-8-sig", "UTF-8 with BOM"), ("gb18030", "GB18030"), ("cp1252", "Windows-1252")]
+    "encoding,label",
+    [("utf-8", "UTF-8"), ("utf-8-sig", "UTF-8 with BOM"), ("gb18030", "GB18030"), ("cp1252", "Windows-1252")],
 )
 def test_detects_encodings(encoding, label):
-    text = "id,城市,note\n1,北京,很好的裙子\n2,上海,太小了\n" if encoding == "gb18030" else "id,café,note\n1,crème,naïve\n2,déjà,señor\n"
+    if encoding == "gb18030":
+        text = "id,城市,note\n1,北京,很好的裙子\n2,上海,太小了\n"
+    else:
+        text = "id,café,note\n1,crème,naïve\n2,déjà,señor\n"
     table = load_table(text.encode(encoding), "t.csv")
     assert table.encoding == label
     assert table.frame.columns[1] in ("城市", "café")
