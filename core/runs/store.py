@@ -4,7 +4,7 @@ A run folder is written completely under a temporary name and renamed into place
 while saving leaves earlier runs untouched and never a half-written run; saving over an existing
 id moves the old folder aside first and a later open puts it back if the process died between
 the two renames. Nothing is pickled. Edits by the analyst (names, merges, splits, see
-core/curate.py) are rewritten atomically inside an existing run; the first edit keeps the
+core/runs/curate.py) are rewritten atomically inside an existing run; the first edit keeps the
 segmentation as saved in ``segments_original.parquet``. Each run keeps its assignment model
 (``model/``, see :mod:`core.runs.assign`).
 
