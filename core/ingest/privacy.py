@@ -22,7 +22,6 @@ from pathlib import Path
 
 import pandas as pd
 
-PII_KINDS = ("email", "phone", "contact")
 _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(\.[\w-]+)+")
 _PHONE = re.compile(r"\+?[\d\s().\-/]{7,20}")
 _PHONE_DIGITS = re.compile(r"\d")

@@ -139,10 +139,6 @@ def prepare_customers(
     return Customers(typed, dict(roles), texts_list, row_texts, row_owner, notices)
 
 
-def _block_scale(block: np.ndarray, weight: float) -> np.ndarray:
-    return _apply_scale(block, _mean_norm(block), weight)
-
-
 def _mean_norm(block: np.ndarray) -> float:
     norms = np.linalg.norm(block, axis=1)
     return float(norms.mean()) if len(norms) else 0.0
