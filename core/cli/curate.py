@@ -33,7 +33,8 @@ def add_arguments(cur: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.merge:
-        run = merge_segments(args.workspace, args.run_id, *args.merge, name=args.name)
+        keep, absorb = args.merge
+        run = merge_segments(args.workspace, args.run_id, keep, absorb, name=args.name)
     elif args.split is not None:
         run = split_segment(args.workspace, args.run_id, args.split, args.parts)
     elif args.rename:

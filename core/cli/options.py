@@ -8,7 +8,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from core.errors import ParameterError
 from core.ingest.io import load_table
@@ -44,7 +44,7 @@ CHOICES = {"--map-dims": MAP_DIMS}  # narrower than the field's own bounds
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2, no usage dump
+    def error(self, message: str) -> NoReturn:  # one line, exit 2, no usage dump
         sys.stderr.write(f"error: {message}. Run 'python -m core {self.prog.split()[-1]} --help' for the options.\n")
         sys.exit(2)
 
@@ -156,7 +156,7 @@ def params_from_args(args: argparse.Namespace) -> SegmentParams:
 
 def progress_printer(quiet: bool) -> Progress:
     """Progress lines on stderr, at most one every 2 seconds per stage (none with ``quiet``)."""
-    last = {"stage": None, "t": 0.0}
+    last: dict[str, Any] = {"stage": None, "t": 0.0}
 
     def report(stage: str, fraction: float, message: str) -> None:
         now = time.perf_counter()

@@ -215,9 +215,11 @@ def rename_segment(workspace: Path, run_id: str, segment_id: int, name: str) -> 
 
 def _save_history(recommendations: Recommendations, folder: Path) -> None:
     """What the lists were made from, so an edit of the segments can recompute them."""
-    sp.save_npz(folder / HISTORY_FILE, recommendations.history.tocsr())
+    history, item_ids = recommendations.history, recommendations.item_ids
+    assert history is not None and item_ids is not None  # the caller checks history; the catalogue comes with it
+    sp.save_npz(folder / HISTORY_FILE, history.tocsr())
     names = recommendations.item_names or {}
-    items = pd.DataFrame({"item_id": recommendations.item_ids.astype(str)})
+    items = pd.DataFrame({"item_id": item_ids.astype(str)})
     if names:
         items["item_name"] = items["item_id"].map(names)
     items.to_parquet(folder / ITEMS_FILE, index=False)

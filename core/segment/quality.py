@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -144,7 +145,8 @@ def stability(points: np.ndarray, labels: np.ndarray, params: ClusterParams, run
     if rerun is None:
         return None
     ids, counts = np.unique(ref[ref >= 0], return_counts=True)
-    aris, jaccards = [], {int(s): [] for s, c in zip(ids, counts) if c >= MIN_MEASURED}
+    aris: list[float] = []
+    jaccards: dict[int, list[float]] = {int(s): [] for s, c in zip(ids, counts) if c >= MIN_MEASURED}
     for r in range(runs):
         sub = np.sort(rng.choice(len(base), size=size, replace=False))
         new = cluster(pts[sub], replace(rerun, seed=seed + r + 1)).labels
@@ -152,7 +154,8 @@ def stability(points: np.ndarray, labels: np.ndarray, params: ClusterParams, run
         for s, j in best_match_jaccard(ref[sub], new).items():
             if s in jaccards:
                 jaccards[s].append(j)
-    per_segment = {int(s): {"jaccard": None, "verdict": None} for s in set(labels.tolist()) - {-1}}
+    per_segment: dict[int, dict[str, float | str | None]] = {
+        int(s): {"jaccard": None, "verdict": None} for s in set(labels.tolist()) - {-1}}
     per_segment.update({s: {"jaccard": float(np.mean(v)), "verdict": verdict(float(np.mean(v)))}
                         for s, v in jaccards.items()})
     return {
@@ -172,9 +175,10 @@ def sweep(points: np.ndarray, params: ClusterParams, values: list[int] | None = 
     clusterer = CLUSTERERS[params.algo]
     name, criterion = clusterer.sweep_parameter, clusterer.sweep_criterion
     values = values or clusterer.sweep_values(params, len(points))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for value in values:
-        labels = cluster(points, replace(params, **{name: int(value)})).labels
+        change: dict[str, Any] = {name: int(value)}
+        labels = cluster(points, replace(params, **change)).labels
         mask = labels >= 0
         silhouette, _ = silhouettes_on_sample(points, labels, params.seed)
         rows.append({

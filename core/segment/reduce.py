@@ -139,7 +139,7 @@ def reduce(matrix: np.ndarray, params: ReduceParams,
     n_components = min(params.n_components, n - 2)
     if n_neighbors < params.n_neighbors:
         notices.append(f"n_neighbors lowered to {n_neighbors} because there are only {n} customers.")
-    knn = (None, None, None)
+    knn: tuple[np.ndarray | None, np.ndarray | None, Any] = (None, None, None)
     if neighbours is not None:
         graph = neighbours.graph(params, n_neighbors)  # copies: UMAP marks disconnected edges in place
         knn = (graph.indices.copy(), graph.distances.copy(), graph.search_index)
