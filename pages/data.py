@@ -60,6 +60,7 @@ try:
 except CoreError as exc:
     st.error(md(exc.message), icon=":material/error:")
     st.stop()
+assert table is not None  # there is a dataset (checked above)
 
 rows, cols = table.frame.shape
 m1, m2, m3 = st.columns(3)
@@ -111,6 +112,7 @@ if flagged:
     allowed = set(allowed_pii(table.content_hash))
     opted = []
     for info in flagged:
+        assert info.pii  # flagged columns have a kind
         c1, c2 = st.columns([3, 1])
         c1.markdown(f":material/shield_person: {md(describe_pii(info.name, info.pii))} Example: {md(info.example)}")
         if c2.checkbox("Use it anyway", value=info.name in allowed, key=f"pii-{table.content_hash}-{info.name}"):
