@@ -9,7 +9,8 @@ from ui.data import start_on_demo
 from ui.warmup import start_warm_up
 from ui.widgets import PAGES, run_page, sidebar
 
-st.set_page_config(page_title="Segment Studio", page_icon=":material/hub:", layout="wide", initial_sidebar_state="expanded")
+st.set_page_config(page_title="Segment Studio", page_icon=":material/hub:", layout="wide",
+                   initial_sidebar_state="expanded")
 
 # One st.Page per file in pages/; add a page by adding its file and one line here.
 NAVIGATION = {

@@ -74,7 +74,8 @@ def main() -> None:
         f"categorical columns, default weights, seed 1. Assignment: distance-weighted vote of the {DEFAULT_K} "
         "nearest training customers in feature space (an identical customer decides alone).",
         "",
-        "| run | customers | segments | training customers re-assigned to their own segment | 5-fold (held-out fifth) | assign seconds | model |",
+        "| run | customers | segments | training customers re-assigned to their own segment "
+        "| 5-fold (held-out fifth) | assign seconds | model |",
         "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for name, n, k, again, fold, seconds, ids_match, model in rows:

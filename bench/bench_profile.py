@@ -21,7 +21,7 @@ from core.segment.cluster import ClusterParams, cluster
 from core.segment.quality import segmentation_quality, stability, sweep
 
 
-def best_of(runs: int, fn) -> float:  # noqa: ANN001
+def best_of(runs: int, fn) -> float:
     times = []
     for _ in range(runs):
         start = time.perf_counter()

@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.report import write_section  # noqa: E402
-from tests.e2e.harness import (  # noqa: E402
+from bench.report import write_section
+from tests.e2e.harness import (
     app_server,
     box_select,
     browser_page,
@@ -34,7 +34,7 @@ from tests.e2e.harness import (  # noqa: E402
 AIM_SECONDS = 90
 
 
-def take_screenshots(page, folder: Path) -> None:  # noqa: ANN001 - playwright Page
+def take_screenshots(page, folder: Path) -> None:  # page: a playwright Page
     """A PNG of each page of the session that just ran the demo."""
     screenshot(page, folder / "map.png", full_page=True)
     box_select(page, 0.02, 0.02, 0.45, 0.98)

@@ -57,8 +57,8 @@ inside one process the same two UMAPs take a few seconds.
 | --- | ---: | ---: |
 {rows}
 
-`core.segment.numba_cache.enable_numba_cache` (called by `core.segment.reduce`) turns numba's disk cache on for UMAP's and
-pynndescent's jitted functions; below 25,000 rows the neighbour graph is exact (scikit-learn, chunked),
+`core.segment.numba_cache.enable_numba_cache` (called by `core.segment.reduce`) turns numba's disk cache on for UMAP's
+and pynndescent's jitted functions; below 25,000 rows the neighbour graph is exact (scikit-learn, chunked),
 so NN-descent is not compiled at all; the app can call `core.segment.warmup.warm_up_in_background()` at start
 so that the NN-descent compilation of the last row happens while the analyst picks a file.
 """

@@ -63,9 +63,10 @@ def run(sizes: tuple[str, ...] = tuple(SIZES)) -> dict:
         results[name] = _run(name, table, workspace, min_cluster_size=max(30, (n or 23_486) // 250))
     header = " | ".join(["customers", *STAGES, "total s", "peak MiB", "segments"])
     rows = []
-    for name, r in results.items():
+    for r in results.values():
         cells = [f"{r['stages'].get(s, {}).get('seconds', 0):.1f}" for s in STAGES]
-        rows.append(f"| {r['customers']:,} | " + " | ".join(cells) + f" | {r['seconds']:.1f} | {r['peak_mib']:,.0f} | {r['segments']} |")
+        rows.append(f"| {r['customers']:,} | " + " | ".join(cells)
+                    + f" | {r['seconds']:.1f} | {r['peak_mib']:,.0f} | {r['segments']} |")
     stages_seen = [s for s in ("start", *STAGES) if any(s in r["stage_peak_mib"] for r in results.values())]
     memory_rows = [f"| {r['customers']:,} | " + " | ".join(
         f"{r['stage_peak_mib'][s]:,.0f}" if s in r["stage_peak_mib"] else "" for s in stages_seen) + " |"

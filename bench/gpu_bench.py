@@ -1,7 +1,8 @@
 """Section 4: GPU throughput (fp16 PyTorch, length-sorted batches of 512, tokenisation overlapped with the GPU).
 
-On CUDA: texts/s of ``SentenceTransformerEmbedder`` (``core.represent.embedders.sentence_transformer.encode_overlapped``) beside plain
-``SentenceTransformer.encode`` on the same texts, against the target of 50,000 short texts/s on an H100.
+On CUDA: texts/s of ``SentenceTransformerEmbedder``
+(``core.represent.embedders.sentence_transformer.encode_overlapped``) beside plain ``SentenceTransformer.encode``
+on the same texts, against the target of 50,000 short texts/s on an H100.
 Without a GPU: the CPU-side check only (the same two paths on this machine's CPU, which is how the
 CPU path was chosen), and the GPU figures stay "not measured".
 """

@@ -63,7 +63,7 @@ def main() -> None:
     blend, base = methods["blend"], methods["popularity"]
     body = f"""
 `python -m bench.recommend_bench --users {args.users} --items {args.items} --segments {args.segments} \
---seed {args.seed}`: synthetic shop from `core/synthetic.py` — {args.users:,} users (age and region, no text),
+--seed {args.seed}`: synthetic shop from `core/testing/synthetic.py` — {args.users:,} users (age and region, no text),
 {args.items:,} items in 24 categories with power-law popularity, {len(data.interactions):,} interactions
 ({args.segments} planted segments, 70% of choices from the user's favourite categories, 30% noise by popularity).
 Whole pipeline as the command line runs it: behaviour block + numbers + categories, UMAP, KMeans k={args.segments}

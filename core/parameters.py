@@ -40,9 +40,9 @@ class SegmentParams:
     device: str = param("auto", what="The device", label="Device", kind=str, choices=DEVICES,
                         help="where the model runs: auto uses a CUDA GPU when there is one")
     backend: str = param("auto", what="The backend", label="Backend", kind=str, choices=BACKENDS,
-                         help="model runtime: torch = PyTorch (fp32 on CPU, fp16 on CUDA); bf16 = PyTorch with bfloat16 "
-                              "autocast on CPU (auto's choice on CPUs with AMX or AVX-512 BF16); onnx = int8 ONNX on "
-                              "CPU (auto's choice for the default model on other CPUs)")
+                         help="model runtime: torch = PyTorch (fp32 on CPU, fp16 on CUDA); bf16 = PyTorch with "
+                              "bfloat16 autocast on CPU (auto's choice on CPUs with AMX or AVX-512 BF16); onnx = int8 "
+                              "ONNX on CPU (auto's choice for the default model on other CPUs)")
     weights: tuple[tuple[str, float], ...] = tuple(DEFAULT_WEIGHTS.items())
     reduce: ReduceParams = ReduceParams(n_components=5, n_neighbors=15, min_dist=0.0)
     map: ReduceParams = ReduceParams(n_components=2, n_neighbors=15, min_dist=0.1)

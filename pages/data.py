@@ -51,7 +51,8 @@ with right:
 
 dataset = current_dataset()
 if dataset is None:
-    st.info("Upload a table above, or use the demo data (3,000 clothing reviews) to see how it works.", icon=":material/info:")
+    st.info("Upload a table above, or use the demo data (3,000 clothing reviews) to see how it works.",
+            icon=":material/info:")
     st.stop()
 
 try:
@@ -59,6 +60,7 @@ try:
 except CoreError as exc:
     st.error(md(exc.message), icon=":material/error:")
     st.stop()
+assert table is not None  # there is a dataset (checked above)
 
 rows, cols = table.frame.shape
 m1, m2, m3 = st.columns(3)
@@ -67,7 +69,8 @@ m2.metric("Columns", f"{cols:,}")
 m3.metric("Read as", table.format.upper() + (f" · {table.encoding}" if table.encoding else ""))
 st.caption(md(table.describe()))
 if table.notices:
-    st.info("While reading: " + " ".join(f"({i}) {md(n)}" for i, n in enumerate(table.notices, 1)), icon=":material/info:")
+    st.info("While reading: " + " ".join(f"({i}) {md(n)}" for i, n in enumerate(table.notices, 1)),
+            icon=":material/info:")
 
 st.subheader("Preview")
 st.dataframe(table.frame.head(200), height=260, hide_index=True, key="preview")
@@ -109,6 +112,7 @@ if flagged:
     allowed = set(allowed_pii(table.content_hash))
     opted = []
     for info in flagged:
+        assert info.pii  # flagged columns have a kind
         c1, c2 = st.columns([3, 1])
         c1.markdown(f":material/shield_person: {md(describe_pii(info.name, info.pii))} Example: {md(info.example)}")
         if c2.checkbox("Use it anyway", value=info.name in allowed, key=f"pii-{table.content_hash}-{info.name}"):

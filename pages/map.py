@@ -79,14 +79,15 @@ def interactive_map() -> None:
         st.caption(f"Showing a seeded sample of {drawn:,} of {len(run.segments):,} customers "
                    f"(the browser draws at most {MAX_MAP_POINTS:,}); profiles and exports use everyone.")
     three_d = "z" in run.segments.columns
-    event = st.plotly_chart(
-        fig, key=f"map-{run.run_id}-{st.session_state.get('map-generation', 0)}",
-        on_select="ignore" if three_d else "rerun", selection_mode=("lasso", "box"),
-        config={"displaylogo": False, "scrollZoom": True},
-    )
+    chart_key = f"map-{run.run_id}-{st.session_state.get('map-generation', 0)}"
+    chart_config = {"displaylogo": False, "scrollZoom": True}
     if three_d:
+        st.plotly_chart(fig, key=chart_key, on_select="ignore", selection_mode=("lasso", "box"),
+                        config=chart_config)
         st.caption("Drag to turn the 3-D map. Lasso and box selection work on the 2-D map.")
         return
+    event = st.plotly_chart(fig, key=chart_key, on_select="rerun", selection_mode=("lasso", "box"),
+                            config=chart_config)
     rows = selection_rows(event.selection.points) if event and event.selection else []
     if not rows:
         st.caption("Draw a lasso or a box around points to see who they are and save them as a segment.")

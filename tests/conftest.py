@@ -17,11 +17,11 @@ REVIEWS = SHARED_DATA / "womens_clothing_reviews.csv"
 DEMO = ROOT / "data" / "demo" / "womens_clothing_reviews_3k.csv"
 
 PLANTED_WORDS = {
-    0: "petite small short length hem tiny xs fits ordered tailored".split(),
-    1: "dress summer flowy light wedding gorgeous fabric colours floral sundress".split(),
-    2: "jeans denim waist stretchy hips pockets rise comfortable skinny wash".split(),
+    0: ["petite", "small", "short", "length", "hem", "tiny", "xs", "fits", "ordered", "tailored"],
+    1: ["dress", "summer", "flowy", "light", "wedding", "gorgeous", "fabric", "colours", "floral", "sundress"],
+    2: ["jeans", "denim", "waist", "stretchy", "hips", "pockets", "rise", "comfortable", "skinny", "wash"],
 }
-FILLER = "great nice ok love like really very good bought wear".split()
+FILLER = ["great", "nice", "ok", "love", "like", "really", "very", "good", "bought", "wear"]
 
 
 def planted_customers(n_per_group: int = 40, seed: int = 0) -> pd.DataFrame:

@@ -59,8 +59,9 @@ def parameters_form(roles: dict[str, str], behaviour: bool = False) -> FormResul
                                       format_func=embedder_labels.__getitem__, radio_max=0)
             model = declared_input(fields["model"], defaults.model, "p-model")
             st.caption("Weight of each feature block (0 leaves it out)")
-            weights = {**DEFAULT_WEIGHTS, **{block: declared_input(WEIGHT, DEFAULT_WEIGHTS[block], f"p-w-{block}", block)
-                                             for block in TABLE_BLOCKS + (("behaviour",) if behaviour else ())}}
+            blocks = TABLE_BLOCKS + (("behaviour",) if behaviour else ())
+            given = {block: declared_input(WEIGHT, DEFAULT_WEIGHTS[block], f"p-w-{block}", block) for block in blocks}
+            weights = {**DEFAULT_WEIGHTS, **given}
             top_k = declared_input(declared(RecommendParams)["top_k"], RecommendParams().top_k, "p-top-k") \
                 if behaviour else RecommendParams().top_k
         with c2:

@@ -38,9 +38,9 @@ def declared_input(declaration: Param, default: Any, key: str, label: str | None
         return st.slider(label, low, high, float(default), FLOAT_STEP, key=key, help=declaration.help)
     if declaration.kind is int:
         zero = "choose automatically" if declaration.auto else "default" if declaration.optional else None
-        low = 0 if zero else int(declaration.low or 0)
-        high = int(declaration.high) if declaration.high is not None else None
-        value = st.number_input(f"{label} (0 = {zero})" if zero else label, low, high,
+        minimum = 0 if zero else int(declaration.low or 0)
+        maximum = int(declaration.high) if declaration.high is not None else None
+        value = st.number_input(f"{label} (0 = {zero})" if zero else label, minimum, maximum,
                                 default if isinstance(default, int) else 0, key=key, help=declaration.help)
         if zero and not value:
             return "auto" if declaration.auto else None

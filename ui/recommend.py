@@ -36,6 +36,7 @@ def lists_follow_edits(run: SavedRun) -> bool:
 def segment_list(run: SavedRun, segment_id: int, which: str) -> pd.DataFrame:
     """One segment's ranked list (``lift`` or ``popular``): rank, item, (name,) score and reason."""
     recs = run.recommendations
+    assert recs is not None  # the Recommendations page shows only runs with recommendations
     rows = recs[(recs["segment_id"] == segment_id) & (recs["list"] == which)]
     columns = [c for c in ("rank", "item_id", "item_name", "score", "reason") if c in rows.columns]
     return rows[columns].reset_index(drop=True)
@@ -55,6 +56,7 @@ def customer_lookup(run: SavedRun, customer_id: str) -> tuple[pd.DataFrame, int,
     customer with history gets a blend with item-to-item similarity, which moves the list.
     """
     users = run.user_recommendations
+    assert users is not None  # the Recommendations page shows only runs with recommendations
     mine = users[users["id"].astype(str) == str(customer_id)][["rank", "item_id", "score"]].reset_index(drop=True)
     names = item_names(run)
     if names:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
@@ -16,6 +17,9 @@ from core.runs.store import save_run
 from ui.data import allowed_pii
 from ui.state import set_current_run, workspace
 from ui.warmup import wait_for_warm_up
+
+if TYPE_CHECKING:
+    from streamlit.elements.lib.mutable_status_container import StatusContainer
 
 STAGE_LABELS = {
     "load": "Reading customers", "embed": "Embedding texts", "behaviour": "Behaviour features",
@@ -34,7 +38,7 @@ class StageProgress:
     For the embedding stage it adds an estimate of the time left from the texts per second so far.
     """
 
-    def __init__(self, status) -> None:  # noqa: ANN001 - st.status container
+    def __init__(self, status: StatusContainer) -> None:
         self.status = status
         self.bar = status.progress(0.0)
         self.line = status.empty()

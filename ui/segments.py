@@ -6,7 +6,10 @@ then re-reads the run, whose cache is keyed on the run folder's file times (ui.s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
+from typing import Any, Literal
 
 import pandas as pd
 import streamlit as st
@@ -28,7 +31,7 @@ from ui.data import loaded_table
 from ui.run import run_and_save
 from ui.widgets import core_errors, md, segment_label
 
-VERDICT_COLOURS = {"solid": "green", "fair": "orange", "unstable": "red"}
+VERDICT_COLOURS: dict[str, Literal["green", "orange", "red"]] = {"solid": "green", "fair": "orange", "unstable": "red"}
 SWEEP_KEY = "segments-sweep"  # {"run_id", "found"}: the last sweep of this session
 MAX_SPLIT = 10
 
@@ -95,7 +98,7 @@ def _ids(run: SavedRun) -> list[int]:
     return sorted(p["segment_id"] for p in run.profiles if p["segment_id"] >= 0)
 
 
-def curation_controls(run: SavedRun, workspace) -> None:  # noqa: ANN001 - Path
+def curation_controls(run: SavedRun, workspace: Path) -> None:
     """Merge, split, reassign outliers and reset, each behind its own button; the page re-reads the run."""
     ids = _ids(run)
     label = {p["segment_id"]: segment_label(p) for p in run.profiles}
@@ -106,19 +109,21 @@ def curation_controls(run: SavedRun, workspace) -> None:  # noqa: ANN001 - Path
     merge, split = st.columns(2)
     with merge, st.form("merge", border=True):
         st.markdown("**Merge two segments**")
-        keep = st.selectbox("Keep", ids, format_func=label.get, key="merge-keep")
-        absorb = st.selectbox("Merge into it", ids, index=1 if len(ids) > 1 else 0, format_func=label.get,
+        keep = st.selectbox("Keep", ids, format_func=label.__getitem__, key="merge-keep")
+        absorb = st.selectbox("Merge into it", ids, index=1 if len(ids) > 1 else 0, format_func=label.__getitem__,
                               key="merge-absorb")
         name = st.text_input("New name (optional)", key="merge-name", max_chars=120)
         if st.form_submit_button("Merge", icon=":material/merge:", key="merge-btn", disabled=len(ids) < 2):
+            assert keep is not None and absorb is not None  # ids is not empty
             _edit(lambda: merge_segments(workspace, run.run_id, keep, absorb, name.strip() or None),
                   f"Merged segment {absorb} into {keep}.")
     with split, st.form("split", border=True):
         st.markdown("**Split a segment**")
-        target = st.selectbox("Segment", ids, format_func=label.get, key="split-segment")
+        target = st.selectbox("Segment", ids, format_func=label.__getitem__, key="split-segment")
         parts = st.number_input("Parts", 2, MAX_SPLIT, 2, key="split-parts",
                                 help="KMeans inside the segment, in the clustering space, seeded like the run.")
         if st.form_submit_button("Split", icon=":material/call_split:", key="split-btn"):
+            assert target is not None  # ids is not empty
             _edit(lambda: split_segment(workspace, run.run_id, target, int(parts)),
                   f"Split segment {target} into {int(parts)}.")
     outliers = int((run.segments["segment_id"] < 0).sum())
@@ -141,12 +146,12 @@ def curation_controls(run: SavedRun, workspace) -> None:  # noqa: ANN001 - Path
                 hide_index=True, key="curation-log")
         else:
             st.caption("None: this is the segmentation as it was run.")
-        if (run.folder / "segments_original.parquet").exists():
-            if st.button("Reset to the original", key="reset-btn", icon=":material/undo:"):
-                _edit(lambda: reset_curation(workspace, run.run_id), "Back to the segmentation as it was run.")
+        if ((run.folder / "segments_original.parquet").exists()
+                and st.button("Reset to the original", key="reset-btn", icon=":material/undo:")):
+            _edit(lambda: reset_curation(workspace, run.run_id), "Back to the segmentation as it was run.")
 
 
-def _edit(action, message: str) -> None:  # noqa: ANN001 - a call into core.runs.curate
+def _edit(action: Callable[[], object], message: str) -> None:
     with core_errors():
         action()
         st.toast(md(message))
@@ -209,7 +214,8 @@ def apply_setting(run: SavedRun, parameter: str, value: int) -> None:
         return
     if st.button(f"Apply {value} (a new run)", key="sweep-apply", type="primary", icon=":material/check:"):
         params = SegmentParams.from_dict(run.run_info["parameters"])
-        params = replace(params, cluster=replace(params.cluster, **{parameter: int(value)}))
+        change: dict[str, Any] = {parameter: int(value)}
+        params = replace(params, cluster=replace(params.cluster, **change))
         try:
             run_and_save(table, params)
         except CoreError as exc:

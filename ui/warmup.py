@@ -1,8 +1,8 @@
 """Warm the slow first steps up while the analyst reads the first pages.
 
 A cold process pays for loading the embedding model (on a CPU without native bfloat16: exporting
-it to int8 ONNX the first time, seconds after) and for numba compiling UMAP (tens of seconds on 2 cores; numba's disk cache
-keeps it for later processes). One background thread per server process does both right after
+it to int8 ONNX the first time, seconds after) and for numba compiling UMAP (tens of seconds on 2 cores; numba's disk
+cache keeps it for later processes). One background thread per server process does both right after
 the app starts; a run waits for it instead of doing the same work twice.
 """
 

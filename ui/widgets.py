@@ -134,8 +134,9 @@ def traits_body(profile: dict, key: str, wide: bool = False) -> None:
             "share": st.column_config.ProgressColumn("share here", format="percent", min_value=0.0, max_value=1.0),
             "share_all": st.column_config.NumberColumn("share overall", format="percent"),
             "lift": st.column_config.NumberColumn("lift", format="%.2f×"),
-            "q_value": st.column_config.NumberColumn("q (corrected p)", format="%.2g",
-                                                     help="Benjamini–Hochberg-corrected p-value; below 0.05 is significant."),
+            "q_value": st.column_config.NumberColumn(
+                "q (corrected p)", format="%.2g",
+                help="Benjamini–Hochberg-corrected p-value; below 0.05 is significant."),
         })
     if profile.get("items"):
         st.caption("Items this segment chooses far more than everyone else (smoothed lift)")

@@ -22,7 +22,8 @@ def add_arguments(asg: argparse.ArgumentParser) -> None:
     asg.add_argument("run", help="an output folder of 'segment' or a saved run id in the workspace")
     asg.add_argument("input", help="customers table with the same columns (CSV, Parquet or XLSX)")
     asg.add_argument("--out", required=True, type=Path, help="folder for segments.csv")
-    asg.add_argument("--workspace", type=Path, default=DEFAULT_WORKSPACE, help="workspace (saved runs, embedding cache)")
+    asg.add_argument("--workspace", type=Path, default=DEFAULT_WORKSPACE,
+                     help="workspace (saved runs, embedding cache)")
     asg.add_argument("--neighbors", type=int, default=DEFAULT_K, help="training customers that vote for each new one")
     asg.add_argument("--hash-ids", action="store_true", help="replace customer ids in segments.csv by keyed hashes")
     asg.add_argument("--quiet", action="store_true", help="no progress on stderr")

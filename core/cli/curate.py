@@ -24,7 +24,8 @@ def add_arguments(cur: argparse.ArgumentParser) -> None:
     action.add_argument("--merge", nargs=2, type=int, metavar=("KEEP", "ABSORB"), help="move segment ABSORB into KEEP")
     action.add_argument("--split", type=int, metavar="SEGMENT", help="re-cluster one segment into --parts parts")
     action.add_argument("--rename", nargs=2, metavar=("SEGMENT", "NAME"), help="give a segment a name")
-    action.add_argument("--reassign-outliers", action="store_true", help="give unassigned customers their nearest segment")
+    action.add_argument("--reassign-outliers", action="store_true",
+                        help="give unassigned customers their nearest segment")
     action.add_argument("--reset", action="store_true", help="go back to the segmentation as first saved")
     cur.add_argument("--parts", type=int, default=2, help="with --split: number of parts (default 2)")
     cur.add_argument("--name", help="with --merge: name of the merged segment")
@@ -32,14 +33,16 @@ def add_arguments(cur: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.merge:
-        run = merge_segments(args.workspace, args.run_id, *args.merge, name=args.name)
+        keep, absorb = args.merge
+        run = merge_segments(args.workspace, args.run_id, keep, absorb, name=args.name)
     elif args.split is not None:
         run = split_segment(args.workspace, args.run_id, args.split, args.parts)
     elif args.rename:
         try:
             segment = int(args.rename[0])
         except ValueError:
-            raise ParameterError(f"--rename takes a segment id (a number) and a name, not {args.rename[0]!r}.") from None
+            raise ParameterError(
+                f"--rename takes a segment id (a number) and a name, not {args.rename[0]!r}.") from None
         run = rename(args.workspace, args.run_id, segment, args.rename[1])
     elif args.reassign_outliers:
         run = reassign_outliers(args.workspace, args.run_id)

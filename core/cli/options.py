@@ -8,7 +8,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from core.errors import ParameterError
 from core.ingest.io import load_table
@@ -44,7 +44,7 @@ CHOICES = {"--map-dims": MAP_DIMS}  # narrower than the field's own bounds
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2, no usage dump
+    def error(self, message: str) -> NoReturn:  # one line, exit 2, no usage dump
         sys.stderr.write(f"error: {message}. Run 'python -m core {self.prog.split()[-1]} --help' for the options.\n")
         sys.exit(2)
 
@@ -72,7 +72,8 @@ def _typed(declaration: Param) -> Any:
         try:
             return declaration.kind(value)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{declaration.what} must be {declaration.rule()}, not {value!r}") from None
+            raise argparse.ArgumentTypeError(
+                f"{declaration.what} must be {declaration.rule()}, not {value!r}") from None
 
     return parse
 
@@ -127,7 +128,8 @@ def add_segment_options(seg: argparse.ArgumentParser, out_help: str) -> None:
                      help="feature block weight, e.g. text=1 numeric=0.5 categorical=0.5")
     seg.add_argument("--interactions", type=Path, help="interactions table (user, item, value, time) for behaviour "
                      "features and recommendations")
-    seg.add_argument("--interactions-user-col", help="the interactions' user column (default: the users' id column name)")
+    seg.add_argument("--interactions-user-col",
+                     help="the interactions' user column (default: the users' id column name)")
     seg.add_argument("--item-col", help="the item id column of the interactions and of the items table")
     seg.add_argument("--value-col", help="the interactions' value column (rating, quantity, amount)")
     seg.add_argument("--time-col", help="the interactions' timestamp column")
@@ -154,7 +156,7 @@ def params_from_args(args: argparse.Namespace) -> SegmentParams:
 
 def progress_printer(quiet: bool) -> Progress:
     """Progress lines on stderr, at most one every 2 seconds per stage (none with ``quiet``)."""
-    last = {"stage": None, "t": 0.0}
+    last: dict[str, Any] = {"stage": None, "t": 0.0}
 
     def report(stage: str, fraction: float, message: str) -> None:
         now = time.perf_counter()
@@ -170,7 +172,8 @@ def progress_printer(quiet: bool) -> Progress:
 def interaction_inputs(args: argparse.Namespace) -> InteractionInputs | None:
     """The interactions and items named on the command line, loaded, or None without --interactions."""
     if args.interactions is None:
-        stray = [f"--{n.replace('_', '-')}" for n in ("interactions_user_col", "item_col", "value_col", "time_col", "items")
+        stray = [f"--{n.replace('_', '-')}"
+                 for n in ("interactions_user_col", "item_col", "value_col", "time_col", "items")
                  if getattr(args, n) is not None]
         if stray:
             raise ParameterError(f"{', '.join(stray)} only apply with --interactions FILE; add it or leave them out.")

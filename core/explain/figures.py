@@ -303,7 +303,8 @@ def k_silhouette_figure(scores: dict, chosen: int | None = None) -> go.Figure:
     fig = go.Figure(go.Scatter(x=[k for k, _ in pairs], y=[v for _, v in pairs], mode="lines+markers",
                                marker_color=PALETTE[0], hovertemplate="k = %{x}: silhouette %{y:.3f}<extra></extra>"))
     if chosen is not None:
-        fig.add_vline(x=chosen, line=dict(color=PALETTE[2], dash="dash", width=2), annotation_text=f"chosen k = {chosen}")
+        fig.add_vline(x=chosen, line=dict(color=PALETTE[2], dash="dash", width=2),
+                      annotation_text=f"chosen k = {chosen}")
     fig.update_layout(**_LAYOUT, title=dict(text="How KMeans chose k (silhouette on a sample)"), height=300)
     fig.update_xaxes(title="k", dtick=1)
     fig.update_yaxes(title="silhouette")

@@ -170,7 +170,8 @@ def decode_text(data: bytes) -> tuple[str, str]:
     try:
         text = data.decode("gb18030")
         non_ascii = [ch for ch in text if ord(ch) > 127]
-        cjk = sum(1 for ch in non_ascii if "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef")
+        cjk = sum(1 for ch in non_ascii
+                  if "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef")
         if non_ascii and cjk / len(non_ascii) >= 0.8 and _paired_high_bytes(data) >= 0.9:
             return text, "GB18030"
     except UnicodeDecodeError:
@@ -240,7 +241,8 @@ def _read_csv(data: bytes, name: str) -> LoadedTable:
             f"Skipped {len(bad_lines):,} row(s) with more fields than the header has columns "
             f"(first one starts {','.join(bad_lines[0])[:60]!r})."
         )
-    return LoadedTable(frame=frame, name=name, format="csv", content_hash="", encoding=encoding, delimiter=delim, notices=notices)
+    return LoadedTable(frame=frame, name=name, format="csv", content_hash="", encoding=encoding, delimiter=delim,
+                       notices=notices)
 
 
 def _clean(table: LoadedTable, max_rows: int | None) -> None:
@@ -260,7 +262,8 @@ def _clean(table: LoadedTable, max_rows: int | None) -> None:
     if frame.shape[1] == 0:
         problems.append("It has no columns.")
     if frame.shape[1] > MAX_COLUMNS:
-        problems.append(f"It has {frame.shape[1]:,} columns, over the limit of {MAX_COLUMNS:,}; keep only the columns you need.")
+        problems.append(
+            f"It has {frame.shape[1]:,} columns, over the limit of {MAX_COLUMNS:,}; keep only the columns you need.")
     for col in frame.columns:
         if frame[col].dtype == "string":
             stripped = frame[col].str.strip()

@@ -22,7 +22,6 @@ from pathlib import Path
 
 import pandas as pd
 
-PII_KINDS = ("email", "phone", "contact")
 _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(\.[\w-]+)+")
 _PHONE = re.compile(r"\+?[\d\s().\-/]{7,20}")
 _PHONE_DIGITS = re.compile(r"\d")
@@ -109,7 +108,8 @@ def hash_ids(ids: pd.Series, key: bytes) -> pd.Series:
     return ids.map(one, na_action="ignore").astype("string")
 
 
-def exclude_pii(frame: pd.DataFrame, roles: dict[str, str], allow: tuple[str, ...], notices: list[str]) -> dict[str, str]:
+def exclude_pii(frame: pd.DataFrame, roles: dict[str, str], allow: tuple[str, ...],
+                notices: list[str]) -> dict[str, str]:
     """Set columns that look like personal data to ``ignore`` unless allowed (an id column stays the id)."""
     roles = dict(roles)
     kept_out = []

@@ -181,11 +181,12 @@ def resolve_roles(
                 roles[col] = "ignore"
         for col in text_cols:
             roles[col] = "text"
-    if id_col or user_col:
+    id_name = user_col or id_col
+    if id_name:
         for col, role in roles.items():
             if role == "id":
                 roles[col] = "ignore"
-        roles[user_col or id_col] = "id"
+        roles[id_name] = "id"
     roles.update(overrides)
     if list(roles.values()).count("id") > 1:
         raise ColumnError("Only one column can be the id; set the others to another role.")

@@ -33,7 +33,8 @@ _DENSE_CELLS = 16_000_000  # cells of a dense batch (64 MB of float32)
 class RecommendParams:
     """How recommendations are made and evaluated."""
 
-    top_k: int = param(10, what="top-k", label="Items to recommend per customer (top-k)", low=1, high=1000, help="items to recommend per customer and per segment list")
+    top_k: int = param(10, what="top-k", label="Items to recommend per customer (top-k)", low=1, high=1000,
+                       help="items to recommend per customer and per segment list")
     min_support: int = param(5, what="The minimum support", low=1, high=1_000_000,
                              help="members who must have chosen an item before a segment's list names it")
     smoothing: float = param(10.0, what="The smoothing", kind=float, low=0.0, high=1e6,
@@ -46,7 +47,7 @@ class RecommendParams:
                            help="share of each customer's items hidden to evaluate the lists")
     seed: int = param(0, what="The seed", low=0, high=SEED_MAX, help="random seed of the hold-out")
 
-    def validate(self) -> "RecommendParams":
+    def validate(self) -> RecommendParams:
         check_fields(self)
         return self
 

@@ -34,8 +34,8 @@ def recommend_stage(refit_segments: Refit, workspace: Path, labels: np.ndarray,
     what is being predicted. Returns (recommendations, cache key, cache hit).
     """
     stages = StageCache(workspace)
-    key = stable_hash("recommend", _RECOMMEND_FORMAT, cluster_key, interactions.content_hash, rec.as_dict(), behaviour_used,
-                      metadata.version("scipy"), metadata.version("numpy"))
+    key = stable_hash("recommend", _RECOMMEND_FORMAT, cluster_key, interactions.content_hash, rec.as_dict(),
+                      behaviour_used, metadata.version("scipy"), metadata.version("numpy"))
     ids = customers.frame["id"].astype(str)
     hit = stages.get("recommend", key)
     if hit:

@@ -68,7 +68,7 @@ class Interactions:
     def has_time(self) -> bool:
         return "time" in self.events
 
-    def subset(self, mask: np.ndarray) -> "Interactions":
+    def subset(self, mask: np.ndarray) -> Interactions:
         """The same catalogue with only the events where ``mask`` holds (e.g. a training split)."""
         return Interactions(self.events.loc[mask].reset_index(drop=True), self.item_ids, self.item_names,
                             self.item_categories, stable_hash(self.content_hash, array_hash(mask)), self.source, [])

@@ -57,7 +57,8 @@ class EmbeddingCache:
         with self._connect() as db:
             db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)", rows)
 
-    def embed(self, embedder: Embedder, texts: Sequence[str], progress: Progress | None = None) -> tuple[np.ndarray, int]:
+    def embed(self, embedder: Embedder, texts: Sequence[str],
+              progress: Progress | None = None) -> tuple[np.ndarray, int]:
         """Embed ``texts`` through the cache; returns (vectors, number of texts served from the cache).
 
         Each distinct text is read or embedded once; repeated texts share its vector."""

@@ -69,7 +69,8 @@ def prepare_customers(
     With ``has_behaviour`` (interactions will describe the customers) a table of ids alone is enough.
     """
     if text_aggregation not in TEXT_AGGREGATIONS:
-        raise ParameterError(f"text aggregation must be one of {', '.join(TEXT_AGGREGATIONS)}, not {text_aggregation!r}.")
+        raise ParameterError(
+            f"text aggregation must be one of {', '.join(TEXT_AGGREGATIONS)}, not {text_aggregation!r}.")
     usable = [c for c, r in roles.items() if r in ("text", "numeric", "categorical", "date")]
     if not usable and not has_behaviour:
         raise ColumnError(
@@ -132,13 +133,10 @@ def prepare_customers(
         empty = sum(1 for t in texts_list if not t)
         if empty:
             notices.append(
-                f"{empty:,} customer(s) have no text; they get average text features and are placed by their other columns."
+                f"{empty:,} customer(s) have no text; they get average text features and are placed by their "
+                "other columns."
             )
     return Customers(typed, dict(roles), texts_list, row_texts, row_owner, notices)
-
-
-def _block_scale(block: np.ndarray, weight: float) -> np.ndarray:
-    return _apply_scale(block, _mean_norm(block), weight)
 
 
 def _mean_norm(block: np.ndarray) -> float:
@@ -252,7 +250,7 @@ class FeatureSpec:
                 "weights": self.weights, "order": self.order}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "FeatureSpec":
+    def from_dict(cls, data: dict) -> FeatureSpec:
         return cls(list(data["numeric"]), list(data["categorical"]), dict(data["scales"]), dict(data["weights"]),
                    list(data["order"]))
 
@@ -336,6 +334,7 @@ def transform_features(
         elif extra_blocks and name in extra_blocks:
             block = np.asarray(extra_blocks[name], dtype=np.float32)
         else:
-            raise ParameterError(f"The saved segmentation uses the {name} block, which is not given for the new customers.")
+            raise ParameterError(
+                f"The saved segmentation uses the {name} block, which is not given for the new customers.")
         scaled.append(_apply_scale(block, spec.scales[name], spec.weights[name]))
     return np.hstack(scaled).astype(np.float32)

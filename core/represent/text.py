@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -62,7 +63,8 @@ def text_vectors(customers: Customers, params: EmbedderChoice, workspace: Path, 
     Customers without text get the average vector; rows of one customer are averaged.
     """
     texts = customers.row_texts if customers.row_texts is not None else customers.texts
-    info = {"model": None, "embedder": None, "backend": None, "texts": len(texts), "from_cache": 0, "embedded": 0}
+    info: dict[str, Any] = {"model": None, "embedder": None, "backend": None, "texts": len(texts), "from_cache": 0,
+                            "embedded": 0}
     if not customers.columns["text"] or not any(texts):
         return None, info
     embedder, embed_notices = choose_embedder(texts, params)

@@ -81,7 +81,8 @@ def save_model(model: AssignmentModel, folder: Path) -> None:
     def fill(tmp: Path) -> None:
         meta = {"format": FORMAT_VERSION, "spec": model.spec.to_dict(), "roles": model.roles,
                 "text_aggregation": model.text_aggregation, "embedding_model": model.embedding_model,
-                "embedder": model.embedder, "backend": model.backend, "model": model.model, "seed": model.seed, "blocks": model.blocks}
+                "embedder": model.embedder, "backend": model.backend, "model": model.model, "seed": model.seed,
+                "blocks": model.blocks}
         (tmp / "spec.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False), encoding="utf-8")
         for name in ("features", "labels", "coords"):
             np.save(tmp / f"{name}.npy", getattr(model, name), allow_pickle=False)
@@ -97,15 +98,18 @@ def load_model(folder: Path) -> AssignmentModel:
     folder = Path(folder)
     try:
         meta = json.loads((folder / "spec.json").read_text(encoding="utf-8"))
-        arrays = {name: np.load(folder / f"{name}.npy", allow_pickle=False) for name in ("features", "labels", "coords")}
+        arrays = {name: np.load(folder / f"{name}.npy", allow_pickle=False)
+                  for name in ("features", "labels", "coords")}
     except (OSError, ValueError) as exc:
         raise RunNotFoundError(
             f"The assignment model in {str(folder)!r} is missing or damaged ({type(exc).__name__}). "
             "Run the segmentation again to rebuild it."
         ) from None
     if meta.get("format") not in (1, FORMAT_VERSION):
-        raise RunNotFoundError(f"The assignment model in {str(folder)!r} is from another version; run the segmentation again.")
-    embedder, backend = (meta["embedder"], meta["backend"]) if meta["format"] > 1 else _runtime_of(meta["embedding_model"])
+        raise RunNotFoundError(
+            f"The assignment model in {str(folder)!r} is from another version; run the segmentation again.")
+    embedder, backend = ((meta["embedder"], meta["backend"]) if meta["format"] > 1
+                         else _runtime_of(meta["embedding_model"]))
     return AssignmentModel(FeatureSpec.from_dict(meta["spec"]), dict(meta["roles"]), meta["text_aggregation"],
                            meta["embedding_model"], embedder, backend, meta["model"], int(meta["seed"]),
                            blocks={k: tuple(v) for k, v in meta["blocks"].items()}, **arrays)
@@ -120,7 +124,8 @@ def locate_run(run: str | Path, workspace: str | Path) -> Path:
         if folder.is_dir() and (folder / "run.json").exists():
             if not (folder / MODEL_DIR / "spec.json").exists():
                 raise RunNotFoundError(
-                    f"{str(run)!r} was saved without an assignment model (by an older version); run the segmentation again."
+                    f"{str(run)!r} was saved without an assignment model (by an older version); "
+                    "run the segmentation again."
                 )
             return folder
     raise RunNotFoundError(
@@ -183,7 +188,8 @@ def describe_customers(table: LoadedTable, model: AssignmentModel, workspace: st
     return customers.frame, transform_features(customers, vectors, model.spec), notices
 
 
-def nearest_vote(model: AssignmentModel, matrix: np.ndarray, k: int = DEFAULT_K) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def nearest_vote(model: AssignmentModel, matrix: np.ndarray,
+                 k: int = DEFAULT_K) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(segment, share of the weighted vote, map position) for each row of ``matrix``.
 
     Votes of the ``k`` nearest training customers, weighted by 1/distance; a training customer

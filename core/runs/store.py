@@ -4,7 +4,7 @@ A run folder is written completely under a temporary name and renamed into place
 while saving leaves earlier runs untouched and never a half-written run; saving over an existing
 id moves the old folder aside first and a later open puts it back if the process died between
 the two renames. Nothing is pickled. Edits by the analyst (names, merges, splits, see
-core/curate.py) are rewritten atomically inside an existing run; the first edit keeps the
+core/runs/curate.py) are rewritten atomically inside an existing run; the first edit keeps the
 segmentation as saved in ``segments_original.parquet``. Each run keeps its assignment model
 (``model/``, see :mod:`core.runs.assign`).
 
@@ -216,9 +216,11 @@ def rename_segment(workspace: Path, run_id: str, segment_id: int, name: str) -> 
 
 def _save_history(recommendations: Recommendations, folder: Path) -> None:
     """What the lists were made from, so an edit of the segments can recompute them."""
-    sp.save_npz(folder / HISTORY_FILE, recommendations.history.tocsr())
+    history, item_ids = recommendations.history, recommendations.item_ids
+    assert history is not None and item_ids is not None  # the caller checks history; the catalogue comes with it
+    sp.save_npz(folder / HISTORY_FILE, history.tocsr())
     names = recommendations.item_names or {}
-    items = pd.DataFrame({"item_id": recommendations.item_ids.astype(str)})
+    items = pd.DataFrame({"item_id": item_ids.astype(str)})
     if names:
         items["item_name"] = items["item_id"].map(names)
     items.to_parquet(folder / ITEMS_FILE, index=False)

@@ -7,7 +7,8 @@ import numpy as np
 SILHOUETTE_SAMPLE = 5000
 
 
-def silhouette_on_sample(points: np.ndarray, labels: np.ndarray, seed: int = 0, sample: int = SILHOUETTE_SAMPLE) -> float | None:
+def silhouette_on_sample(points: np.ndarray, labels: np.ndarray, seed: int = 0,
+                         sample: int = SILHOUETTE_SAMPLE) -> float | None:
     """Silhouette of the assigned points on a seeded sample (None when fewer than 2 segments)."""
     from sklearn.metrics import silhouette_score
 

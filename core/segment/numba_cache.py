@@ -10,7 +10,6 @@ _PACKAGES = ("umap", "pynndescent")
 def enable_numba_cache() -> int:
     """Turn on numba's disk cache for every jitted function of UMAP and pynndescent; returns how many."""
     import pynndescent  # noqa: F401 - imported for its jitted functions
-    import umap  # noqa: F401
     import umap.umap_  # noqa: F401
     from numba.core.dispatcher import Dispatcher
 
@@ -19,7 +18,8 @@ def enable_numba_cache() -> int:
         if module is None or name.split(".")[0] not in _PACKAGES:
             continue
         for obj in list(vars(module).values()):
-            if isinstance(obj, Dispatcher) and type(obj._cache).__name__ == "NullCache":
+            # _cache is private (numba's stub leaves it out), hence getattr
+            if isinstance(obj, Dispatcher) and type(getattr(obj, "_cache", None)).__name__ == "NullCache":
                 obj.enable_caching()
                 enabled += 1
     return enabled

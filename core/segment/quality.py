@@ -18,14 +18,15 @@
                         verdict "solid" (≥ 0.75), "fair" (≥ 0.5) or "unstable" (Hennig's thresholds);
                         both None for a segment with fewer than 10 members in the sample
 
-``sweep``: the clustering over a range of one setting (the clusterer says which: HDBSCAN minimum sizes, k), with the number of
-segments, outlier share, silhouette and DBCV per setting and a recommended setting.
+``sweep``: the clustering over a range of one setting (the clusterer says which: HDBSCAN minimum sizes, k), with the
+number of segments, outlier share, silhouette and DBCV per setting and a recommended setting.
 """
 
 from __future__ import annotations
 
 import warnings
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -103,7 +104,10 @@ def segmentation_quality(points: np.ndarray, labels: np.ndarray, seed: int = 0) 
 
 
 def best_match_jaccard(reference: np.ndarray, other: np.ndarray) -> dict[int, float]:
-    """For each reference segment, the Jaccard index of its best-matching segment in ``other`` (outliers never match)."""
+    """For each reference segment, the Jaccard index of its best-matching segment in ``other``.
+
+    Outliers never match.
+    """
     ref_ids = np.unique(reference[reference >= 0])
     other_ids = np.unique(other[other >= 0])
     if not len(other_ids):
@@ -141,7 +145,8 @@ def stability(points: np.ndarray, labels: np.ndarray, params: ClusterParams, run
     if rerun is None:
         return None
     ids, counts = np.unique(ref[ref >= 0], return_counts=True)
-    aris, jaccards = [], {int(s): [] for s, c in zip(ids, counts) if c >= MIN_MEASURED}
+    aris: list[float] = []
+    jaccards: dict[int, list[float]] = {int(s): [] for s, c in zip(ids, counts) if c >= MIN_MEASURED}
     for r in range(runs):
         sub = np.sort(rng.choice(len(base), size=size, replace=False))
         new = cluster(pts[sub], replace(rerun, seed=seed + r + 1)).labels
@@ -149,7 +154,8 @@ def stability(points: np.ndarray, labels: np.ndarray, params: ClusterParams, run
         for s, j in best_match_jaccard(ref[sub], new).items():
             if s in jaccards:
                 jaccards[s].append(j)
-    per_segment = {int(s): {"jaccard": None, "verdict": None} for s in set(labels.tolist()) - {-1}}
+    per_segment: dict[int, dict[str, float | str | None]] = {
+        int(s): {"jaccard": None, "verdict": None} for s in set(labels.tolist()) - {-1}}
     per_segment.update({s: {"jaccard": float(np.mean(v)), "verdict": verdict(float(np.mean(v)))}
                         for s, v in jaccards.items()})
     return {
@@ -169,9 +175,10 @@ def sweep(points: np.ndarray, params: ClusterParams, values: list[int] | None = 
     clusterer = CLUSTERERS[params.algo]
     name, criterion = clusterer.sweep_parameter, clusterer.sweep_criterion
     values = values or clusterer.sweep_values(params, len(points))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for value in values:
-        labels = cluster(points, replace(params, **{name: int(value)})).labels
+        change: dict[str, Any] = {name: int(value)}
+        labels = cluster(points, replace(params, **change)).labels
         mask = labels >= 0
         silhouette, _ = silhouettes_on_sample(points, labels, params.seed)
         rows.append({
@@ -182,5 +189,6 @@ def sweep(points: np.ndarray, params: ClusterParams, values: list[int] | None = 
     candidates = [r for r in rows if r["n_segments"] >= 2 and r[criterion] is not None]
     # ties (to 3 decimals) go to the more conservative setting: the larger minimum size, the smaller k
     direction = 1 if clusterer.sweep_prefers_larger else -1
-    best = max(candidates, key=lambda r: (round(r[criterion], 3), direction * r["value"]))["value"] if candidates else None
+    best = (max(candidates, key=lambda r: (round(r[criterion], 3), direction * r["value"]))["value"]
+            if candidates else None)
     return {"algo": params.algo, "parameter": name, "criterion": criterion, "rows": rows, "recommended": best}

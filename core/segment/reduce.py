@@ -26,17 +26,20 @@ EXACT_KNN_ROWS = 25_000  # exact neighbours up to here (see SharedNeighbours)
 class ReduceParams:
     """Parameters of one UMAP reduction (scikit-learn style: stored, validated by ``validate``)."""
 
-    n_components: int = param(5, what="The number of dimensions", label="Dimensions", help="UMAP dimensions", low=1, high=100)
+    n_components: int = param(5, what="The number of dimensions", label="Dimensions", help="UMAP dimensions", low=1,
+                              high=100)
     n_neighbors: int = param(15, what="UMAP's n_neighbors", label="Neighbours", low=2, high=1000,
-                             help="neighbours UMAP looks at: larger gives broader, fewer segments; smaller, local detail")
+                             help="neighbours UMAP looks at: larger gives broader, fewer segments; "
+                                  "smaller, local detail")
     min_dist: float = param(0.0, what="UMAP's min_dist", label="Spread (min_dist)", kind=float, low=0.0, high=1.0,
                             help="how tightly UMAP packs points (0 for clustering; the map spreads them)")
     metric: str = param("euclidean", what="The distance", kind=str, choices=METRICS, help="UMAP's distance")
     max_fit_rows: int = param(50_000, what="The UMAP fitting sample", low=100, high=10_000_000,
                               help="fit UMAP on at most this many rows and transform the rest")
-    seed: int = param(0, what="The seed", label="Seed", low=0, high=SEED_MAX, help="random seed: the same seed gives the same result")
+    seed: int = param(0, what="The seed", label="Seed", low=0, high=SEED_MAX,
+                      help="random seed: the same seed gives the same result")
 
-    def validate(self) -> "ReduceParams":
+    def validate(self) -> ReduceParams:
         check_fields(self)
         return self
 
@@ -136,7 +139,7 @@ def reduce(matrix: np.ndarray, params: ReduceParams,
     n_components = min(params.n_components, n - 2)
     if n_neighbors < params.n_neighbors:
         notices.append(f"n_neighbors lowered to {n_neighbors} because there are only {n} customers.")
-    knn = (None, None, None)
+    knn: tuple[np.ndarray | None, np.ndarray | None, Any] = (None, None, None)
     if neighbours is not None:
         graph = neighbours.graph(params, n_neighbors)  # copies: UMAP marks disconnected edges in place
         knn = (graph.indices.copy(), graph.distances.copy(), graph.search_index)

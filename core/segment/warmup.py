@@ -1,8 +1,8 @@
 """Cold start: keep numba's compilation of UMAP and pynndescent off the critical path.
 
 UMAP's jitted functions are not cached on disk by UMAP itself, so every fresh process compiles
-them again (tens of seconds, minutes on a busy 2-core machine). :func:`~core.segment.numba_cache.enable_numba_cache` turns
-numba's on-disk cache on for them (``NUMBA_CACHE_DIR`` if set, else numba's own choice of folder),
+them again (tens of seconds, minutes on a busy 2-core machine). :func:`~core.segment.numba_cache.enable_numba_cache`
+turns numba's on-disk cache on for them (``NUMBA_CACHE_DIR`` if set, else numba's own choice of folder),
 so only the first process on a machine compiles them. NN-descent's functions take functions as
 arguments, which numba cannot cache, so every process compiles them again: ``core.segment.reduce`` avoids
 them up to 25,000 rows (exact neighbours), and :func:`warm_up_in_background` compiles them in a

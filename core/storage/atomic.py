@@ -25,7 +25,7 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
-def atomic_write_bytes(path: Path, write: Callable[[Path], None]) -> None:
+def atomic_write_bytes(path: Path, write: Callable[[Path], object]) -> None:
     """Call ``write(tmp_path)`` then move the temporary file onto ``path`` atomically."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -24,13 +24,6 @@ SMALL = ROOT / "tests" / "data" / "reviews_150.csv"
 RUN_TIMEOUT = 300
 
 
-@pytest.fixture
-def ws(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv("SEGMENT_STUDIO_WORKSPACE", str(tmp_path / "ws"))
-    monkeypatch.setenv("SEGMENT_STUDIO_EMBEDDER", "fake")
-    return tmp_path / "ws"
-
-
 def _app() -> AppTest:
     return AppTest.from_file(APP, default_timeout=60).run()
 
@@ -114,7 +107,8 @@ def test_a_bad_upload_is_one_readable_message(ws):
 
 
 def test_chinese_text_gets_a_language_notice(ws):
-    rows = ["id,comment"] + [f"{i},这件衣服质量很好，颜色也很漂亮，我非常喜欢。尺码合适，面料舒服，洗了以后没有变形，下次还会再买{i}" for i in range(30)]
+    review = "这件衣服质量很好，颜色也很漂亮，我非常喜欢。尺码合适，面料舒服，洗了以后没有变形，下次还会再买"
+    rows = ["id,comment"] + [f"{i},{review}{i}" for i in range(30)]
     at = _upload(_app(), "zh.csv", "\n".join(rows).encode("utf-8"))
     assert not at.exception
     assert any("Chinese" in w for w in _texts(at.warning))
@@ -122,7 +116,8 @@ def test_chinese_text_gets_a_language_notice(ws):
 
 def test_role_overrides_reach_the_run(ws):
     at = _upload(_app(), "reviews.csv", SMALL.read_bytes())
-    table_hash = next(iter(at.session_state["role_overrides"].keys()), None) if "role_overrides" in at.session_state else None
+    table_hash = (next(iter(at.session_state["role_overrides"].keys()), None)
+                  if "role_overrides" in at.session_state else None)
     assert table_hash is None  # nothing changed yet
     from core.ingest.io import load_table
     content = load_table(SMALL).content_hash

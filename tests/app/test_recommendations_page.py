@@ -17,7 +17,7 @@ from core.runs.curate import merge_segments, reset_curation
 from core.runs.store import HISTORY_FILE, list_runs, load_run, save_run
 from core.segment.cluster import ClusterParams
 from core.testing.synthetic import generate
-from tests.app.test_pages import APP, RUN_TIMEOUT, _page, ws  # noqa: F401 - ws is a fixture
+from tests.app.test_pages import APP, RUN_TIMEOUT, _page
 from ui.recommend import customer_lookup, recommendation_files, segments_changed
 
 

@@ -19,7 +19,7 @@ from core.ingest.privacy import hash_ids, workspace_key
 from core.runs.assign import agreement
 from core.runs.export import SEGMENT_COLUMNS
 from core.runs.store import list_runs, load_run
-from tests.app.test_pages import ROOT, RUN_TIMEOUT, SMALL, _app, _page, _upload, ws  # noqa: F401 - ws is a fixture
+from tests.app.test_pages import ROOT, RUN_TIMEOUT, SMALL, _app, _page, _upload
 
 CORPUS = ROOT / "tests" / "data" / "corpus"
 
@@ -177,4 +177,4 @@ def test_two_sessions_keep_their_own_current_run_and_assignment(ws):
     assert ["share no customer ids" in w.value for w in one.warning] == [True]  # runs of different tables
     _page(two, "runs")
     assert "assignment" in one.session_state and "assignment" not in two.session_state
-    assert not [b for b in two.get("download_button")]
+    assert not list(two.get("download_button"))

@@ -16,8 +16,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 CORPUS_DIR = HERE / "corpus"
 
-WORDS = ("dress fits small large petite fabric soft colour jeans waist comfortable summer return "
-         "lovely cheap quality zipper sleeve length").split()
+WORDS = ["dress", "fits", "small", "large", "petite", "fabric", "soft", "colour", "jeans", "waist", "comfortable",
+         "summer", "return", "lovely", "cheap", "quality", "zipper", "sleeve", "length"]
 
 
 def _reviews(n: int, seed: int = 0) -> list[str]:
@@ -60,12 +60,14 @@ def _files() -> dict[str, bytes]:
     basic = _basic_rows()
     files["utf8_bom.csv"] = ("\ufeff" + _csv(basic)).encode("utf-8")
     gbk_rows = [["客户编号", "城市", "评论"]] + [
-        [f"k{i}", rng.choice(["北京", "上海", "广州"]), rng.choice(["裙子很好看", "尺码太小了", "面料柔软舒服", "颜色很漂亮"]) + "，推荐购买"]
+        [f"k{i}", rng.choice(["北京", "上海", "广州"]),
+         rng.choice(["裙子很好看", "尺码太小了", "面料柔软舒服", "颜色很漂亮"]) + "，推荐购买"]
         for i in range(20)
     ]
     files["gbk.csv"] = _csv(gbk_rows).encode("gbk")
     latin_rows = [["id", "ville", "commentaire"]] + [
-        [i, rng.choice(["Zürich", "Besançon", "Málaga"]), rng.choice(["très jolie robe", "taille trop petite", "tissu doux et agréable"])]
+        [i, rng.choice(["Zürich", "Besançon", "Málaga"]),
+         rng.choice(["très jolie robe", "taille trop petite", "tissu doux et agréable"])]
         for i in range(1, 21)
     ]
     files["latin1.csv"] = _csv(latin_rows).encode("latin-1")
@@ -99,12 +101,14 @@ def _files() -> dict[str, bytes]:
     files["xlsx_renamed.csv"] = _xlsx_bytes()
     files["zip_not_xlsx.xlsx"] = _zip_bytes()
     formulas = [["customer_id", "note", "review"]] + [
-        [f"c{i}", rng.choice(["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A2)", "=HYPERLINK(\"http://x\")", "plain"]), t]
+        [f"c{i}", rng.choice(["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A2)", "=HYPERLINK(\"http://x\")",
+                              "plain"]), t]
         for i, t in enumerate(_reviews(20, 8))
     ]
     files["formulas.csv"] = _csv(formulas).encode()
     html = [["customer_id", "review"]] + [
-        [f"c{i}", rng.choice(["<script>alert(1)</script>", "<b>bold</b> ", "<img src=x onerror=alert(1)>", "**md** "]) + t]
+        [f"c{i}",
+         rng.choice(["<script>alert(1)</script>", "<b>bold</b> ", "<img src=x onerror=alert(1)>", "**md** "]) + t]
         for i, t in enumerate(_reviews(20, 9))
     ]
     files["html_script_tags.csv"] = _csv(html).encode()
@@ -118,7 +122,9 @@ def _files() -> dict[str, bytes]:
     ]
     files["mixed_types.csv"] = _csv(mixed).encode()
     dates = [["customer_id", "joined", "review"]] + [
-        [f"c{i}", rng.choice(["2023-01-15", "15/02/2023", "March 3, 2023", "2023-04-01T10:00:00Z", "2023.05.06", "06-07-2023"]), t]
+        [f"c{i}",
+         rng.choice(["2023-01-15", "15/02/2023", "March 3, 2023", "2023-04-01T10:00:00Z", "2023.05.06", "06-07-2023"]),
+         t]
         for i, t in enumerate(_reviews(25, 11))
     ]
     files["dates_mixed_formats.csv"] = _csv(dates).encode()
@@ -127,7 +133,8 @@ def _files() -> dict[str, bytes]:
     files["no_text_columns.csv"] = _csv([[r[0], r[1], r[2]] for r in basic]).encode()
     files["only_id_column.csv"] = _csv([[r[0]] for r in basic]).encode()
     files["blank_header.csv"] = _csv([["", "", "review"]] + [[i, r[1], r[3]] for i, r in enumerate(basic[1:])]).encode()
-    files["repeated_headers.csv"] = _csv([["id", "review", "review"]] + [[r[0], r[3], r[2]] for r in basic[1:]]).encode()
+    files["repeated_headers.csv"] = _csv(
+        [["id", "review", "review"]] + [[r[0], r[3], r[2]] for r in basic[1:]]).encode()
     pii = [["customer_id", "email", "phone", "review"]] + [
         [f"c{i}", f"person{i}@example.com", f"+1 (555) {rng.randint(100, 999)}-{rng.randint(1000, 9999)}", t]
         for i, t in enumerate(_reviews(25, 12))

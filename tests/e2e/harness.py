@@ -33,29 +33,28 @@ def free_port() -> int:
 def app_server(workspace: Path, env: dict[str, str] | None = None, timeout: float = 120) -> Iterator[str]:
     """Start the app on a free localhost port with its own workspace (and no secrets.toml); yield its URL; stop it."""
     port = free_port()
-    log = open(Path(workspace).parent / f"streamlit-{port}.log", "wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none", "--secrets.files", str(Path(workspace).parent / "secrets.toml")],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        env={**os.environ, "SEGMENT_STUDIO_WORKSPACE": str(workspace), **(env or {})},
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
+    with open(Path(workspace).parent / f"streamlit-{port}.log", "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+             "--server.fileWatcherType", "none", "--secrets.files", str(Path(workspace).parent / "secrets.toml")],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            env={**os.environ, "SEGMENT_STUDIO_WORKSPACE": str(workspace), **(env or {})},
+        )
+        url = f"http://127.0.0.1:{port}"
         try:
-            wait_healthy(url, process, timeout)
-        except RuntimeError as exc:
-            raise RuntimeError(f"{exc}; see {log.name}") from None
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+            try:
+                wait_healthy(url, process, timeout)
+            except RuntimeError as exc:
+                raise RuntimeError(f"{exc}; see {log.name}") from None
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 120) -> None:
@@ -110,20 +109,20 @@ def browser_page(width: int = 1440, height: int = 1000) -> Iterator[object]:
             browser.close()
 
 
-def wait_idle(page, timeout: float = 60) -> None:  # noqa: ANN001 - playwright Page
+def wait_idle(page, timeout: float = 60) -> None:  # page: a playwright Page
     """Wait until the app's script has finished running (Streamlit's own e2e signal)."""
     page.wait_for_timeout(300)
     page.wait_for_selector(IDLE, timeout=timeout * 1000)
 
 
-def open_page(page, title: str, heading: str | None = None, timeout: float = 60) -> None:  # noqa: ANN001
+def open_page(page, title: str, heading: str | None = None, timeout: float = 60) -> None:
     """Click a page in the sidebar navigation (the session, and its state, stay the same)."""
     page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).first.click()
     page.wait_for_selector(f'h1:has-text("{heading or title}")', timeout=timeout * 1000)
     wait_idle(page, timeout)
 
 
-def map_points(page) -> int:  # noqa: ANN001
+def map_points(page) -> int:
     """Number of points drawn on the map (summed over its traces)."""
     return page.evaluate(
         """() => { const plot = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
@@ -131,10 +130,10 @@ def map_points(page) -> int:  # noqa: ANN001
     )
 
 
-def run_segmentation(page, timeout: float = 600, min_cluster_size: int | None = None) -> float:  # noqa: ANN001
+def run_segmentation(page, timeout: float = 600, min_cluster_size: int | None = None) -> float:
     """Press Run on the Map page (optionally with another minimum segment size); wait for the map; seconds taken."""
     if min_cluster_size is not None:
-        field = page.get_by_label("HDBSCAN: minimum segment size", exact=True)
+        field = page.get_by_label("HDBSCAN: minimum segment size", exact=True)  # not its "Help for …" button
         field.fill(str(min_cluster_size))
         field.press("Tab")
     started = time.perf_counter()
@@ -149,7 +148,7 @@ def run_segmentation(page, timeout: float = 600, min_cluster_size: int | None = 
     return seconds
 
 
-def screenshot(page, path: Path, full_page: bool = False, max_height: int = 3200) -> None:  # noqa: ANN001
+def screenshot(page, path: Path, full_page: bool = False, max_height: int = 3200) -> None:
     """A PNG of the page; ``full_page`` grows the window to the app's content (Streamlit scrolls inside it)."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     size = page.viewport_size
@@ -163,7 +162,7 @@ def screenshot(page, path: Path, full_page: bool = False, max_height: int = 3200
     page.set_viewport_size(size)
 
 
-def box_select(page, left: float, top: float, right: float, bottom: float) -> None:  # noqa: ANN001
+def box_select(page, left: float, top: float, right: float, bottom: float) -> None:
     """Drag a box over the 2-D map, in fractions of its plotting area."""
     chart = page.locator('[data-testid="stPlotlyChart"]').first
     chart.scroll_into_view_if_needed()

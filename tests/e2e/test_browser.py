@@ -57,7 +57,8 @@ def test_upload_run_map_segments_export_in_chromium(tmp_path):
         open_page(page, "Export")
         with page.expect_download() as download:
             page.get_by_role("button", name="Segments (CSV)").click()
-        data = open(download.value.path(), "rb").read()
+        with open(download.value.path(), "rb") as f:
+            data = f.read()
         assert data.startswith("\ufeff".encode())
         frame = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
         # a saved selection is a curation edit, so the export also says who was reassigned from Unassigned

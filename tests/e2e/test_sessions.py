@@ -25,14 +25,14 @@ SMALL = ROOT / "tests" / "data" / "reviews_150.csv"
 pytestmark = pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Chromium is installed by ./run_tests.sh")
 
 
-def _upload(page, path, rows: int) -> None:  # noqa: ANN001 - playwright Page
+def _upload(page, path, rows: int) -> None:  # page: a playwright Page
     open_page(page, "Data")
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
     page.wait_for_selector(f'[data-testid="stMetricValue"]:has-text("{rows}")', timeout=60_000)
     wait_idle(page)
 
 
-def _sidebar(page) -> str:  # noqa: ANN001
+def _sidebar(page) -> str:
     return page.locator('[data-testid="stSidebar"]').inner_text()
 
 

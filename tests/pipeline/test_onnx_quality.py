@@ -15,7 +15,7 @@ from core.represent.embedders.runtime import cpu_has_bf16, pick_backend
 from core.represent.embedders.sentence_transformer import SentenceTransformerEmbedder
 
 
-def _reviews(path) -> list[str]:  # noqa: ANN001
+def _reviews(path) -> list[str]:
     return [t for t in pd.read_csv(path, dtype=str, keep_default_na=False)["Review Text"] if t][:400]
 
 

@@ -26,7 +26,8 @@ from core.segment.reduce import ReduceParams
 from tests.conftest import planted_customers
 
 PARAMS = SegmentParams(embedder="fake", cluster=ClusterParams(algo="kmeans", k=3),
-                       reduce=ReduceParams(n_components=3, n_neighbors=10), map=ReduceParams(n_components=2, n_neighbors=10))
+                       reduce=ReduceParams(n_components=3, n_neighbors=10),
+                       map=ReduceParams(n_components=2, n_neighbors=10))
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +96,8 @@ def test_rename_survives_later_edits(run_id, workspace):
 def test_reassigned_outliers_keep_a_visible_membership(segmented, workspace):
     result = copy.deepcopy(segmented)
     far = np.argsort(-np.linalg.norm(result.cluster_space - result.cluster_space.mean(axis=0), axis=1))[:3]
-    near = np.argsort(np.linalg.norm(result.cluster_space - result.cluster_space[result.clustering.labels == 0].mean(axis=0), axis=1))[:1]
+    centre = result.cluster_space[result.clustering.labels == 0].mean(axis=0)
+    near = np.argsort(np.linalg.norm(result.cluster_space - centre, axis=1))[:1]
     result.clustering.labels[np.concatenate([far, near])] = -1  # as if HDBSCAN had left them out
     result.profiles = profile_segments(result.customers, result.clustering.labels, result.cluster_space)
     run_id = save_run(result, workspace)
@@ -157,7 +159,8 @@ def test_curate_command_edits_a_saved_run_and_exports_it(planted_csv, tmp_path, 
     ws = tmp_path / "ws"
     common = ["--workspace", str(ws)]
     assert main(["segment", str(planted_csv), "--out", str(tmp_path / "o"), *common, "--embedder", "lexical",
-                 "--algo", "kmeans", "--k", "3", "--neighbors", "10", "--stability-runs", "0", "--save-run", "--quiet"]) == 0
+                 "--algo", "kmeans", "--k", "3", "--neighbors", "10", "--stability-runs", "0", "--save-run",
+                 "--quiet"]) == 0
     run_id = capsys.readouterr().out.strip().splitlines()[-1].removeprefix("saved run ")
     assert main(["curate", run_id, *common, "--merge", "0", "1", "--name", "Both"]) == 0
     assert main(["curate", run_id, *common, "--rename", "2", "Third", "--out", str(tmp_path / "c")]) == 0

@@ -1,5 +1,5 @@
-"""The overlapped torch encoder (``core.represent.embedders.sentence_transformer.encode_overlapped``): the same vectors as
-``SentenceTransformer.encode``, rows in input order, progress to the end, a look-ahead of one batch."""
+"""The overlapped torch encoder (``core.represent.embedders.sentence_transformer.encode_overlapped``): the same
+vectors as ``SentenceTransformer.encode``, rows in input order, progress to the end, a look-ahead of one batch."""
 
 from __future__ import annotations
 

@@ -69,7 +69,8 @@ def test_blend_beats_popularity_on_planted_data():
     result = evaluate(match(inter.subset(train), ids).matrix(),
                       match(inter.subset(~train), ids).matrix(), data.truth, RecommendParams())
     m = result["methods"]
-    assert result["customers_evaluated"] == 1200 and set(m) == {"popularity", "segment_lift", "segment_popular", "blend"}
+    assert result["customers_evaluated"] == 1200
+    assert set(m) == {"popularity", "segment_lift", "segment_popular", "blend"}
     assert m["blend"]["precision"] > 1.3 * m["popularity"]["precision"]
     assert m["blend"]["recall"] > 1.3 * m["popularity"]["recall"]
     assert m["blend"]["coverage"] > 3 * m["popularity"]["coverage"]

@@ -18,10 +18,14 @@ def test_detects_each_delimiter(delim):
 
 
 @pytest.mark.parametrize(
-    "encoding,label", [("utf-8", "UTF-8"), ("utf-8-sig", "UTF-8 with BOM"), ("gb18030", "GB18030"), ("cp1252", "Windows-1252")]
+    "encoding,label",
+    [("utf-8", "UTF-8"), ("utf-8-sig", "UTF-8 with BOM"), ("gb18030", "GB18030"), ("cp1252", "Windows-1252")],
 )
 def test_detects_encodings(encoding, label):
-    text = "id,城市,note\n1,北京,很好的裙子\n2,上海,太小了\n" if encoding == "gb18030" else "id,café,note\n1,crème,naïve\n2,déjà,señor\n"
+    if encoding == "gb18030":
+        text = "id,城市,note\n1,北京,很好的裙子\n2,上海,太小了\n"
+    else:
+        text = "id,café,note\n1,crème,naïve\n2,déjà,señor\n"
     table = load_table(text.encode(encoding), "t.csv")
     assert table.encoding == label
     assert table.frame.columns[1] in ("城市", "café")
@@ -29,7 +33,7 @@ def test_detects_encodings(encoding, label):
 
 
 def test_quoted_line_breaks_stay_in_one_cell():
-    data = 'id,review\n1,"first line\nsecond line"\n2,"a ""quoted"" word"\n'.encode()
+    data = b'id,review\n1,"first line\nsecond line"\n2,"a ""quoted"" word"\n'
     frame = load_table(data, "t.csv").frame
     assert len(frame) == 2
     assert frame.loc[0, "review"] == "first line\nsecond line"

@@ -33,7 +33,8 @@ def test_oversized_upload_is_refused(monkeypatch):
 
 def test_texts_past_the_model_window_are_counted():
     notices = window_notices(["word " * 400, "short", "two words " * 10], "all-MiniLM-L6-v2")
-    assert notices == ["1 text(s) are longer than the model's window of 256 word pieces; only their beginning is embedded."]
+    assert notices == [
+        "1 text(s) are longer than the model's window of 256 word pieces; only their beginning is embedded."]
     assert window_notices(["x" * 600], "/no/such/model") == []
 
 

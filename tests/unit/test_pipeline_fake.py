@@ -13,7 +13,8 @@ from core.segment.reduce import ReduceParams
 from tests.conftest import planted_customers
 
 FAKE = SegmentParams(embedder="fake", cluster=ClusterParams(algo="kmeans", k=3, seed=0),
-                     reduce=ReduceParams(n_components=3, n_neighbors=10), map=ReduceParams(n_components=2, n_neighbors=10))
+                     reduce=ReduceParams(n_components=3, n_neighbors=10),
+                     map=ReduceParams(n_components=2, n_neighbors=10))
 
 
 def test_pipeline_recovers_planted_groups(planted_csv, workspace):
@@ -71,7 +72,8 @@ def test_window_count_is_kept_per_model_and_texts(tmp_path, monkeypatch):
     from core.storage.stage_cache import StageCache
 
     calls = []
-    monkeypatch.setattr(core.represent.text, "window_notices", lambda texts, model: calls.append(model) or [f"{len(texts)}"])
+    monkeypatch.setattr(core.represent.text, "window_notices",
+                        lambda texts, model: calls.append(model) or [f"{len(texts)}"])
     stages = StageCache(tmp_path)
     assert core.represent.text._cached_window_notices(stages, ["a", "b"], "m") == ["2"]
     assert core.represent.text._cached_window_notices(stages, ["a", "b"], "m") == ["2"] and calls == ["m"]

@@ -58,7 +58,8 @@ def test_pii_columns_stay_out_unless_allowed(planted_frame):
 
 def test_pipeline_never_embeds_an_email_column(tmp_path, workspace):
     frame = _with_contacts(planted_customers())
-    frame["email"] = [f"{w} person{i}@mail.example with a long note about things" for i, w in enumerate(frame["review"])]
+    frame["email"] = [f"{w} person{i}@mail.example with a long note about things"
+                      for i, w in enumerate(frame["review"])]
     path = tmp_path / "contacts.csv"
     frame.to_csv(path, index=False)
     result = run_segmentation(load_table(path), PARAMS, workspace)

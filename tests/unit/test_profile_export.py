@@ -56,6 +56,7 @@ def test_formula_cells_are_neutralised():
 
 
 def test_json_is_strict(tmp_path):
-    assert json.loads(json_text({"a": float("nan"), "b": np.int64(3), "c": float("inf")})) == {"a": None, "b": 3, "c": None}
+    text = json_text({"a": float("nan"), "b": np.int64(3), "c": float("inf")})
+    assert json.loads(text) == {"a": None, "b": 3, "c": None}
     paths = write_outputs(pd.DataFrame({"id": ["1"]}), [], {"x": 1}, tmp_path / "out")
     assert {p.name for p in paths.values()} == {"segments.csv", "profiles.json", "run.json"}

@@ -17,7 +17,8 @@ from core.segment.quality import (
 from tests.conftest import blobs
 
 
-@pytest.mark.parametrize("params", [ClusterParams(algo="kmeans", k=4), ClusterParams(algo="hdbscan", min_cluster_size=15)])
+@pytest.mark.parametrize("params",
+                         [ClusterParams(algo="kmeans", k=4), ClusterParams(algo="hdbscan", min_cluster_size=15)])
 def test_planted_clusters_are_stable(params):
     points, _ = blobs(n_per=80, centres=4)
     labels = cluster(points, params).labels

@@ -112,9 +112,11 @@ def test_pipeline_with_behaviour_only_recommends_saves_and_caches(tmp_path):
     result = run_segmentation(users, params, ws, interactions=inputs, recommend=RecommendParams(top_k=5))
     recs = result.recommendations
     assert result.run_info["interactions"]["customers_with_history"] == 240
-    assert result.run_info["interactions"]["features"][:2] == ["frequency (log events)", "recency (log days since last)"]
+    features = result.run_info["interactions"]["features"]
+    assert features[:2] == ["frequency (log events)", "recency (log days since last)"]
     assert recs.user_lists.groupby("id").size().max() == 5 and recs.evaluation["k"] == 5
-    assert recs.evaluation["segments"].startswith("re-fitted") and not result.run_info["stages"]["recommend"]["cache_hit"]
+    assert recs.evaluation["segments"].startswith("re-fitted")
+    assert not result.run_info["stages"]["recommend"]["cache_hit"]
     lift = recs.segment_lists[recs.segment_lists["list"] == "lift"]
     for profile in result.profiles:  # each profile names the top of its segment's lift list
         top = lift[lift["segment_id"] == profile["segment_id"]].sort_values("rank")["item_id"].astype(str).head(5)

@@ -36,7 +36,8 @@ def test_min_cluster_size_larger_than_n_is_refused():
 
 
 def test_tiny_input_uses_pca():
-    coords, notices = reduce(np.random.default_rng(0).normal(size=(4, 10)).astype(np.float32), ReduceParams(n_components=5))
+    points = np.random.default_rng(0).normal(size=(4, 10)).astype(np.float32)
+    coords, notices = reduce(points, ReduceParams(n_components=5))
     assert coords.shape == (4, 5) and "PCA" in notices[0]
 
 

@@ -17,7 +17,8 @@ from core.segment.cluster import ClusterParams
 from core.segment.reduce import ReduceParams
 
 FAKE = SegmentParams(embedder="fake", cluster=ClusterParams(algo="kmeans", k=3, seed=0),
-                     reduce=ReduceParams(n_components=3, n_neighbors=10), map=ReduceParams(n_components=2, n_neighbors=10))
+                     reduce=ReduceParams(n_components=3, n_neighbors=10),
+                     map=ReduceParams(n_components=2, n_neighbors=10))
 
 
 @pytest.fixture
@@ -64,7 +65,8 @@ def test_saving_a_selection_relabels_and_reprofiles_the_run(saved):
     assert (after.segments.loc[rows, "segment_id"] == 3).all()
     assert (after.segments.loc[rows, "segment_name"] == "hand-picked <b>").all()
     untouched = np.setdiff1d(np.arange(len(before.segments)), rows)
-    assert (after.segments.loc[untouched, "segment_id"].to_numpy() == before.segments.loc[untouched, "segment_id"].to_numpy()).all()
+    assert (after.segments.loc[untouched, "segment_id"].to_numpy()
+            == before.segments.loc[untouched, "segment_id"].to_numpy()).all()
     sizes = {p["segment_id"]: p["size"] for p in after.profiles}
     assert sizes[3] == 6 and sum(sizes.values()) == 120
     auto = {p["segment_id"]: p["auto_name"] for p in after.profiles}

@@ -19,7 +19,8 @@ from core.segment.cluster import ClusterParams
 from core.segment.reduce import ReduceParams
 
 PARAMS = SegmentParams(embedder="fake", cluster=ClusterParams(algo="kmeans", k=3),
-                       reduce=ReduceParams(n_components=3, n_neighbors=10), map=ReduceParams(n_components=2, n_neighbors=10))
+                       reduce=ReduceParams(n_components=3, n_neighbors=10),
+                       map=ReduceParams(n_components=2, n_neighbors=10))
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ def build(choice: EmbedderChoice) -> tuple[Embedder, list[str]]:
             raise ParameterError("The onnx backend runs on CPU; use --backend torch with --device cuda.")
         return OnnxEmbedder(choice.model), []
     precision = "bf16" if backend == "bf16" else "fp32"
-    return SentenceTransformerEmbedder(choice.model, device=choice.device, precision=precision), backend_notices(backend)
+    embedder = SentenceTransformerEmbedder(choice.model, device=choice.device, precision=precision)
+    return embedder, backend_notices(backend)
 
 
 def torch_fallback(failed: Embedder, error: Exception, choice: EmbedderChoice) -> tuple[Embedder, str] | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -15,6 +16,9 @@ from core.represent.embedders.sentence_transformer import (
     resolve_model_path,
 )
 
+if TYPE_CHECKING:
+    from core.represent.embedders.onnx_export import OnnxRunner
+
 
 class OnnxEmbedder:
     """A mean-pooled sentence-transformers model as int8 ONNX on CPU, exported locally on first use."""
@@ -22,7 +26,7 @@ class OnnxEmbedder:
     name = "model"
     backend = "onnx"
     per_text = True
-    _loaded: dict[str, object] = {}
+    _loaded: dict[str, OnnxRunner] = {}
 
     def __init__(self, model: str = DEFAULT_MODEL, batch_size: int | None = None) -> None:
         from core.represent.embedders.onnx_export import BATCH_SIZE, RECIPE
@@ -30,10 +34,10 @@ class OnnxEmbedder:
         self.model_name = model
         self.batch_size = batch_size or BATCH_SIZE
         self.model_id = f"onnx-{RECIPE}:{model_short_name(model)}"  # its vectors differ from fp32 ones
-        self._runner = None
+        self._runner: OnnxRunner | None = None
 
     @property
-    def runner(self):  # noqa: ANN201 - core.represent.embedders.onnx_export.OnnxRunner
+    def runner(self) -> OnnxRunner:
         """The session and tokenizer, one per model per process (exported on first need)."""
         if self._runner is None:
             if self.model_name not in self._loaded:

@@ -71,7 +71,8 @@ def check_mean_pooled(model_dir: Path) -> int:
     except (OSError, ValueError, KeyError, StopIteration):
         kinds, pooling, config = [], {}, {}
     modes = {k for k, v in pooling.items() if k.startswith("pooling_mode") and v}
-    if kinds[:2] != ["Transformer", "Pooling"] or set(kinds[2:]) - {"Normalize"} or modes != {"pooling_mode_mean_tokens"}:
+    if (kinds[:2] != ["Transformer", "Pooling"] or set(kinds[2:]) - {"Normalize"}
+            or modes != {"pooling_mode_mean_tokens"}):
         raise ModelError(
             f"The onnx backend reads mean-pooled sentence-transformers models; {model_dir.name} is not one. "
             "Use --backend torch."

@@ -56,7 +56,7 @@ def encode_overlapped(
     texts = list(texts)
     cuda = model.device.type == "cuda"
     prompt = model.prompts.get(model.default_prompt_name) if model.default_prompt_name else None
-    result = np.zeros((len(texts), model.get_embedding_dimension()), dtype=np.float32)
+    result = np.zeros((len(texts), _dimension(model)), dtype=np.float32)
     batches = list(length_sorted_batches(texts, batch_size))
 
     def tokenise(idx: np.ndarray) -> dict[str, Any]:
@@ -80,6 +80,12 @@ def encode_overlapped(
             if progress and (i % 16 == 15 or i == len(batches) - 1):
                 progress(min((i + 1) * batch_size, len(texts)), len(texts))
     return result
+
+
+def _dimension(model: SentenceTransformer) -> int:
+    dim = model.get_embedding_dimension()
+    assert dim is not None  # a sentence-embedding model's pooling layer gives it
+    return dim
 
 
 def resolve_model_path(model: str) -> str:
@@ -121,7 +127,7 @@ class SentenceTransformerEmbedder:
 
     name = "model"
     per_text = True
-    _loaded: dict[tuple[str, str], object] = {}
+    _loaded: dict[tuple[str, str], SentenceTransformer] = {}
 
     def __init__(self, model: str = DEFAULT_MODEL, device: str = "auto", batch_size: int | None = None,
                  precision: str = "fp32") -> None:
@@ -138,11 +144,11 @@ class SentenceTransformerEmbedder:
         self.backend = "torch" if precision == "fp32" else "bf16"
         # bfloat16 vectors differ from fp32 ones (cosine ≈ 0.99998), so they have their own cache identity
         self.model_id = f"st:{model_short_name(model)}" if precision == "fp32" else f"st-bf16:{model_short_name(model)}"
-        self._model = None
+        self._model: SentenceTransformer | None = None
         self.device: str | None = None
 
     @property
-    def model(self):  # noqa: ANN201 - sentence_transformers.SentenceTransformer
+    def model(self) -> SentenceTransformer:
         """The loaded model, one per (model, device) per process."""
         if self._model is None:
             self.device = pick_device(self.requested_device)
@@ -153,7 +159,7 @@ class SentenceTransformerEmbedder:
             self._model = self._loaded[key]
         return self._model
 
-    def _load(self):  # noqa: ANN202
+    def _load(self) -> SentenceTransformer:
         path = resolve_model_path(self.model_name)
         try:
             from sentence_transformers import SentenceTransformer
@@ -184,15 +190,17 @@ class SentenceTransformerEmbedder:
 
         texts = list(texts)
         model = self.model
+        batch_size = self.batch_size
+        assert batch_size is not None  # loading the model sets it
         if self.device == "cuda":
-            return encode_overlapped(model, texts, self.batch_size, progress, workers=TOKENIZER_WORKERS)
-        result = np.zeros((len(texts), model.get_embedding_dimension()), dtype=np.float32)
+            return encode_overlapped(model, texts, batch_size, progress, workers=TOKENIZER_WORKERS)
+        result = np.zeros((len(texts), _dimension(model)), dtype=np.float32)
         done = 0
         # autocast keeps layer norms, softmax and the pooling in fp32 and runs the matrix products in bf16
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"):
-            for idx in length_sorted_batches(texts, max(self.batch_size * 16, 1024)):
+            for idx in length_sorted_batches(texts, max(batch_size * 16, 1024)):
                 result[idx] = model.encode(
-                    [texts[i] for i in idx], batch_size=self.batch_size, convert_to_numpy=True,
+                    [texts[i] for i in idx], batch_size=batch_size, convert_to_numpy=True,
                     normalize_embeddings=True, show_progress_bar=False,
                 )
                 done += len(idx)

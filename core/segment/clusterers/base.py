@@ -38,18 +38,22 @@ def algorithms() -> tuple[str, ...]:
 class ClusterParams:
     """How to cluster. Each clusterer reads the fields it names in :attr:`Clusterer.uses`."""
 
-    algo: str = param("hdbscan", what="The algorithm", label="Algorithm", kind=str, choices=algorithms, help="clustering algorithm")
+    algo: str = param("hdbscan", what="The algorithm", label="Algorithm", kind=str, choices=algorithms,
+                      help="clustering algorithm")
     k: int | str = param("auto", what="k", label="Number of segments (k)", low=2, high=1000, auto=True,
                          help="number of segments, or 'auto' (chosen by the algorithm's criterion)")
-    min_cluster_size: int = param(30, what="The minimum segment size", label="Minimum segment size", low=2, high=10_000_000,
-                                  help="smallest group that counts as a segment")
-    min_samples: int | None = param(None, what="min_samples", label="Min samples", low=1, high=10_000_000, optional=True,
+    min_cluster_size: int = param(30, what="The minimum segment size", label="Minimum segment size", low=2,
+                                  high=10_000_000, help="smallest group that counts as a segment")
+    min_samples: int | None = param(None, what="min_samples", label="Min samples", low=1, high=10_000_000,
+                                    optional=True,
                                     help="larger is more conservative (more unassigned customers); default: the "
                                          "minimum segment size, lowered on large inputs so its neighbour table "
                                          "stays within 1 GiB")
-    reassign_outliers: bool = param(False, what="Reassigning outliers", label="Give unassigned customers their nearest segment", kind=bool,
+    reassign_outliers: bool = param(False, what="Reassigning outliers",
+                                    label="Give unassigned customers their nearest segment", kind=bool,
                                     help="give unassigned customers their nearest segment")
-    seed: int = param(0, what="The seed", label="Seed", low=0, high=SEED_MAX, help="random seed: the same seed gives the same result")
+    seed: int = param(0, what="The seed", label="Seed", low=0, high=SEED_MAX,
+                      help="random seed: the same seed gives the same result")
 
     def validate(self, n: int | None = None) -> ClusterParams:
         """Check each parameter alone and, given the number of customers ``n``, against it."""
