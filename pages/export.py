@@ -1,5 +1,7 @@
 """Export: segment membership (all or chosen segments) as CSV and Parquet, profiles and parameters as JSON."""
 
+from typing import Any
+
 import streamlit as st
 
 from ui.audit import audited_download
@@ -32,14 +34,14 @@ files = export_files(str(run.folder), run_version(run.folder), ids, run, hashed)
 st.metric("Customers in the export", f"{files.rows:,}")
 stem = f"segments-{run.run_id}" if len(ids) == len(labels) else f"segments-{run.run_id}-" + "-".join(map(str, ids))
 stem += "-hashed-ids" if hashed else ""
-audit = {"run_id": run.run_id, "ids_hashed": hashed}
+audit: dict[str, Any] = {"run_id": run.run_id, "ids_hashed": hashed}
 c1, c2, c3, c4 = st.columns(4)
 with c1:
-    audited_download("Segments (CSV)", files.csv, f"{stem}.csv", "text/csv", rows=files.rows, key="dl-csv", primary=True,
-                     **audit)
+    audited_download("Segments (CSV)", files.csv, f"{stem}.csv", "text/csv", rows=files.rows, key="dl-csv",
+                     primary=True, **audit)
 with c2:
-    audited_download("Segments (Parquet)", files.parquet, f"{stem}.parquet", "application/octet-stream", rows=files.rows,
-                     key="dl-parquet", **audit)
+    audited_download("Segments (Parquet)", files.parquet, f"{stem}.parquet", "application/octet-stream",
+                     rows=files.rows, key="dl-parquet", **audit)
 with c3:
     audited_download("Profiles (JSON)", files.profiles, f"profiles-{run.run_id}.json", "application/json",
                      rows=len(ids), key="dl-profiles", **audit)
@@ -59,6 +61,7 @@ if recommendation_downloads:
     for column, (filename, data) in zip(st.columns(len(recommendation_downloads)), recommendation_downloads.items()):
         stem, ext = filename.rsplit(".", 1)
         with column:
-            audited_download(filename, data, f"{stem}-{run.run_id}.{ext}", "application/json" if ext == "json" else "text/csv",
+            kind = "application/json" if ext == "json" else "text/csv"
+            audited_download(filename, data, f"{stem}-{run.run_id}.{ext}", kind,
                              run_id=run.run_id, rows=rows[filename], key=f"dl-{stem}",
                              ids_hashed=st.session_state.get("export-hash-ids", False))

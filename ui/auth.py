@@ -78,7 +78,8 @@ def sign_in_page() -> None:
     if users:
         with st.form("sign-in", clear_on_submit=True, width=420):
             name = st.text_input("User name", key="sign-in-name", autocomplete="username")
-            password = st.text_input("Password", type="password", key="sign-in-password", autocomplete="current-password")
+            password = st.text_input("Password", type="password", key="sign-in-password",
+                                     autocomplete="current-password")
             if st.form_submit_button("Sign in", icon=":material/login:", type="primary", key="sign-in-submit"):
                 _try_password(users, normal_name(name), password)
     st.stop()

@@ -93,5 +93,6 @@ def recommendation_files(folder: str, version: float, _run: SavedRun, hashed: bo
 
 def recommendation_rows(run: SavedRun) -> dict[str, int]:
     """Rows of each file of :func:`recommendation_files`, for the export audit (a JSON object counts one)."""
+    assert run.recommendations is not None and run.user_recommendations is not None  # a run with recommendations
     return {"recommendations.csv": len(run.recommendations), "user_recommendations.csv": len(run.user_recommendations),
             "evaluation.json": 1}

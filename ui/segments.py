@@ -16,6 +16,7 @@ import streamlit as st
 
 from core.errors import CoreError
 from core.explain.figures import k_silhouette_figure, sweep_figure
+from core.explain.profile import Profile
 from core.parameters import SegmentParams
 from core.runs.curate import (
     merge_segments,
@@ -69,7 +70,7 @@ def quality_header(run: SavedRun) -> None:
                    "stability is from before curation and only for the segments curation left unchanged.")
 
 
-def stability_badge(profile: dict) -> None:
+def stability_badge(profile: Profile) -> None:
     """Solid / fair / unstable with the best-match Jaccard and the segment's silhouette."""
     quality = profile.get("quality") or {}
     verdict, jaccard = quality.get("verdict"), quality.get("stability")

@@ -14,6 +14,7 @@ import streamlit as st
 
 from core.errors import CoreError
 from core.explain.figures import numeric_traits_figure, shorten, words_figure
+from core.explain.profile import Profile, Traits
 from core.runs.store import SavedRun
 from ui.state import current_dataset, current_run, workspace
 
@@ -97,7 +98,7 @@ def sidebar() -> None:
         st.caption(f"Workspace: {md(workspace())}")
 
 
-def segment_label(profile: dict, markdown: bool = False) -> str:
+def segment_label(profile: Profile, markdown: bool = False) -> str:
     """'id: name (size)'; ``markdown=True`` for labels that render Markdown (expanders, tabs)."""
     name = md(profile["name"]) if markdown else profile["name"]
     if profile["segment_id"] < 0:
@@ -105,7 +106,7 @@ def segment_label(profile: dict, markdown: bool = False) -> str:
     return f"{profile['segment_id']}: {name} ({profile['size']:,})"
 
 
-def traits_body(profile: dict, key: str, wide: bool = False) -> None:
+def traits_body(profile: Traits, key: str, wide: bool = False) -> None:
     """Size, distinctive words, numbers, categories and representative members of a profile.
 
     ``wide`` puts the two charts side by side (for full-width cards).

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from core.explain.profile import CategoryTrait, NumericTrait, Profile, Term
 from core.schema import declared
 from core.segment.clusterers import CLUSTERERS, ClusterParams
 
@@ -166,7 +167,7 @@ def evaluation_figure(evaluation: dict) -> go.Figure:
     return fig
 
 
-def words_figure(words: list[dict], title: str = "Distinctive words") -> go.Figure:
+def words_figure(words: list[Term], title: str = "Distinctive words") -> go.Figure:
     """Horizontal bars of a segment's distinctive words (class-based TF-IDF score), strongest on top."""
     words = list(words)[::-1]
     fig = go.Figure(go.Bar(x=[w["score"] for w in words], y=[escape(w["term"], 40) for w in words],
@@ -177,14 +178,14 @@ def words_figure(words: list[dict], title: str = "Distinctive words") -> go.Figu
     return fig
 
 
-def significance(row: dict) -> str:
+def significance(row: NumericTrait | CategoryTrait) -> str:
     """'q = 0.003 ✱' for a trait with a corrected p-value (✱: significant after correction), else ''."""
     if row.get("q_value") is None:
         return ""
     return f"q = {row['q_value']:.2g}" + (" ✱" if row.get("significant") else " (not significant)")
 
 
-def numeric_traits_figure(numeric: list[dict], title: str = "Numbers against everyone else") -> go.Figure:
+def numeric_traits_figure(numeric: list[NumericTrait], title: str = "Numbers against everyone else") -> go.Figure:
     """Standardised difference of each number's mean (segment − rest), with both means in the hover.
 
     Where the rows carry corrected p-values, significant traits get a ✱ after their name and the
@@ -206,7 +207,7 @@ def numeric_traits_figure(numeric: list[dict], title: str = "Numbers against eve
     return fig
 
 
-def traits_heatmap(profiles: list[dict]) -> go.Figure:
+def traits_heatmap(profiles: list[Profile]) -> go.Figure:
     """Segments × numeric traits coloured by standardised difference from everyone else."""
     segments = [p for p in profiles if p["segment_id"] >= 0]
     columns = list(dict.fromkeys(r["column"] for p in segments for r in p["numeric"]))
@@ -243,7 +244,7 @@ def overlap_figure(comparison: dict) -> go.Figure:
     return fig
 
 
-def sizes_figure(profiles: list[dict], names: dict[int, str] | None = None) -> go.Figure:
+def sizes_figure(profiles: list[Profile], names: dict[int, str] | None = None) -> go.Figure:
     """Bar chart of segment sizes (unassigned last, in grey)."""
     names = names or {p["segment_id"]: p["name"] for p in profiles}
     labels = [f"{p['segment_id']}: {escape(names.get(p['segment_id'], p['name']), 40)}" if p["segment_id"] >= 0

@@ -84,22 +84,27 @@ class Representative(TypedDict):
     text: str
 
 
-class Profile(TypedDict):
+class Traits(TypedDict):
+    """What sets a group of customers apart: a segment's or a map selection's."""
+
+    size: int
+    share: float
+    words: list[Term]
+    numeric: list[NumericTrait]
+    categories: list[CategoryTrait]
+    representatives: list[Representative]
+    items: NotRequired[list[dict[str, Any]]]  # a segment's most over-represented items, with interactions
+
+
+class Profile(Traits):
     """One segment's profile, as ``profiles.json`` holds it (see the module docstring)."""
 
     segment_id: int
     name: str
     auto_name: str
-    size: int
-    share: float
-    words: list[Term]
     phrases: list[Term]
-    numeric: list[NumericTrait]
-    categories: list[CategoryTrait]
-    representatives: list[Representative]
     renamed: NotRequired[bool]  # the analyst named it
     quality: NotRequired[dict[str, Any]]  # {silhouette, stability, verdict}, added by the pipeline
-    items: NotRequired[list[dict[str, Any]]]  # the segment's most over-represented items, with interactions
 N_WORDS = 10
 N_PHRASES = 6
 N_REPRESENTATIVES = 5
@@ -315,7 +320,8 @@ def numeric_traits(customers: Customers, mask: np.ndarray) -> list[NumericTrait]
 
 
 def _proportion_p(a: int, n_a: int, b: int, n_b: int) -> float:
-    """Two-sided p-value that a/n_a and b/n_b differ: two-proportion z test, Fisher's exact test when a cell is small."""
+    """Two-sided p-value that a/n_a and b/n_b differ: two-proportion z test, Fisher's exact test when a cell
+    is small."""
     from scipy.stats import fisher_exact, norm
 
     if n_a == 0 or n_b == 0:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 AUDIT_FILE = "audit.jsonl"
@@ -23,7 +23,7 @@ def audit_path(workspace: Path) -> Path:
 
 def record_export(workspace: Path, *, user: str, run_id: str, file_name: str, rows: int, ids_hashed: bool) -> dict:
     """Append one audit line for a file handed out; returns the entry written."""
-    entry = {"time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "user": user, "run_id": run_id,
+    entry = {"time": datetime.now(UTC).isoformat(timespec="seconds"), "user": user, "run_id": run_id,
              "file": file_name, "rows": int(rows), "ids_hashed": bool(ids_hashed)}
     line = json.dumps(entry, ensure_ascii=False).encode("utf-8") + b"\n"
     path = audit_path(workspace)

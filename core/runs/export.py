@@ -6,11 +6,14 @@ from __future__ import annotations
 import io
 import json
 import math
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from core.explain.profile import Profile
 from core.ingest.privacy import hash_ids
 from core.storage.atomic import atomic_write_bytes, atomic_write_text
 
@@ -76,7 +79,8 @@ def write_json(value: object, path: Path) -> None:
     atomic_write_text(Path(path), json_text(value) + "\n")
 
 
-def with_hashed_ids(segments: pd.DataFrame, profiles: list[dict], key: bytes) -> tuple[pd.DataFrame, list[dict]]:
+def with_hashed_ids(segments: pd.DataFrame, profiles: list[Profile],
+                    key: bytes) -> tuple[pd.DataFrame, list[Profile]]:
     """Copies whose customer ids (the ``id`` column and the profiles' representatives) are keyed hashes."""
     segments = segments.copy()
     segments["id"] = hash_ids(segments["id"], key)
@@ -88,7 +92,7 @@ def with_hashed_ids(segments: pd.DataFrame, profiles: list[dict], key: bytes) ->
     return segments, profiles
 
 
-def write_outputs(segments: pd.DataFrame, profiles: list[dict], run_info: dict, out_dir: Path,
+def write_outputs(segments: pd.DataFrame, profiles: list[Profile], run_info: Mapping[str, Any], out_dir: Path,
                   id_key: bytes | None = None) -> dict[str, Path]:
     """Write ``segments.csv``, ``profiles.json`` and ``run.json`` into ``out_dir``; returns their paths.
 

@@ -9,11 +9,14 @@ run's files are rewritten atomically by ``core.runs.store.rewrite_run``.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from core.errors import ParameterError
 from core.explain.profile import (
+    Term,
+    Traits,
     category_traits,
     distinctive_terms,
     numeric_traits,
@@ -35,19 +38,26 @@ def _mask(run: SavedRun, rows: list[int] | np.ndarray) -> np.ndarray:
     return mask
 
 
-def selection_profile(run: SavedRun, rows: list[int] | np.ndarray) -> dict:
+class SelectionProfile(Traits):
+    """A map selection's traits against everyone else, and how it spreads over the segments."""
+
+    segments: list[dict[str, Any]]  # {segment_name, count}
+
+
+def selection_profile(run: SavedRun, rows: list[int] | np.ndarray) -> SelectionProfile:
     """Profile of the selected rows against everyone else: size, share, words, numbers, categories,
     representative members and how the selection spreads over the existing segments."""
     mask = _mask(run, rows)
     customers = saved_customers(run)
-    words = distinctive_terms(customers.texts, mask.astype(np.int32)).get(1, []) if not mask.all() else []
+    words: list[Term] = distinctive_terms(customers.texts, mask.astype(np.int32)).get(1, []) if not mask.all() else []
     in_segments = run.segments.loc[mask, "segment_name"].value_counts()
-    return {
+    profile: SelectionProfile = {
         "size": int(mask.sum()), "share": float(mask.mean()), "words": words,
         "numeric": numeric_traits(customers, mask), "categories": category_traits(customers, mask),
         "representatives": representatives(customers, run.cluster_space, mask),
         "segments": [{"segment_name": str(k), "count": int(v)} for k, v in in_segments.items()],
     }
+    return profile
 
 
 def save_selection_as_segment(workspace: Path, run_id: str, rows: list[int] | np.ndarray, name: str) -> int:

@@ -2,7 +2,8 @@
 
 After ``free`` failures of a key (at least one) that key waits before it may try again:
 ``first_wait`` seconds, twice as long after each further failure, up to ``max_wait``; a
-successful sign-in clears the key. In-process state, for one app server; the oldest keys are forgotten beyond ``max_keys``.
+successful sign-in clears the key. In-process state, for one app server; the oldest keys are forgotten
+beyond ``max_keys``.
 """
 
 from __future__ import annotations

@@ -135,7 +135,8 @@ def _ask_password() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m core.runs.users", description="Manage the app's sign-in list.")
-    parser.add_argument("--file", type=Path, default=None, help=f"the user list (default: ${USERS_ENV} or {DEFAULT_USERS_FILE})")
+    parser.add_argument("--file", type=Path, default=None,
+                        help=f"the user list (default: ${USERS_ENV} or {DEFAULT_USERS_FILE})")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("add", help="add a user or change their password").add_argument("name")
     commands.add_parser("remove", help="remove a user").add_argument("name")

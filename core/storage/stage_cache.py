@@ -41,7 +41,8 @@ class StageCache:
             return None
         return arrays, meta
 
-    def cached(self, stage: str, key: str, compute: Callable[[], StageResult]) -> tuple[dict[str, np.ndarray], dict, bool]:
+    def cached(self, stage: str, key: str,
+               compute: Callable[[], StageResult]) -> tuple[dict[str, np.ndarray], dict, bool]:
         """A stage's result for this key: stored, or computed by ``compute() -> (arrays, meta)`` and stored.
 
         Returns (arrays, meta, cache hit). A computed result is returned as it reads back, so a first run and

@@ -5,12 +5,12 @@ from core.runs.store import load_run
 from core.schema import declared
 from core.segment.clusterers import CLUSTERERS
 from core.segment.reduce import ReduceParams
-from tests.app.test_pages import _app, _page, _upload, ws  # noqa: F401  (ws: the fixture)
+from tests.app.test_pages import _app, _page, _upload
 
 SMALL = b"id,review\n" + b"".join(f"{i},dress fits well size {i % 3}\n".encode() for i in range(40))
 
 
-def test_the_form_offers_every_registered_clusterer_with_the_declared_ranges(ws):  # noqa: F811
+def test_the_form_offers_every_registered_clusterer_with_the_declared_ranges(ws):
     at = _upload(_app(), "small.csv", SMALL)
     at = _page(at, "map")
     assert set(at.radio(key="p-algo").options) == {c.label for c in CLUSTERERS.values()}
@@ -21,7 +21,7 @@ def test_the_form_offers_every_registered_clusterer_with_the_declared_ranges(ws)
     assert "Gaussian mixture" in at.number_input(key="p-k").label
 
 
-def test_gmm_from_the_form_runs(ws):  # noqa: F811
+def test_gmm_from_the_form_runs(ws):
     at = _upload(_app(), "small.csv", SMALL)
     at = _page(at, "map")
     at.radio(key="p-algo").set_value("gmm")

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.runs.audit import read_audit
 from core.runs.users import add_user
-from tests.app.test_pages import APP, RUN_TIMEOUT, SMALL, _page, _upload, ws  # noqa: F401 - ws is a fixture
+from tests.app.test_pages import APP, RUN_TIMEOUT, SMALL, _page, _upload
 from tests.app.test_trust import _run
 
 PASSWORD = "a long enough password"
@@ -17,7 +17,7 @@ PAGES = ["start", "data", "map", "segments", "recommendations", "export", "runs"
 
 
 @pytest.fixture
-def users(tmp_path, monkeypatch):  # noqa: ANN201 - Path
+def users(tmp_path, monkeypatch):
     path = tmp_path / "users.toml"
     monkeypatch.setenv("SEGMENT_STUDIO_USERS", str(path))
     return path
@@ -28,7 +28,7 @@ def downloads(monkeypatch) -> dict:
     """The data handed to every download button drawn, by label (a callable for the audited ones)."""
     handed, real = {}, st.download_button
 
-    def record(label, data, *args, **kwargs):  # noqa: ANN001, ANN202 - st.download_button's signature
+    def record(label, data, *args, **kwargs):
         handed[label] = data
         return real(label, data, *args, **kwargs)
 
@@ -96,7 +96,8 @@ def test_wrong_passwords_are_throttled_per_user_name(ws, users):
     add_user(users, "throttled", PASSWORD)
     at = AppTest.from_file(APP, default_timeout=60).run()
     for _ in range(3):
-        assert [e.value for e in _sign_in(at, "throttled", "not the password").error] == ["Wrong user name or password."]
+        refused = _sign_in(at, "throttled", "not the password").error
+        assert [e.value for e in refused] == ["Wrong user name or password."]
     assert "Too many wrong passwords" in _sign_in(at, "throttled", PASSWORD).error[0].value
     other_session = _sign_in(AppTest.from_file(APP, default_timeout=60).run(), "throttled", PASSWORD)
     assert "Too many wrong passwords" in other_session.error[0].value

@@ -88,7 +88,7 @@ def listening_addresses(port: int) -> set[str]:
     return found
 
 
-def sign_in(page, name: str, password: str) -> None:  # noqa: ANN001 - playwright Page
+def sign_in(page, name: str, password: str) -> None:
     """Fill the sign-in form and press Sign in."""
     page.get_by_label("User name").fill(name)
     page.get_by_label("Password", exact=True).fill(password)

@@ -1,4 +1,5 @@
-"""./run_app.sh listens on loopback only; --network refuses in one line, listening nowhere, unless sign-in is configured."""
+"""./run_app.sh listens on loopback only; --network refuses in one line, listening nowhere, unless sign-in is
+configured."""
 
 from __future__ import annotations
 
@@ -13,25 +14,24 @@ from tests.e2e.harness import ROOT, free_port, listening_addresses, wait_healthy
 LOOPBACK = {"127.0.0.1", "::1"}
 
 
-def _env(tmp_path, users_file) -> dict[str, str]:  # noqa: ANN001 - Paths
+def _env(tmp_path, users_file) -> dict[str, str]:
     return {**os.environ, "SEGMENT_STUDIO_WORKSPACE": str(tmp_path / "ws"), "SEGMENT_STUDIO_EMBEDDER": "fake",
             "SEGMENT_STUDIO_USERS": str(users_file)}
 
 
 @contextmanager
-def run_app(tmp_path, users_file, *args: str) -> Iterator[int]:  # noqa: ANN001 - Paths
+def run_app(tmp_path, users_file, *args: str) -> Iterator[int]:
     """``./run_app.sh ARGS`` on a free port until it answers; yields the port; stops it at the end."""
     port = free_port()
-    log = open(tmp_path / f"run_app-{port}.log", "wb")
-    process = subprocess.Popen([str(ROOT / "run_app.sh"), *args, "--server.port", str(port)], cwd=tmp_path,
-                               env=_env(tmp_path, users_file), stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_healthy(f"http://127.0.0.1:{port}", process, timeout=600)  # the first start may install .venv
-        yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
+    with open(tmp_path / f"run_app-{port}.log", "wb") as log:
+        process = subprocess.Popen([str(ROOT / "run_app.sh"), *args, "--server.port", str(port)], cwd=tmp_path,
+                                   env=_env(tmp_path, users_file), stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_healthy(f"http://127.0.0.1:{port}", process, timeout=600)  # the first start may install .venv
+            yield port
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
 
 
 def test_run_app_listens_on_loopback_only(tmp_path):

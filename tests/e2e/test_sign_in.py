@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -20,7 +21,7 @@ PAGES = ["", "data", "map", "segments", "recommendations", "export", "runs"]
 pytestmark = pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Chromium is installed by ./run_tests.sh")
 
 
-def _save_run(workspace, run_id: str) -> str:  # noqa: ANN001 - Path
+def _save_run(workspace, run_id: str) -> str:
     from core.ingest.io import load_table
     from core.parameters import SegmentParams
     from core.pipeline import run_segmentation
@@ -33,7 +34,7 @@ def _save_run(workspace, run_id: str) -> str:  # noqa: ANN001 - Path
     return save_run(run_segmentation(load_table(SMALL), params, workspace), workspace, run_id=run_id)
 
 
-def _only_the_form(page) -> str:  # noqa: ANN001 - playwright Page
+def _only_the_form(page) -> str:
     page.wait_for_selector('h1:has-text("Sign in")', timeout=60_000)
     wait_idle(page)
     text = page.inner_text("body")
@@ -55,7 +56,7 @@ def test_nothing_before_sign_in_and_each_analyst_sees_their_own_runs(tmp_path):
     with app_server(workspace, env=env) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            def visit(path: str):  # noqa: ANN202 - a fresh browser session on ``path``
+            def visit(path: str):
                 page = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True).new_page()
                 page.goto(f"{url}/{path}")
                 return page
@@ -96,7 +97,7 @@ def test_nothing_before_sign_in_and_each_analyst_sees_their_own_runs(tmp_path):
             assert read_audit(workspace) == []
             with alice.expect_download() as download:
                 alice.get_by_role("button", name="Segments (CSV)").click()
-            assert len(open(download.value.path(), "rb").read().splitlines()) == 151
+            assert len(Path(download.value.path()).read_bytes().splitlines()) == 151
             (entry,) = read_audit(workspace)
             assert (entry["user"], entry["run_id"], entry["rows"], entry["ids_hashed"]) == ("alice", run_a, 150, False)
 

@@ -10,7 +10,8 @@ from core.runs.audit import AUDIT_FILE, read_audit, record_export
 
 def _export(args: tuple) -> None:
     workspace, i = args
-    record_export(workspace, user=f"user{i % 3}", run_id="r1", file_name=f"segments-{i}.csv", rows=i, ids_hashed=i % 2 == 0)
+    record_export(workspace, user=f"user{i % 3}", run_id="r1", file_name=f"segments-{i}.csv", rows=i,
+                  ids_hashed=i % 2 == 0)
 
 
 def test_one_line_per_export_with_who_when_which_run_how_many_rows_and_hashing(tmp_path):

@@ -8,8 +8,7 @@ import tomllib
 
 import pytest
 
-from core.runs.users import (UserListError, add_user, folder_name, read_users, remove_user, users_file,
-                             verify_password)
+from core.runs.users import UserListError, add_user, folder_name, read_users, remove_user, users_file, verify_password
 from tests.conftest import ROOT
 
 PASSWORD = "correct horse battery"
