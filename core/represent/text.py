@@ -52,7 +52,8 @@ def choose_embedder(texts: Sequence[str], choice: EmbedderChoice) -> tuple[Embed
 
     ``auto`` picks by the texts' language (:func:`auto_embedder`).
     """
-    name, notices = choice.embedder, []
+    name = choice.embedder
+    notices: list[str] = []
     if name == "auto":
         name, notices = auto_embedder(texts, choice.model)
     if name not in EMBEDDERS:
