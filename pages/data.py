@@ -6,11 +6,11 @@ import streamlit as st
 from core.errors import CoreError
 from core.ingest.demo import DEMO_ATTRIBUTION
 from core.ingest.io import MAX_COLUMNS, MAX_ROWS
-from core.ingest.language import cjk_share
 from core.ingest.privacy import describe_pii
 from core.ingest.roles import ROLES
-from core.represent.embedders.sentence_transformer import DEFAULT_MODEL, reads_cjk
+from core.represent.embedders.sentence_transformer import DEFAULT_MODEL
 from core.represent.features import MAX_TEXT_CHARS
+from core.represent.text import auto_embedder
 from core.storage.hashing import stable_hash
 from ui.data import (
     UPLOAD_TYPES,
@@ -127,11 +127,11 @@ if long_cells:
             "length for embedding (the model reads only their beginning anyway).", icon=":material/content_cut:")
 if text_cols:
     sample = table.frame[text_cols].head(2000).astype("string").fillna("").agg(" ".join, axis=1).tolist()
-    if cjk_share(sample) > 0.3 and not reads_cjk(DEFAULT_MODEL):
-        st.warning(
-            f"Most of the text looks Chinese, Japanese or Korean, which the default model ({DEFAULT_MODEL}) does not "
-            "read. With the embedder on auto the lexical embedder (character n-grams) is used instead; "
-            "on the Map page you can name a multilingual model.", icon=":material/translate:")
+    if auto_embedder(sample, DEFAULT_MODEL)[0] == "multilingual":
+        st.info(
+            f"Most of the text is not in English, which the default model ({DEFAULT_MODEL}) does not read. With the "
+            "embedder on auto the multilingual embedder (16 languages, Chinese included) is used instead.",
+            icon=":material/translate:")
 
 interactions_section(next((c for c, r in chosen.items() if r == "id"), None))
 

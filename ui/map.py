@@ -47,7 +47,7 @@ def parameters_form(roles: dict[str, str], behaviour: bool = False) -> FormResul
     defaults, fields = SegmentParams(), declared(SegmentParams)
     embedders = tuple(e for e in embedder_names()
                       if e == "auto" or not EMBEDDERS[e].for_tests or default_embedder() == e)
-    embedder_labels = {"auto": "Automatic (the model; another embedder for languages it does not read)",
+    embedder_labels = {"auto": "Automatic (the model for English; the multilingual embedder for other languages)",
                        **{name: plugin.label for name, plugin in EMBEDDERS.items()}}
     reduce_fields, cluster_fields = declared(ReduceParams), declared(ClusterParams)
     with st.form("parameters", border=True):

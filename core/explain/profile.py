@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from core.explain.chinese_words import chinese_terms, is_chinese
 from core.ingest.language import cjk_share
 from core.represent.features import TOP_LEVELS, Customers
 
@@ -155,14 +156,23 @@ def _raw_terms(text: str) -> set[str]:
     return {t for t in text.lower().split() if t}
 
 
-def _term_sets(texts: list[str], chinese: bool, stop_words: frozenset[str]) -> list[set[str]]:
-    if chinese:
-        return [cjk_terms(t) | english_terms(t, stop_words) if t else set() for t in texts]
+def _script(texts: list[str]) -> str:
+    """How words are taken from these texts: "chinese" (jieba), "cjk" (Japanese or Korean: character
+    n-grams) or "latin" (words split at spaces and punctuation)."""
+    if is_chinese(texts):
+        return "chinese"
+    return "cjk" if cjk_share(texts) > 0.3 else "latin"
+
+
+def _term_sets(texts: list[str], script: str, stop_words: frozenset[str]) -> list[set[str]]:
+    extra = {"chinese": chinese_terms, "cjk": cjk_terms}.get(script)
+    if extra:
+        return [extra(t) | english_terms(t, stop_words) if t else set() for t in texts]
     return [english_terms(t, stop_words) if t else set() for t in texts]
 
 
 #: bump when the words and phrases taken from a text change (cached term matrices are keyed by it)
-TERMS_FORMAT = 1
+TERMS_FORMAT = 2  # 2: Chinese words from jieba instead of character n-grams
 TermPresence = tuple[sp.csr_matrix, np.ndarray]
 
 
@@ -171,16 +181,17 @@ def term_presence(texts: list[str], chunk: int = 5000) -> TermPresence:
 
     It depends on the texts alone, so a re-clustering can reuse it. Term sets are made a chunk of
     texts at a time and kept only as column numbers, so memory follows the matrix, not hundreds of
-    thousands of Python sets. Mostly Chinese, Japanese or Korean text uses character n-grams."""
+    thousands of Python sets. Mostly Chinese text is cut into words by jieba; mostly Japanese or Korean text
+    uses character n-grams."""
     from scipy import sparse
 
-    chinese = cjk_share(texts) > 0.3
+    script = _script(texts)
     stop_words = _english_stop_words()
     vocabulary: dict[str, int] = {}
     cols: list[np.ndarray] = []
     counts = np.zeros(len(texts), dtype=np.int64)
     for start in range(0, len(texts), chunk):
-        for i, terms in enumerate(_term_sets(texts[start : start + chunk], chinese, stop_words), start):
+        for i, terms in enumerate(_term_sets(texts[start : start + chunk], script, stop_words), start):
             if not terms and texts[i]:  # text with nothing but stop words still describes itself
                 terms = _raw_terms(texts[i])
             # sets iterate in hash-seed order; sorted keeps ties reproducible across processes
@@ -224,8 +235,9 @@ def distinctive_words_and_phrases(texts: list[str], labels: np.ndarray, n_terms:
     repeats a word cannot carry it); its class-based IDF contrasts the segment with everyone else:
     log((members using it + 1) / (members expected to use it at the rest's rate + 1)). Words that
     everyone uses score near zero however common they are, which BERTopic's log(1 + A / f) does
-    not achieve with few classes. English drops stop words; text that is mostly Chinese, Japanese
-    or Korean uses character n-grams. A segment with text always gets words. ``presence`` is
+    not achieve with few classes. English and Chinese drop stop words; Chinese is cut into words by
+    jieba; mostly Japanese or Korean text uses character n-grams. A segment with text always gets
+    words. ``presence`` is
     :func:`term_presence` of ``texts`` when already at hand.
     """
     from scipy import sparse
@@ -246,8 +258,9 @@ def distinctive_words_and_phrases(texts: list[str], labels: np.ndarray, n_terms:
     users_all = np.asarray(matrix.sum(axis=0)).ravel()
     has_text = np.array([bool(t) for t in texts])
     with_text = np.bincount(member_rows[assigned & has_text], minlength=len(segments)).astype(float)
-    # English phrases have spaces; Chinese words are mostly one or two characters, three make a phrase
-    is_phrase = np.array([" " in t or (len(t) > 2 and bool(_CJK_RUN.fullmatch(t))) for t in terms])
+    # phrases have spaces (English, and jieba's Chinese word pairs); Japanese or Korean character 3-grams
+    ngrams = _script(texts) == "cjk"
+    is_phrase = np.array([" " in t or (ngrams and len(t) > 2 and bool(_CJK_RUN.fullmatch(t))) for t in terms])
     out: dict[int, dict[str, list[Term]]] = {}
     for k, s in enumerate(segments):
         users = members_using[k].toarray().ravel()

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import ColumnError
+from core.ingest.language import CJK_CHARACTER
 from core.ingest.privacy import mask_example, pii_kind
 
 ROLES = ("id", "text", "numeric", "categorical", "date", "ignore")
@@ -115,7 +116,8 @@ def detect_column(name: str, col: pd.Series, n_rows: int) -> tuple[str, str]:
         return "date", "dates"
     text = non_null.astype(str)
     lengths = text.str.len()
-    words = text.str.count(r"\s+") + 1
+    # Chinese and Japanese put no spaces between words, which are about two characters long
+    words = text.str.count(r"\s+") + 1 + text.str.count(CJK_CHARACTER) // 2
     if all_unique and _ID_NAME.search(name):
         return "id", "unique per row and named like an identifier"
     if (words.mean() >= 3 and unique_ratio > 0.5) or lengths.mean() >= 40:
@@ -128,7 +130,7 @@ def detect_column(name: str, col: pd.Series, n_rows: int) -> tuple[str, str]:
 
 
 #: bump when detection changes (detected roles are cached per table content)
-DETECTION_FORMAT = 1
+DETECTION_FORMAT = 2
 
 
 def detect_roles(frame: pd.DataFrame) -> list[ColumnInfo]:

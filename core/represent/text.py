@@ -10,14 +10,11 @@ from typing import Any
 import numpy as np
 
 from core.errors import ModelError, ParameterError
-from core.ingest.language import cjk_share
+from core.ingest.language import language_mix
 from core.progress import Progress
 from core.represent.embedders import EMBEDDERS, EmbedderChoice, embedder_names
 from core.represent.embedders.base import Embedder
-from core.represent.embedders.sentence_transformer import (
-    reads_cjk,
-    resolve_model_path,
-)
+from core.represent.embedders.sentence_transformer import model_short_name, reads_cjk, resolve_model_path
 from core.represent.embedding_cache import EmbeddingCache
 from core.represent.features import Customers
 from core.storage.hashing import stable_hash, text_hash
@@ -26,23 +23,44 @@ from core.storage.stage_cache import StageCache
 _TOKENIZE_CHUNK = 2048  # texts per tokenizer call when counting over-long texts (bounds its memory)
 
 
+MOSTLY_ENGLISH = 0.95  # share of English texts at which auto keeps the English model
+
+
+def auto_embedder(texts: Sequence[str], model: str) -> tuple[str, list[str]]:
+    """The embedder ``auto`` picks for ``texts`` and why: the sentence-transformers ``model`` when the texts
+    are mostly English (at least :data:`MOSTLY_ENGLISH` of those whose language can be told) or the model is
+    not an English-only one; otherwise (Chinese, another language, or a mix) the multilingual embedder."""
+    mix = language_mix(texts)
+    notices = []
+    if texts and not mix.has_words:
+        notices.append("The text holds no words (only emoji, numbers or symbols), so it says little about the "
+                       "customers; segments will rest mostly on the other columns.")
+    if mix.english_share >= MOSTLY_ENGLISH or reads_cjk(model):
+        if mix.other:
+            notices.append(f"{mix.other:,} of {mix.english + mix.other:,} texts sampled are not in English; "
+                           f"{model_short_name(model)} reads them poorly. Choose the multilingual embedder if they "
+                           "matter.")
+        return "model", notices
+    share = "All" if mix.english == 0 else f"{1 - mix.english_share:.0%}"
+    notices.append(f"{share} of the texts are not in English, which {model_short_name(model)} does not read; used "
+                   "the multilingual embedder (16 languages, Chinese included) instead, so texts about the same "
+                   "thing are close whatever their language.")
+    return "multilingual", notices
+
+
 def choose_embedder(texts: Sequence[str], choice: EmbedderChoice) -> tuple[Embedder, list[str]]:
     """Build the embedder ``choice`` names for these texts; returns it with notices for the analyst.
 
-    ``auto`` uses the model, unless most of the text is in a script the model does not read (then the
-    lexical embedder, which reads any script).
+    ``auto`` picks by the texts' language (:func:`auto_embedder`).
     """
     name = choice.embedder
+    notices: list[str] = []
     if name == "auto":
-        if cjk_share(texts) > 0.3 and not reads_cjk(choice.model):
-            embedder, notices = EMBEDDERS["lexical"].build(choice)
-            return embedder, [f"Most of the text is Chinese, Japanese or Korean, which {choice.model} does not read; "
-                              "used the lexical embedder (character n-grams) instead. Choose a multilingual model "
-                              "to use one.", *notices]
-        name = "model"
+        name, notices = auto_embedder(texts, choice.model)
     if name not in EMBEDDERS:
         raise ParameterError(f"The embedder must be one of {', '.join(embedder_names())}, not {name!r}.")
-    return EMBEDDERS[name].build(choice)
+    embedder, built_notices = EMBEDDERS[name].build(choice)
+    return embedder, [*notices, *built_notices]
 
 
 def fallback(failed: Embedder, error: ModelError, choice: EmbedderChoice) -> tuple[Embedder, str] | None:

@@ -32,9 +32,9 @@ def test_lexical_dim_is_validated():
         LexicalEmbedder(dim=1)
 
 
-def test_chinese_text_switches_to_lexical_with_notice():
+def test_chinese_text_switches_to_multilingual_with_notice():
     embedder, notices = choose_embedder(["这条裙子很漂亮"] * 3, EmbedderChoice())
-    assert isinstance(embedder, LexicalEmbedder) and "lexical" in notices[0]
+    assert embedder.name == "multilingual" and "multilingual" in notices[0]
     assert cjk_share(["hello world"]) == 0
 
 
