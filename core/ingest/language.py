@@ -19,9 +19,13 @@ _LATIN = re.compile(r"[a-zA-Z]")
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
 ENGLISH_FUNCTION_WORDS = frozenset(
-    "the and it it's its this that these those to of for with my you your but not very have has had be been "
-    "they she we our their them at would could should just too what from or if all about out up were are "
-    "because really there than which when after only i'm don't didn't can't doesn't wasn't".split()
+    [
+        "the", "and", "it", "it's", "its", "this", "that", "these", "those", "to", "of", "for", "with", "my", "you",
+        "your", "but", "not", "very", "have", "has", "had", "be", "been", "they", "she", "we", "our", "their",
+        "them", "at", "would", "could", "should", "just", "too", "what", "from", "or", "if", "all", "about", "out",
+        "up", "were", "are", "because", "really", "there", "than", "which", "when", "after", "only", "i'm", "don't",
+        "didn't", "can't", "doesn't", "wasn't",
+    ]
 )
 MIN_WORDS = 3  # a shorter Latin-script text ("Love it", "Très bien") is not counted either way
 MIN_FUNCTION_SHARE = 0.12  # English reviews measure 0.3–0.5; French, German, Spanish below 0.05
