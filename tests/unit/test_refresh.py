@@ -147,3 +147,45 @@ def test_repeated_ids_are_grouped(periods, tmp_path, capsys):
     assert len(frame) == len(second) and frame["id"].is_unique
     assert "Grouped" in capsys.readouterr().err
     assert np.isfinite(frame["membership"]).all()
+
+
+def renumbered(folder: Path, to: Path, mapping: dict[int, int]) -> Path:
+    """A copy of a run folder whose segments carry other ids (as an independent run would number them)."""
+    shutil.copytree(folder, to)
+    frame = read_segments(to)
+    frame["segment_id"] = frame["segment_id"].map(lambda s: mapping.get(s, s))
+    frame.to_csv(to / "segments.csv", index=False)
+    profiles = json.loads((to / "profiles.json").read_text(encoding="utf-8"))
+    for p in profiles:
+        p["segment_id"] = mapping.get(p["segment_id"], p["segment_id"])
+    (to / "profiles.json").write_text(json.dumps(profiles), encoding="utf-8")
+    labels = np.load(to / "model" / "labels.npy")
+    np.save(to / "model" / "labels.npy", np.array([mapping.get(int(s), int(s)) for s in labels]))
+    return to
+
+
+PERMUTATION = {0: 2, 1: 0, 2: 1}
+
+
+def test_track_matches_segments_by_shared_customers(periods, tmp_path):
+    run_b = renumbered(periods["root"] / "r1", tmp_path / "b", PERMUTATION)
+    assert main(["track", str(periods["root"] / "r1"), str(run_b), "--out", str(tmp_path / "out")]) == 0
+    report = json.loads((tmp_path / "out" / "track.json").read_text(encoding="utf-8"))
+    assert report["method"] == "customers" and report["customers_shared"] == len(periods["before"])
+    assert {m["b"]: m["a"] for m in report["matches"]} == {b: a for a, b in PERMUTATION.items()}
+    assert all(m["quality"] == 1.0 for m in report["matches"]) and report["unmatched_b"] == []
+    tracked = read_segments(tmp_path / "out").merge(periods["before"], on="id")
+    assert (tracked["segment_id_x"] == tracked["segment_id_y"]).all()
+
+
+def test_track_matches_by_centroids_without_shared_customers(periods, tmp_path):
+    second = periods["data"].second
+    second[~second["customer_id"].str.startswith("p")].to_csv(tmp_path / "newcomers.csv", index=False)
+    assert main(["refresh", str(periods["root"] / "r1"), str(tmp_path / "newcomers.csv"), "--out", str(tmp_path / "r"),
+                 "--workspace", str(periods["ws"]), "--quiet"]) == 0
+    run_b = renumbered(tmp_path / "r", tmp_path / "b", PERMUTATION)
+    assert main(["track", str(periods["root"] / "r1"), str(run_b), "--out", str(tmp_path / "out")]) == 0
+    report = json.loads((tmp_path / "out" / "track.json").read_text(encoding="utf-8"))
+    assert report["method"] == "centroids" and report["customers_shared"] == 0
+    assert {m["b"]: m["a"] for m in report["matches"]} == {b: a for a, b in PERMUTATION.items()}
+    assert [u["new_id"] for u in report["unmatched_b"]] == [3]  # the beach-holiday group is no old segment
