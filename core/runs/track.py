@@ -62,7 +62,7 @@ def track_runs(folder_a: Path, folder_b: Path) -> tuple[dict[str, Any], pd.DataF
     ids_a = sorted(int(s) for s in seg_a["segment_id"].unique() if s >= 0)
     ids_b = sorted(int(s) for s in seg_b["segment_id"].unique() if s >= 0)
     if not ids_a or not ids_b:
-        raise ParameterError("One of the runs has no segment (every customer is unassigned); there is nothing to match.")
+        raise ParameterError("One of the runs has no segment (every customer is unassigned): nothing to match.")
     similarity, shared = _jaccard(seg_a, seg_b, ids_a, ids_b)
     method = "customers"
     if shared < MIN_SHARED * min(len(seg_a), len(seg_b)):
