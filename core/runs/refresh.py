@@ -254,3 +254,47 @@ def refresh_run(run: str | Path, source: str | Path | bytes, workspace: str | Pa
     refresh = refresh_table(load_table(source, name), locate_run(run, workspace), workspace, params, progress)
     write_refresh(refresh, out)
     return refresh
+
+
+REFRESH_DIR = "refreshes"  # a workspace's refreshes: <workspace>/refreshes/<refresh id>/, output folders
+
+
+def refreshes_dir(workspace: str | Path) -> Path:
+    return Path(workspace) / REFRESH_DIR
+
+
+def save_refresh(refresh: Refresh, workspace: str | Path) -> str:
+    """Write a refresh into the workspace (``refreshes/<id>``, an output folder that can be refreshed again)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    refresh_id = f"{stamp}-p{refresh.run_info['period']}-{time.time_ns() % 1_000_000:06d}"
+    write_refresh(refresh, refreshes_dir(workspace) / refresh_id)
+    return refresh_id
+
+
+def list_refreshes(workspace: str | Path) -> list[dict[str, Any]]:
+    """The workspace's refreshes, newest first: id, folder, period, input, customers, source."""
+    root = refreshes_dir(workspace)
+    out = []
+    for folder in sorted(root.glob("*"), reverse=True) if root.exists() else []:
+        try:
+            info = _run_info(folder)
+            out.append({"refresh_id": folder.name, "folder": str(folder), "period": info["period"],
+                        "input": info["input"]["name"], "customers": info["input"]["customers"],
+                        "source": Path(info["refreshed_from"]).name, "new_segments": len(info["new_segments"])})
+        except (OSError, ValueError, KeyError, TypeError):  # unfinished or unreadable: not listed
+            continue
+    return out
+
+
+def period_chain(folder: str | Path) -> list[dict[str, Any]]:
+    """The periods from the first run to ``folder`` (oldest first): period, input, folder, customers per segment."""
+    chain: list[dict[str, Any]] = []
+    current: Path | None = Path(folder)
+    while current is not None and (current / "run.json").exists() and len(chain) < 1000:
+        info = _run_info(current)
+        counts = previous_segments(current)["segment_id"].value_counts()
+        chain.append({"period": int(info.get("period", 1)), "input": info.get("input", {}).get("name", ""),
+                      "folder": str(current),
+                      "sizes": {int(s): int(n) for s, n in counts.items()}})
+        current = Path(info["refreshed_from"]) if "refreshed_from" in info else None
+    return chain[::-1]
