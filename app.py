@@ -22,7 +22,8 @@ NAVIGATION = {
         st.Page(PAGES["recommendations"], title="Recommendations", icon=":material/recommend:"),
         st.Page(PAGES["export"], title="Export", icon=":material/download:"),
     ],
-    "Manage": [st.Page(PAGES["runs"], title="Runs", icon=":material/folder_open:")],
+    "Manage": [st.Page(PAGES["runs"], title="Runs", icon=":material/folder_open:"),
+               st.Page(PAGES["changes"], title="Changes", icon=":material/update:")],
 }
 
 start_warm_up()  # model load and UMAP compilation off the critical path

@@ -22,7 +22,7 @@ APP_SCRIPT = Path(__file__).resolve().parents[1] / "app.py"
 PAGES = {
     "start": "pages/start.py", "data": "pages/data.py", "map": "pages/map.py",
     "segments": "pages/segments.py", "export": "pages/export.py", "runs": "pages/runs.py",
-    "recommendations": "pages/recommendations.py",
+    "recommendations": "pages/recommendations.py", "changes": "pages/changes.py",
 }
 
 

@@ -310,3 +310,39 @@ def k_silhouette_figure(scores: dict, chosen: int | None = None) -> go.Figure:
     fig.update_xaxes(title="k", dtick=1)
     fig.update_yaxes(title="silhouette")
     return fig
+
+
+def migration_sankey(changes: dict, names: dict[int, str]) -> go.Figure:
+    """Where the customers present in both periods went: a Sankey of ``changes.json``'s ``migration``.
+
+    One node per segment before (left) and after (right); a link's value is its ``customers``.
+    """
+    flows = changes["migration"]
+    before = sorted({f["from"] for f in flows}, key=lambda s: (s < 0, s))
+    after = sorted({f["to"] for f in flows}, key=lambda s: (s < 0, s))
+    labels = [f"{s}: {escape(names.get(s, 'Unassigned'), 40)}" for s in before + after]
+    colours = [UNASSIGNED_COLOUR if s < 0 else PALETTE[s % len(PALETTE)] for s in before + after]
+    fig = go.Figure(go.Sankey(
+        arrangement="snap",
+        node=dict(label=labels, color=colours, pad=14, thickness=16),
+        link=dict(source=[before.index(f["from"]) for f in flows],
+                  target=[len(before) + after.index(f["to"]) for f in flows], value=[f["customers"] for f in flows],
+                  hovertemplate="%{source.label} → %{target.label}: %{value:,}<extra></extra>"),
+    ))
+    fig.update_layout(**_LAYOUT, title=dict(text="Where the customers of both periods went"),
+                      height=max(320, 40 * max(len(before), len(after)) + 120))
+    return fig
+
+
+def sizes_over_periods_figure(chain: list[dict], names: dict[int, str]) -> go.Figure:
+    """Customers per segment over a chain of periods (one line per segment, unassigned grey)."""
+    fig = go.Figure()
+    ids = sorted({s for period in chain for s in period["sizes"]}, key=lambda s: (s < 0, s))
+    for s in ids:
+        fig.add_trace(go.Scatter(
+            x=[f"period {p['period']}" for p in chain], y=[p["sizes"].get(s, 0) for p in chain], mode="lines+markers",
+            name=f"{s}: {escape(names.get(s, 'Unassigned'), 40)}",
+            line=dict(color=UNASSIGNED_COLOUR if s < 0 else PALETTE[s % len(PALETTE)]),
+        ))
+    fig.update_layout(**_LAYOUT, title=dict(text="Customers per segment over the periods"), yaxis_title="customers")
+    return fig

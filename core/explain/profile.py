@@ -332,9 +332,8 @@ def numeric_traits(customers: Customers, mask: np.ndarray) -> list[NumericTrait]
     return sorted(rows, key=lambda r: -abs(r["std_diff"]))
 
 
-def _proportion_p(a: int, n_a: int, b: int, n_b: int) -> float:
-    """Two-sided p-value that a/n_a and b/n_b differ: two-proportion z test, Fisher's exact test when a cell
-    is small."""
+def proportion_p(a: int, n_a: int, b: int, n_b: int) -> float:
+    """Two-sided p-value that a/n_a and b/n_b differ: two-proportion z test, Fisher's exact when a cell is small."""
     from scipy.stats import fisher_exact, norm
 
     if n_a == 0 or n_b == 0:
@@ -370,7 +369,7 @@ def category_tests(customers: Customers, mask: np.ndarray) -> list[CategoryTrait
             rows.append({
                 "column": col, "value": str(value), "count": count, "share": float(share), "share_all": float(base),
                 "share_rest": float(share_rest), "lift": float(share / base), "effect": float(effect),
-                "p_value": _proportion_p(count, n_in, total - count, n_out),
+                "p_value": proportion_p(count, n_in, total - count, n_out),
             })
     return rows
 

@@ -33,7 +33,7 @@ from core.explain.profile import UNASSIGNED, segment_names
 from core.ingest.io import LoadedTable, load_table
 from core.pipeline import Progress, SegmentationResult
 from core.represent.embedders import EMBEDDERS, EmbedderChoice
-from core.represent.features import FeatureSpec, prepare_customers, transform_features
+from core.represent.features import Customers, FeatureSpec, prepare_customers, transform_features
 from core.represent.text import text_vectors
 from core.storage.atomic import atomic_folder
 
@@ -168,6 +168,13 @@ def _embedder_choice(model: AssignmentModel) -> EmbedderChoice:
 def describe_customers(table: LoadedTable, model: AssignmentModel, workspace: str | Path,
                        progress: Progress | None = None) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
     """The new customers (id column first) and their feature matrix, described like the training ones."""
+    customers, matrix, notices = describe(table, model, workspace, progress)
+    return customers.frame, matrix, notices
+
+
+def describe(table: LoadedTable, model: AssignmentModel, workspace: str | Path,
+             progress: Progress | None = None) -> tuple[Customers, np.ndarray, list[str]]:
+    """The new customers (with their texts, for profiling) and their feature matrix, described like the run's."""
     used = {col: role for col, role in model.roles.items() if role in ("id", "text", "numeric", "categorical", "date")}
     missing = [col for col in used if col not in table.frame.columns]
     if missing:
@@ -185,7 +192,7 @@ def describe_customers(table: LoadedTable, model: AssignmentModel, workspace: st
         if vectors is None:  # no new customer has any text: text features are zero, as for such customers in training
             start, end = model.blocks["text"]
             vectors = np.zeros((len(customers), end - start), dtype=np.float32)
-    return customers.frame, transform_features(customers, vectors, model.spec), notices
+    return customers, transform_features(customers, vectors, model.spec), notices
 
 
 def nearest_vote(model: AssignmentModel, matrix: np.ndarray,
