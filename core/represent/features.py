@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from core.errors import ColumnError, ParameterError
-from core.ingest.roles import parse_dates, parse_numbers
+from core.ingest.roles import parse_numbers
+from core.ingest.times import parse_times
 
 MAX_TEXT_CHARS = 2000
 TOP_LEVELS = 20
@@ -69,7 +70,8 @@ def prepare_customers(
     With ``has_behaviour`` (interactions will describe the customers) a table of ids alone is enough.
     """
     if text_aggregation not in TEXT_AGGREGATIONS:
-        raise ParameterError(f"text aggregation must be one of {', '.join(TEXT_AGGREGATIONS)}, not {text_aggregation!r}.")
+        raise ParameterError(
+            f"text aggregation must be one of {', '.join(TEXT_AGGREGATIONS)}, not {text_aggregation!r}.")
     usable = [c for c, r in roles.items() if r in ("text", "numeric", "categorical", "date")]
     if not usable and not has_behaviour:
         raise ColumnError(
@@ -92,7 +94,10 @@ def prepare_customers(
         if role == "numeric":
             columns[col] = parse_numbers(frame[col])
         elif role == "date":
-            columns[col] = parse_dates(frame[col])
+            times = parse_times(frame[col], col)
+            columns[col] = times.values
+            if not times.plain:
+                notices.append(times.notice)
         elif role in ("categorical", "text"):
             columns[col] = frame[col].astype("string")
     typed = pd.DataFrame(columns, index=frame.index)
@@ -132,7 +137,8 @@ def prepare_customers(
         empty = sum(1 for t in texts_list if not t)
         if empty:
             notices.append(
-                f"{empty:,} customer(s) have no text; they get average text features and are placed by their other columns."
+                f"{empty:,} customer(s) have no text; they get average text features and are placed by their "
+                "other columns."
             )
     return Customers(typed, dict(roles), texts_list, row_texts, row_owner, notices)
 
@@ -252,7 +258,7 @@ class FeatureSpec:
                 "weights": self.weights, "order": self.order}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "FeatureSpec":
+    def from_dict(cls, data: dict) -> FeatureSpec:
         return cls(list(data["numeric"]), list(data["categorical"]), dict(data["scales"]), dict(data["weights"]),
                    list(data["order"]))
 
@@ -336,6 +342,7 @@ def transform_features(
         elif extra_blocks and name in extra_blocks:
             block = np.asarray(extra_blocks[name], dtype=np.float32)
         else:
-            raise ParameterError(f"The saved segmentation uses the {name} block, which is not given for the new customers.")
+            raise ParameterError(
+                f"The saved segmentation uses the {name} block, which is not given for the new customers.")
         scaled.append(_apply_scale(block, spec.scales[name], spec.weights[name]))
     return np.hstack(scaled).astype(np.float32)
