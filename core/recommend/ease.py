@@ -57,10 +57,10 @@ def fit_ease(binary: sp.csr_matrix, lam: float, max_items: int) -> EaseModel:
                 f"with the cube of the catalogue); the other {n_items - max_items:,} are not recommended per customer.")
     else:
         items = np.arange(n_items)
-    dtype = np.float64 if len(items) <= _FLOAT64_UP_TO else np.float32
+    dtype: type[np.floating] = np.float64 if len(items) <= _FLOAT64_UP_TO else np.float32
     x = binary[:, items].astype(dtype)
-    gram = np.asarray((x.T @ x).toarray(), dtype=dtype)
-    gram[np.diag_indices_from(gram)] += lam
+    gram: np.ndarray = np.asarray((x.T @ x).toarray(), dtype=dtype)
+    np.fill_diagonal(gram, gram.diagonal() + lam)  # in place: no second n × n array
     precision = scipy.linalg.inv(gram, overwrite_a=True, check_finite=False)
     weights = precision / -np.diag(precision)[None, :]
     weights[np.diag_indices_from(weights)] = 0.0
