@@ -165,6 +165,10 @@ def test_the_shop_demo_shows_recommendations_with_reasons_and_the_evaluation_wit
     at.button(key="start-shop-demo").click().run()
     assert not at.exception
     assert at.session_state["interaction_columns"]["time_col"] == "timestamp"
+    _page(at, "data")  # the Data page shows the demo's tables, labelled synthetic, with nothing to upload
+    assert not at.exception and any("Synthetic shop" in c.value for c in at.caption)
+    assert {s.label: s.value for s in at.selectbox}["How times are written"] == "auto"
+    _page(at, "map")
     at.radio(key="p-algo").set_value("kmeans")
     at.number_input(key="p-k").set_value(4)
     assert at.radio(key="p-method").value == "ease"  # the default per-customer method, from RecommendParams
