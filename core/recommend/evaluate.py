@@ -115,7 +115,7 @@ def evaluate(train: sp.csr_matrix, test: sp.csr_matrix, labels: np.ndarray, para
         "blend": rank_for_customers(seen, rates, row_of, k, item_similarity(matrix, params.neighbours),
                                     params.blend)[0],
         "ease": rank_with_model(weighted, ease, rates, row_of, k,
-                                popularity_penalty(matrix, params.popularity_penalty))[0],
+                                popularity_penalty(matrix, params.popularity_penalty), params.segment_prior)[0],
     }
     truth = test[rows]
     methods = {}

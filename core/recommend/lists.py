@@ -61,6 +61,9 @@ class RecommendParams:
     popularity_penalty: float = param(0.35, what="The popularity penalty", kind=float, low=0.0, high=1.0,
                                       help="EASE's scores are divided by item popularity to this power, so the "
                                            "lists reach beyond the blockbusters (0: no penalty)")
+    segment_prior: float = param(4.0, what="The segment prior", kind=float, low=0.0, high=1e6,
+                                 help="a customer with n items gets c/(c+n) of their segment's popular list added to "
+                                      "EASE's scores, so thin histories lean on the segment (0: none)")
     max_items: int = param(20_000, what="The largest catalogue for an exact item model", low=2, high=100_000,
                            help="above this many items EASE is fitted on the most chosen ones and item-kNN keeps "
                                 "200 neighbours per item, to bound memory and time")

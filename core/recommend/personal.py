@@ -11,7 +11,8 @@ Methods (``RecommendParams.method``):
 * ``blend``: the segment's popularity blended with item-to-item similarity (:mod:`core.recommend.lists`).
 
 Segments count where history is thin: a customer without history (cold start) gets their segment's
-popular list, and places a model leaves empty (no positive score) are filled from it. Each item
+popular list, EASE adds c / (c + n) of it for a customer with n items (``segment_prior`` c), and places a
+model leaves empty (no positive score) are filled from it. Each item
 carries the history item that contributed most to its score ("because they chose …") or, from the
 segment list, "popular in their segment". Items the customer already has are never recommended.
 """
@@ -63,9 +64,12 @@ def _row_max_scaled(block: np.ndarray) -> np.ndarray:
 
 
 def rank_with_model(history: sp.csr_matrix, scorer: Scorer, base: np.ndarray, row_of: np.ndarray, k: int,
-                    penalty: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                    penalty: np.ndarray | None = None, prior: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """Top-k unseen items per customer from ``scorer`` (divided by ``penalty`` where given), the segment
-    ranking ``base[row_of[c]]`` for customers without history and for places the model leaves empty."""
+    ranking ``base[row_of[c]]`` for customers without history and for places the model leaves empty.
+
+    With ``prior`` c > 0, a customer with n items also gets c / (c + n) of their segment's ranking (both
+    scaled to a maximum of 1): thin histories lean on the segment, long ones on themselves."""
     n, n_items = history.shape
     base = _row_max_scaled(np.asarray(base, dtype=np.float64))
     out_idx = np.full((n, min(k, n_items)), -1, dtype=np.int64)
@@ -78,6 +82,8 @@ def rank_with_model(history: sp.csr_matrix, scorer: Scorer, base: np.ndarray, ro
             scores = scores / penalty[None, :]
         scores = _row_max_scaled(scores)
         segment = base[row_of[start:stop]]
+        if prior > 0:
+            scores = scores + (prior / (prior + np.diff(seen.indptr)))[:, None] * segment
         scores = np.where(scores > 0, scores, _FILL * segment)
         cold = np.diff(seen.indptr) == 0
         scores[cold] = segment[cold]
@@ -155,7 +161,7 @@ def recommend_customers(history: sp.csr_matrix, labels: np.ndarray, customer_ids
     else:
         scorer = fit_scorer("ease", matrix, params)
         idx, vals = rank_with_model(history, scorer, rates, stats.row_of, params.top_k,
-                                    popularity_penalty(matrix, params.popularity_penalty))
+                                    popularity_penalty(matrix, params.popularity_penalty), params.segment_prior)
     if scorer.note:
         notes.append(scorer.note)
     why = because(history if params.method == "ease" else matrix, scorer, idx)

@@ -10,11 +10,13 @@ import scipy.sparse as sp
 
 from core.ingest.io import load_table
 from core.recommend.ease import fit_ease
+from core.recommend.evaluate import evaluate, holdout_mask
 from core.recommend.history import binary, recency_weighted
 from core.recommend.itemknn import CAPPED_NEIGHBOURS, fit_item_knn
 from core.recommend.lists import RecommendParams
 from core.recommend.personal import recommend_customers
 from core.represent.behaviour import InteractionInputs, match, prepare_interactions
+from core.testing.synthetic import generate
 
 
 def _random_matrix(n_users: int = 60, n_items: int = 25, seed: int = 0) -> sp.csr_matrix:
@@ -78,3 +80,17 @@ def test_recent_items_weigh_more_and_binary_drops_the_weights():
     assert weighted[1, x] == 1.0
     assert (recency_weighted(inter, matched, 0.0).toarray() == matched.matrix().toarray()).all()
     assert (binary(sp.csr_matrix(weighted)).toarray() == matched.matrix().toarray()).all()
+
+
+def test_thin_histories_lean_on_the_segment():
+    data = generate(n_users=1200, n_items=600, n_segments=4, n_categories=16, mean_interactions=4, seed=7)
+    inter = prepare_interactions(InteractionInputs(load_table(data.interactions.to_csv(index=False).encode(),
+                                                              name="e.csv"), "item_id", time_col="time"),
+                                 "customer_id")
+    ids = data.users["customer_id"]
+    train = holdout_mask(inter, match(inter, ids), 0.2, 0)
+    history = recency_weighted(inter.subset(train), match(inter.subset(train), ids), 10.0)
+    test = match(inter.subset(~train), ids).matrix()
+    with_prior = evaluate(history, test, data.truth, RecommendParams())["methods"]["ease"]
+    without = evaluate(history, test, data.truth, RecommendParams(segment_prior=0.0))["methods"]["ease"]
+    assert with_prior["precision"] > 1.1 * without["precision"]
