@@ -58,7 +58,7 @@ class RecommendParams:
     recency: float = param(10.0, what="The recency scale", kind=float, low=0.0, high=1e6,
                            help="with times, EASE weighs the item at position p from a customer's latest by "
                                 "exp(-p/recency) (0: all their items alike)")
-    popularity_penalty: float = param(0.35, what="The popularity penalty", kind=float, low=0.0, high=1.0,
+    popularity_penalty: float = param(0.4, what="The popularity penalty", kind=float, low=0.0, high=1.0,
                                       help="EASE's scores are divided by item popularity to this power, so the "
                                            "lists reach beyond the blockbusters (0: no penalty)")
     segment_prior: float = param(4.0, what="The segment prior", kind=float, low=0.0, high=1e6,
