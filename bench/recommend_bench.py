@@ -1,4 +1,4 @@
-"""Recommendations on planted synthetic data: the per-customer blend against global popularity.
+"""Recommendations on planted synthetic data: the per-customer methods against popularity and item-kNN.
 
 Generates users (age, region, no text), items and interactions with ``core.testing.synthetic.generate``
 (planted segment preferences, power-law popularity, noise), runs the whole pipeline as the
@@ -60,7 +60,8 @@ def main() -> None:
 
     rows = [f"| {METHODS[name]} | {m['precision']:.4f} | {m['recall']:.4f} | {m['ndcg']:.4f} | {m['coverage']:.1%} |"
             for name, m in methods.items()]
-    blend, base = methods["blend"], methods["popularity"]
+    default = evaluation["default"]
+    best, base, knn = methods[default], methods["popularity"], methods["item_knn"]
     body = f"""
 `python -m bench.recommend_bench --users {args.users} --items {args.items} --segments {args.segments} \
 --seed {args.seed}`: synthetic shop from `core/testing/synthetic.py` — {args.users:,} users (age and region, no text),
@@ -78,13 +79,15 @@ held-out items); segments {evaluation['segments']}. Top {k}; coverage is the sha
 | --- | --- | --- | --- | --- |
 {chr(10).join(rows)}
 
-The per-customer blend against the popularity baseline: precision@{k} ×{blend['precision'] / base['precision']:.2f},
-recall@{k} ×{blend['recall'] / base['recall']:.2f}, NDCG@{k} ×{blend['ndcg'] / base['ndcg']:.2f}, coverage
-{blend['coverage']:.1%} against {base['coverage']:.1%}.
+The default per-customer method (`{default}`) against the popularity baseline: precision@{k}
+×{best['precision'] / base['precision']:.2f}, recall@{k} ×{best['recall'] / base['recall']:.2f}, NDCG@{k}
+×{best['ndcg'] / base['ndcg']:.2f}, coverage {best['coverage']:.1%} against {base['coverage']:.1%}; against item-kNN
+precision@{k} ×{best['precision'] / knn['precision']:.2f}. The purchase times here are uniform over the year and
+carry no signal, so EASE's recency weighting cannot help as it does on the real log (the MovieLens 100K section).
 
 Whole run {seconds:.0f} s ({stage_times}; the recommend stage includes re-fitting the segments for the evaluation).
 """
-    write_section("recommend", "Recommendations: per-customer blend against global popularity", body)
+    write_section("recommend", "Recommendations on planted data: per-customer methods against the baselines", body)
     print(body)
 
 

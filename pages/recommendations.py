@@ -3,8 +3,10 @@
 import streamlit as st
 
 from core.explain.figures import evaluation_figure
+from core.ingest.demo import SHOP_ATTRIBUTION, SHOP_NAMES
 from ui.recommend import (
     LIST_TITLES,
+    METHOD_WORDS,
     customer_lookup,
     evaluation_table,
     lists_follow_edits,
@@ -34,6 +36,8 @@ elif segments_changed(run):
                "Map page for lists that follow the edited segments.", icon=":material/history:")
 
 info = run.run_info.get("interactions", {})
+if info.get("name") == SHOP_NAMES["interactions"]:
+    st.info(SHOP_ATTRIBUTION, icon=":material/science:")
 if info:
     st.caption(f"From {info.get('matched_events', 0):,} interactions of {info.get('customers_with_history', 0):,} "
                f"customers over {info.get('items', 0):,} items ({md(info.get('name', ''))}).")
@@ -70,17 +74,20 @@ if customer is not None:
             st.info(f"In {where}. This is their segment's popular list: a customer without interactions "
                     "(cold start) gets exactly that.", icon=":material/ac_unit:")
         else:
-            st.caption(f"In {where}. Their segment's ranking blended with items similar to their own history; "
-                       "items they already have are never recommended.")
-        st.dataframe(mine, hide_index=True, key="rec-customer-list")
+            st.caption(f"In {where}. {METHOD_WORDS.get(run.evaluation.get('default', 'blend'), '')} Items they "
+                       "already have are never recommended; the reason names what led to each item.")
+        st.dataframe(mine, hide_index=True, key="rec-customer-list",
+                     column_config={"reason": st.column_config.TextColumn("reason", width="large")})
 
 st.subheader("How good are they? Evaluation on held-out interactions")
 evaluation = run.evaluation
 holdout = evaluation.get("holdout", {})
-st.caption(f"Part of each customer's items ({holdout.get('share', 0):.0%}, {md(holdout.get('by', ''))}) was hidden; "
-           f"each method recommended {evaluation.get('k')} items from the rest for "
-           f"{evaluation.get('customers_evaluated', 0):,} customers and is scored on the hidden ones. "
+st.caption(f"Hidden: {md(holdout.get('by', ''))}. Each method recommended {evaluation.get('k')} items from the rest "
+           f"for {evaluation.get('customers_evaluated', 0):,} customers and is scored on the hidden ones; coverage is "
+           f"the share of the {evaluation.get('catalogue', 0):,}-item catalogue in anyone's list. "
            f"Segments: {md(evaluation.get('segments', ''))}.")
+for note in evaluation.get("notes", []):
+    st.caption(md(note))
 if not evaluation.get("methods"):
     st.info(md(evaluation.get("note", "There is no evaluation for this run.")), icon=":material/info:")
 else:

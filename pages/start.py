@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from core.ingest.demo import DEMO_ATTRIBUTION
+from core.ingest.demo import DEMO_ATTRIBUTION, SHOP_ATTRIBUTION
 from ui.data import use_demo
+from ui.interactions import use_shop_demo
 from ui.widgets import PAGES, inside_app
 
 inside_app()
@@ -19,6 +20,11 @@ if right.button("Open the demo", icon=":material/play_circle:", width="stretch",
     use_demo()
     st.switch_page(PAGES["map"])
 st.caption(f"Demo data: {DEMO_ATTRIBUTION}")
+if st.button("Open the shop demo, with purchases and recommendations", icon=":material/shopping_cart:",
+             key="start-shop-demo"):
+    use_shop_demo()
+    st.switch_page(PAGES["map"])
+st.caption(SHOP_ATTRIBUTION)
 
 st.divider()
 st.subheader("How it works")
@@ -29,7 +35,7 @@ steps = [
     ("3 · Segments", "Read each segment's profile, compare two side by side, give them names."),
     ("4 · Export", "Download the segment lists (CSV safe for Excel, Parquet) with the profiles and parameters."),
 ]
-for col, (title, text) in zip(cols, steps):
+for col, (title, text) in zip(cols, steps, strict=False):
     with col.container(border=True):
         st.markdown(f"**{title}**")
         st.caption(text)

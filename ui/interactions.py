@@ -6,24 +6,38 @@ live in session state, where the Map page reads them (:func:`interaction_inputs`
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import streamlit as st
 
 from core.errors import CoreError
+from core.ingest.demo import SHOP_ATTRIBUTION, SHOP_COLUMNS, SHOP_CUSTOMERS, SHOP_NAMES, SHOP_PRODUCTS, SHOP_PURCHASES
 from core.ingest.io import LoadedTable, load_table
+from core.ingest.times import TIME_UNIT
 from core.represent.behaviour import InteractionInputs
 from ui.data import UPLOAD_TYPES, save_upload
+from ui.params import declared_input
+from ui.state import set_current_dataset
 from ui.widgets import md
 
 # Optional extra tables for recommendations: the interactions (one row per event) and the items.
 EXTRA_KEY = "extra_tables"  # {"interactions" | "items": {"path", "name"}}
-COLUMNS_KEY = "interaction_columns"  # {"user_col", "item_col", "value_col", "time_col"} chosen on the Data page
+#: {"user_col", "item_col", "value_col", "time_col", "time_unit"} chosen on the Data page
+COLUMNS_KEY = "interaction_columns"
 
 
 def use_extra_upload(kind: str, name: str, data: bytes) -> None:
     """Keep an uploaded interactions or items table in the workspace and remember it for this session."""
     st.session_state.setdefault(EXTRA_KEY, {})[kind] = {"path": str(save_upload(name, data)), "name": name}
+
+
+def use_shop_demo() -> None:
+    """Load the synthetic shop demo: its customers as the table, its purchases and products with their columns."""
+    set_current_dataset(SHOP_CUSTOMERS, SHOP_NAMES["customers"])
+    st.session_state[EXTRA_KEY] = {"interactions": {"path": str(SHOP_PURCHASES), "name": SHOP_NAMES["interactions"]},
+                                   "items": {"path": str(SHOP_PRODUCTS), "name": SHOP_NAMES["items"]}}
+    set_interaction_columns(SHOP_COLUMNS)
 
 
 def forget_extra(kind: str) -> None:
@@ -64,7 +78,7 @@ def default_interaction_columns(columns: list[str], users_id_col: str | None) ->
             "time_col": _guess(rest, ("time", "date", "when", "ts"))}
 
 
-def set_interaction_columns(columns: dict[str, str | None]) -> None:
+def set_interaction_columns(columns: Mapping[str, str | None]) -> None:
     st.session_state[COLUMNS_KEY] = dict(columns)
 
 
@@ -85,7 +99,7 @@ def interaction_inputs() -> InteractionInputs | None:
         return None
     return InteractionInputs(table=table, item_col=columns["item_col"], user_col=columns.get("user_col"),
                              value_col=columns.get("value_col"), time_col=columns.get("time_col"),
-                             items=extra_table("items"))
+                             items=extra_table("items"), time_unit=columns.get("time_unit") or "auto")
 
 
 _NONE = "(none)"
@@ -132,6 +146,8 @@ def interactions_section(users_id_col: str | None) -> None:
     if table is None:
         return
     st.caption(f"Interactions: {md(table.describe())}")
+    if table.name == SHOP_NAMES["interactions"]:
+        st.caption(SHOP_ATTRIBUTION)
     columns = [str(c) for c in table.frame.columns]
     guess = default_interaction_columns(columns, users_id_col)
     suffix = table.content_hash[:8]
@@ -144,12 +160,13 @@ def interactions_section(users_id_col: str | None) -> None:
         value_col = _pick("Value column", columns, guess["value_col"], f"i-value-{suffix}", optional=True)
     with c4:
         time_col = _pick("Time column", columns, guess["time_col"], f"i-time-{suffix}", optional=True)
+        time_unit = declared_input(TIME_UNIT, "auto", f"i-time-unit-{suffix}", radio_max=0) if time_col else "auto"
     if user_col == item_col:
         st.warning("The customer and item columns must differ.", icon=":material/error:")
         set_interaction_columns({})
     else:
         set_interaction_columns({"user_col": user_col, "item_col": item_col, "value_col": value_col,
-                                 "time_col": time_col})
+                                 "time_col": time_col, "time_unit": time_unit})
         st.caption("The next run on the Map page adds behaviour features and recommendations.")
     if st.button("Remove the interactions table", key="forget-interactions", icon=":material/close:"):
         forget_extra("interactions")

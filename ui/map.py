@@ -11,6 +11,7 @@ import streamlit as st
 
 from core.explain.figures import MAX_MAP_POINTS, hover_labels, map_figure, subsample
 from core.parameters import DEFAULT_WEIGHTS, MAP_DIMS, WEIGHT, SegmentParams
+from core.recommend.evaluate import METHODS
 from core.recommend.lists import RecommendParams
 from core.represent.embedders import EMBEDDERS, embedder_names
 from core.runs.store import SavedRun
@@ -64,6 +65,8 @@ def parameters_form(roles: dict[str, str], behaviour: bool = False) -> FormResul
             weights = {**DEFAULT_WEIGHTS, **given}
             top_k = declared_input(declared(RecommendParams)["top_k"], RecommendParams().top_k, "p-top-k") \
                 if behaviour else RecommendParams().top_k
+            method = declared_input(declared(RecommendParams)["method"], RecommendParams().method, "p-method",
+                                    format_func=METHODS.__getitem__) if behaviour else RecommendParams().method
         with c2:
             st.caption("Reduction (UMAP)")
             dims = declared_input(reduce_fields["n_components"], defaults.reduce.n_components, "p-dims",
@@ -95,7 +98,7 @@ def parameters_form(roles: dict[str, str], behaviour: bool = False) -> FormResul
         map=replace(defaults.map, n_components=map_dims, n_neighbors=map_neighbours, min_dist=min_dist, seed=seed),
         cluster=replace(defaults.cluster, **cluster, seed=seed),
     )
-    return FormResult(submitted, params, RecommendParams(top_k=top_k) if behaviour else None)
+    return FormResult(submitted, params, RecommendParams(top_k=top_k, method=method) if behaviour else None)
 
 
 def colour_options(run: SavedRun) -> list[str]:
@@ -121,7 +124,7 @@ def _figure(folder: str, version: float, colour: str, _run: SavedRun) -> tuple[g
                        run.customers[hover_fields(run)].iloc[rows].reset_index(drop=True)], axis=1)
     texts = [run.texts[i] for i in rows]
     hover = [""] * len(coords)
-    for i, label in zip(rows, hover_labels(frame, texts, hover_fields(run))):
+    for i, label in zip(rows, hover_labels(frame, texts, hover_fields(run)), strict=False):
         hover[i] = label
     if colour == SEGMENT:
         values = None

@@ -13,6 +13,10 @@ from core.runs.store import HISTORY_FILE, SavedRun
 from ui.state import workspace
 
 LIST_TITLES = {"lift": "Chosen more here than elsewhere (lift)", "popular": "Most chosen in the segment"}
+#: how a customer's list was made, per method (``RecommendParams.method``)
+METHOD_WORDS = {"ease": "Items that go with what they chose, their latest choices counting most (EASE).",
+                "item_knn": "Items most similar to what they chose (item-kNN).",
+                "blend": "Their segment's ranking blended with items similar to their own history."}
 
 
 def segments_changed(run: SavedRun) -> bool:
@@ -46,18 +50,19 @@ def item_names(run: SavedRun) -> dict[str, str]:
     recs = run.recommendations
     if recs is None or "item_name" not in recs.columns:
         return {}
-    return dict(zip(recs["item_id"].astype(str), recs["item_name"].astype(str)))
+    return dict(zip(recs["item_id"].astype(str), recs["item_name"].astype(str), strict=False))
 
 
 def customer_lookup(run: SavedRun, customer_id: str) -> tuple[pd.DataFrame, int, bool]:
-    """A customer's top-k (rank, item, (name,) score), their segment, and whether it is their segment's list.
+    """A customer's top-k (rank, item, (name,) score, (reason)), their segment, and whether it is their segment's list.
 
     A customer without interactions (cold start) gets exactly their segment's popular list; a
-    customer with history gets a blend with item-to-item similarity, which moves the list.
+    customer with history gets items that follow from it, which moves the list.
     """
     users = run.user_recommendations
     assert users is not None  # the Recommendations page shows only runs with recommendations
-    mine = users[users["id"].astype(str) == str(customer_id)][["rank", "item_id", "score"]].reset_index(drop=True)
+    columns = [c for c in ("rank", "item_id", "score", "reason") if c in users.columns]  # runs before reasons: none
+    mine = users[users["id"].astype(str) == str(customer_id)][columns].reset_index(drop=True)
     names = item_names(run)
     if names:
         mine.insert(2, "item_name", mine["item_id"].map(names))
@@ -69,11 +74,16 @@ def customer_lookup(run: SavedRun, customer_id: str) -> tuple[pd.DataFrame, int,
 
 
 def evaluation_table(evaluation: dict) -> pd.DataFrame:
-    """One row per method, the held-out figures as columns (``@k`` spelled with the run's k)."""
+    """One row per method, the held-out figures as columns (``@k`` spelled with the run's k): the popularity and
+    item-kNN baselines and the method the customer lists were made with first (marked), then the others."""
     k = evaluation.get("k", "k")
-    rows = [{"method": figures.get("label", name),
-             **{label.replace("@k", f"@{k}"): figures.get(metric) for metric, label in EVALUATION_METRICS.items()}}
-            for name, figures in evaluation.get("methods", {}).items()]
+    methods = evaluation.get("methods", {})
+    default = evaluation.get("default", "blend")  # runs before the choice of method used the blend
+    first = [m for m in dict.fromkeys(("popularity", "item_knn", default)) if m in methods]
+    rows = [{"method": methods[name].get("label", name) + (" — your customer lists" if name == default else ""),
+             **{label.replace("@k", f"@{k}"): methods[name].get(metric)
+                for metric, label in EVALUATION_METRICS.items()}}
+            for name in first + [m for m in methods if m not in first]]
     return pd.DataFrame(rows)
 
 

@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 
 from core.errors import ParameterError
 from core.ingest.io import load_table
+from core.ingest.times import TIME_UNIT
 from core.parameters import DEFAULT_WEIGHTS, MAP_DIMS, SegmentParams
 from core.progress import Progress
 from core.recommend.lists import RecommendParams
@@ -133,8 +134,10 @@ def add_segment_options(seg: argparse.ArgumentParser, out_help: str) -> None:
     seg.add_argument("--item-col", help="the item id column of the interactions and of the items table")
     seg.add_argument("--value-col", help="the interactions' value column (rating, quantity, amount)")
     seg.add_argument("--time-col", help="the interactions' timestamp column")
+    add_declared(seg, "--time-unit", TIME_UNIT, "auto")
     seg.add_argument("--items", type=Path, help="items table (id named by --item-col; name, category, price)")
     add_declared(seg, "--top-k", declared(RecommendParams)["top_k"], RecommendParams().top_k)
+    add_declared(seg, "--method", declared(RecommendParams)["method"], RecommendParams().method)
     seg.add_argument("--allow-pii", action="append", default=[], metavar="COLUMN",
                      help="use a column that looks like personal data (e-mail, phone) anyway (repeatable)")
     seg.add_argument("--hash-ids", action="store_true", help="replace customer ids in the outputs by keyed hashes")
@@ -172,16 +175,19 @@ def progress_printer(quiet: bool) -> Progress:
 def interaction_inputs(args: argparse.Namespace) -> InteractionInputs | None:
     """The interactions and items named on the command line, loaded, or None without --interactions."""
     if args.interactions is None:
-        stray = [f"--{n.replace('_', '-')}"
-                 for n in ("interactions_user_col", "item_col", "value_col", "time_col", "items")
-                 if getattr(args, n) is not None]
+        named = ("interactions_user_col", "item_col", "value_col", "time_col", "items")
+        stray = [f"--{n.replace('_', '-')}" for n in named if getattr(args, n) is not None]
+        stray += ["--time-unit"] if args.time_unit != "auto" else []
         if stray:
             raise ParameterError(f"{', '.join(stray)} only apply with --interactions FILE; add it or leave them out.")
         return None
     if not args.item_col:
         raise ParameterError("--interactions needs --item-col COL, the column that names the item of each interaction.")
+    if args.time_unit != "auto" and not args.time_col:
+        raise ParameterError("--time-unit says how the --time-col column is written; name that column too.")
     return InteractionInputs(load_table(args.interactions), args.item_col, args.interactions_user_col,
-                             args.value_col, args.time_col, load_table(args.items) if args.items else None)
+                             args.value_col, args.time_col, load_table(args.items) if args.items else None,
+                             args.time_unit)
 
 
 def summary(q: dict) -> str:

@@ -37,7 +37,7 @@ def add_arguments(seg: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     params = params_from_args(args).validate()
-    recommend = RecommendParams(top_k=args.top_k, seed=args.seed).validate()
+    recommend = RecommendParams(top_k=args.top_k, seed=args.seed, method=args.method).validate()
     table = load_table(args.input)
     inputs = interaction_inputs(args)
     progress = progress_printer(args.quiet)
@@ -56,10 +56,12 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(f"note: {notice}\n")
     print(f"{len(result.customers):,} customers in {summary(result.quality)}; wrote {paths['segments']}")
     if recs is not None:
-        m, k = recs.evaluation["methods"], recs.evaluation["k"]
-        figures = (f"blend precision@{k} {m['blend']['precision']:.3f} against popularity "
-                   f"{m['popularity']['precision']:.3f}, recall@{k} {m['blend']['recall']:.3f} against "
-                   f"{m['popularity']['recall']:.3f}" if m else recs.evaluation["note"].rstrip("."))
+        for note in recs.evaluation.get("notes", []):
+            sys.stderr.write(f"note: {note}\n")
+        m, k, default = recs.evaluation["methods"], recs.evaluation["k"], recs.evaluation["default"]
+        figures = (f"{default} precision@{k} {m[default]['precision']:.3f} against item-kNN "
+                   f"{m['item_knn']['precision']:.3f} and popularity {m['popularity']['precision']:.3f}, coverage "
+                   f"{m[default]['coverage']:.1%}" if m else recs.evaluation["note"].rstrip("."))
         print(f"recommendations: {figures}; wrote {paths['recommendations']}, {paths['user_recommendations']} "
               f"and {paths['evaluation']}")
     if args.save_run:

@@ -147,22 +147,28 @@ def map_figure(
 
 EVALUATION_METRICS = {"precision": "precision@k", "recall": "recall@k", "ndcg": "NDCG@k", "coverage": "coverage"}
 BASELINE = "popularity"
+KNN_BASELINE = "item_knn"
 
 
 def evaluation_figure(evaluation: dict) -> go.Figure:
-    """Grouped bars of each method's held-out figures (``core.recommend.evaluate``), the popularity baseline in grey."""
+    """Grouped bars of the held-out figures (``core.recommend.evaluate``): the popularity and item-kNN baselines in
+    greys beside the method the customer lists were made with (runs before item-kNN: every method)."""
     k = evaluation.get("k", "k")
     methods = evaluation.get("methods", {})
+    default = evaluation.get("default")
+    shown = [m for m in dict.fromkeys((BASELINE, KNN_BASELINE, default)) if m in methods] if default else list(methods)
     fig = go.Figure()
-    for i, (name, figures) in enumerate(methods.items()):
-        colour = UNASSIGNED_COLOUR if name == BASELINE else PALETTE[i % len(PALETTE)]
+    for i, name in enumerate(shown):
+        figures = methods[name]
+        colour = {BASELINE: UNASSIGNED_COLOUR, KNN_BASELINE: "#7f7f7f"}.get(name, PALETTE[i % len(PALETTE)])
         label = escape(figures.get("label", name), 60)
         fig.add_trace(go.Bar(
             name=label, x=[m.replace("@k", f"@{k}") for m in EVALUATION_METRICS.values()],
             y=[figures.get(m) for m in EVALUATION_METRICS], marker_color=colour,
             hovertemplate=f"{label}<br>%{{x}}: %{{y:.3f}}<extra></extra>"))
+    against = "popularity and item-kNN" if KNN_BASELINE in methods else "the popularity baseline"
     fig.update_layout(**_LAYOUT, barmode="group", height=340, legend=dict(orientation="h", y=-0.15),
-                      title=dict(text=f"Held-out evaluation against the popularity baseline (k = {k})"))
+                      title=dict(text=f"Held-out evaluation against {against} (k = {k})"))
     fig.update_yaxes(title="higher is better", rangemode="tozero")
     return fig
 
@@ -230,8 +236,10 @@ def overlap_figure(comparison: dict) -> go.Figure:
     """
     counts = np.asarray(comparison["overlap"], dtype=float).reshape(len(comparison["rows"]), len(comparison["columns"]))
     row_share = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
-    ylabels = [f"A {sid}: {escape(name, 40)}" for sid, name in zip(comparison["rows"], comparison["row_names"])]
-    xlabels = [f"B {sid}: {escape(name, 30)}" for sid, name in zip(comparison["columns"], comparison["column_names"])]
+    ylabels = [f"A {sid}: {escape(name, 40)}"
+               for sid, name in zip(comparison["rows"], comparison["row_names"], strict=False)]
+    xlabels = [f"B {sid}: {escape(name, 30)}"
+               for sid, name in zip(comparison["columns"], comparison["column_names"], strict=False)]
     fig = go.Figure(go.Heatmap(
         z=counts, x=xlabels, y=ylabels, customdata=row_share, colorscale="Blues",
         colorbar=dict(title=dict(text="customers")), text=counts.astype(int), texttemplate="%{text:,}",

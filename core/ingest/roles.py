@@ -15,6 +15,7 @@ import pandas as pd
 from core.errors import ColumnError
 from core.ingest.language import CJK_CHARACTER
 from core.ingest.privacy import mask_example, pii_kind
+from core.ingest.times import numeric_unit, parse_times, time_like_name
 
 ROLES = ("id", "text", "numeric", "categorical", "date", "ignore")
 _ID_NAME = re.compile(r"(^|[\s_\-.])(id|uid|uuid|key|no|number|code)$|^(id|row|index)$|_id$|ID$", re.IGNORECASE)
@@ -57,20 +58,8 @@ def parse_numbers(values: pd.Series) -> pd.Series:
 
 
 def parse_dates(values: pd.Series) -> pd.Series:
-    """Parse dates written in several formats (and time zones) into UTC; unparsable → NaT."""
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        return values.dt.tz_convert("UTC")
-    if pd.api.types.is_datetime64_any_dtype(values):
-        return values.dt.tz_localize("UTC")
-    try:
-        return pd.to_datetime(values, errors="coerce", format="mixed", utc=True)
-    except (ValueError, TypeError, OverflowError):  # pandas refuses some mixes as a whole: go value by value
-        def one(value: object) -> pd.Timestamp:
-            try:
-                return pd.to_datetime(value, errors="coerce", utc=True)
-            except (ValueError, TypeError, OverflowError):
-                return pd.NaT
-        return pd.to_datetime(values.map(one, na_action="ignore"), errors="coerce", utc=True)
+    """Parse dates and times as logs write them (see :mod:`core.ingest.times`) into UTC; unreadable → NaT."""
+    return parse_times(values).values
 
 
 def _date_share(values: pd.Series) -> float:
@@ -104,6 +93,9 @@ def detect_column(name: str, col: pd.Series, n_rows: int) -> tuple[str, str]:
         return "date", "stored as dates"
     if numeric_share >= 0.95:
         integral = bool(np.all(np.mod(numbers.dropna(), 1) == 0))
+        unit = numeric_unit(numbers) if time_like_name(name) else "order"
+        if unit != "order":  # epoch numbers or Excel serials only when the name says times; plain numbers never
+            return "date", f"numbers named like a time, read as {parse_times(numbers.head(200), name).how}"
         if _ID_NAME.search(name) and integral:
             if all_unique:
                 return "id", "a unique number per row named like an identifier"

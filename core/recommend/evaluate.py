@@ -7,8 +7,12 @@ and is scored on the held-out items with precision@k, recall@k, NDCG@k (binary r
 catalogue coverage (share of the catalogue that appears in anyone's top k):
 
 * ``popularity`` — the baseline: the globally most chosen items;
+* ``item_knn`` — the strong baseline: cosine item-kNN over binary histories, all neighbours;
 * ``segment_lift`` and ``segment_popular`` — the customer's segment list (by lift, by popularity);
-* ``blend`` — the per-customer blend of the segment ranking and item-to-item similarity.
+* ``blend`` — the per-customer blend of the segment ranking and item-to-item similarity;
+* ``ease`` — EASE on the recency-weighted history with the popularity penalty (:mod:`core.recommend.personal`).
+
+``default`` names the method the customer lists were made with (``RecommendParams.method``).
 
 The caller must give segment labels that were fitted without the held-out interactions.
 """
@@ -19,20 +23,26 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from core.recommend.history import binary
 from core.recommend.lists import (
     RecommendParams,
     item_similarity,
     rank_for_customers,
     segment_stats,
 )
+from core.recommend.personal import fit_scorer, popularity_penalty, rank_with_model
 from core.represent.behaviour import Interactions, Matched
 
 METHODS = {
     "popularity": "Global popularity (baseline)",
+    "item_knn": "Item-kNN, cosine (baseline)",
     "segment_lift": "Segment list by lift",
     "segment_popular": "Segment list by popularity",
     "blend": "Per-customer blend",
+    "ease": "EASE, recent history",
 }
+#: the per-customer methods, by the name ``RecommendParams.method`` gives them
+PERSONAL = ("ease", "item_knn", "blend")
 
 
 def holdout_mask(interactions: Interactions, matched: Matched, share: float, seed: int) -> np.ndarray:
@@ -79,25 +89,33 @@ def ranking_metrics(recommended: np.ndarray, truth: sp.csr_matrix, k: int) -> di
 
 
 def evaluate(train: sp.csr_matrix, test: sp.csr_matrix, labels: np.ndarray, params: RecommendParams) -> dict:
-    """Every method side by side on the customers with held-out items (labels fitted on ``train``)."""
+    """Every method side by side on the customers with held-out items (labels fitted on ``train``).
+
+    ``train`` is the training history (recency-weighted or binary), ``test`` the held-out pairs."""
     k = params.top_k
     rows = np.flatnonzero(np.asarray(test.sum(axis=1)).ravel() > 0)
     summary = {"k": k, "customers_evaluated": int(len(rows)), "held_out_items": int(test.nnz),
-               "catalogue": int(train.shape[1])}
+               "catalogue": int(train.shape[1]), "default": params.method}
     if not len(rows):
         return {**summary, "methods": {}, "note": "No customer has two or more distinct items, so nothing could be "
                 "held out and there is no evaluation."}
-    stats = segment_stats(train, labels)
+    matrix = binary(train)
+    stats = segment_stats(matrix, labels)
     rates = stats.rates(params.smoothing)
-    lifts = np.vstack([np.where(stats.lifts(params.smoothing, params.min_support) > 1,
-                                stats.lifts(params.smoothing, params.min_support), 0.0), stats.overall[None, :]])
-    seen, row_of = train[rows], stats.row_of[rows]
-    similarity = item_similarity(train, params.neighbours)
+    lift = stats.lifts(params.smoothing, params.min_support)
+    lifts = np.vstack([np.where(lift > 1, lift, 0.0), stats.overall[None, :]])
+    seen, weighted, row_of = matrix[rows], train[rows], stats.row_of[rows]
+    knn, ease = fit_scorer("item_knn", matrix, params), fit_scorer("ease", matrix, params)
+    everyone = np.zeros(len(rows), dtype=int)
     ranked = {
-        "popularity": rank_for_customers(seen, stats.overall[None, :], np.zeros(len(rows), dtype=int), k)[0],
+        "popularity": rank_for_customers(seen, stats.overall[None, :], everyone, k)[0],
+        "item_knn": rank_with_model(seen, knn, stats.overall[None, :], everyone, k)[0],
         "segment_lift": rank_for_customers(seen, lifts, row_of, k)[0],
         "segment_popular": rank_for_customers(seen, rates, row_of, k)[0],
-        "blend": rank_for_customers(seen, rates, row_of, k, similarity, params.blend)[0],
+        "blend": rank_for_customers(seen, rates, row_of, k, item_similarity(matrix, params.neighbours),
+                                    params.blend)[0],
+        "ease": rank_with_model(weighted, ease, rates, row_of, k,
+                                popularity_penalty(matrix, params.popularity_penalty), params.segment_prior)[0],
     }
     truth = test[rows]
     methods = {}
@@ -105,4 +123,5 @@ def evaluate(train: sp.csr_matrix, test: sp.csr_matrix, labels: np.ndarray, para
         figures = ranking_metrics(recommended, truth, k)
         figures["coverage"] = float(len(np.unique(recommended[recommended >= 0])) / max(train.shape[1], 1))
         methods[name] = {"label": METHODS[name], **{m: round(v, 4) for m, v in figures.items()}}
-    return {**summary, "methods": methods}
+    notes = [note for note in (knn.note, ease.note) if note]
+    return {**summary, "methods": methods, **({"notes": notes} if notes else {})}

@@ -6,7 +6,8 @@
   rare items do not win by chance.
 * **Per segment, by popularity**: the share of the segment's members who chose it, smoothed
   towards the overall share with ``smoothing`` pseudo-customers.
-* **Per customer**: ``blend`` × the segment's popularity ranking + (1 − ``blend``) × item-to-item
+* **Per customer** (``method`` blend; :mod:`core.recommend.personal` has the others): ``blend`` × the segment's
+  popularity ranking + (1 − ``blend``) × item-to-item
   similarity (cosine between items' sets of customers, ``neighbours`` kept per item) from the
   customer's own history, each scaled to a maximum of 1. A customer without history gets the
   segment's popularity list (cold start); outliers use global popularity as their segment
@@ -26,6 +27,7 @@ import scipy.sparse as sp
 from core.schema import SEED_MAX, check_fields, param
 
 _BATCH = 1024
+METHOD_CHOICES = ("ease", "item_knn", "blend")
 _DENSE_CELLS = 16_000_000  # cells of a dense batch (64 MB of float32)
 
 
@@ -46,6 +48,25 @@ class RecommendParams:
     holdout: float = param(0.2, what="The held-out share", kind=float, low=0.01, high=0.99,
                            help="share of each customer's items hidden to evaluate the lists")
     seed: int = param(0, what="The seed", low=0, high=SEED_MAX, help="random seed of the hold-out")
+    method: str = param("ease", what="The per-customer method", kind=str, choices=METHOD_CHOICES,
+                        label="Per-customer method",
+                        help="how each customer's list is made: ease (closed-form item model on their recent "
+                             "history, best on the hold-out), item_knn (cosine item similarity) or blend (their "
+                             "segment's popular items blended with item similarity)")
+    ease_lambda: float = param(300.0, what="EASE's regularisation", kind=float, low=1e-3, high=1e7,
+                               help="EASE's lambda: larger values pull the item weights towards popular items")
+    recency: float = param(10.0, what="The recency scale", kind=float, low=0.0, high=1e6,
+                           help="with times, EASE weighs the item at position p from a customer's latest by "
+                                "exp(-p/recency) (0: all their items alike)")
+    popularity_penalty: float = param(0.4, what="The popularity penalty", kind=float, low=0.0, high=1.0,
+                                      help="EASE's scores are divided by item popularity to this power, so the "
+                                           "lists reach beyond the blockbusters (0: no penalty)")
+    segment_prior: float = param(4.0, what="The segment prior", kind=float, low=0.0, high=1e6,
+                                 help="a customer with n items gets c/(c+n) of their segment's popular list added to "
+                                      "EASE's scores, so thin histories lean on the segment (0: none)")
+    max_items: int = param(20_000, what="The largest catalogue for an exact item model", low=2, high=100_000,
+                           help="above this many items EASE is fitted on the most chosen ones and item-kNN keeps "
+                                "200 neighbours per item, to bound memory and time")
 
     def validate(self) -> RecommendParams:
         check_fields(self)
@@ -186,7 +207,7 @@ def segment_lists(stats: SegmentStats, params: RecommendParams, item_ids: np.nda
         popular = np.where(stats.chosen[r] > 0, rates[r], 0.0)
         for name, scores, digits in (("lift", lift, 3), ("popular", popular, 4)):
             idx, vals = top_k(scores[None, :], params.top_k)
-            for rank, (j, v) in enumerate(zip(idx[0], vals[0]), 1):
+            for rank, (j, v) in enumerate(zip(idx[0], vals[0], strict=False), 1):
                 if j < 0:
                     break
                 if name == "lift":
@@ -208,27 +229,8 @@ class Recommendations:
     """What the recommend stage produces for a segmentation."""
 
     segment_lists: pd.DataFrame  # segment_id, rank, item_id, score, reason (, item_name), list
-    user_lists: pd.DataFrame  # id, rank, item_id, score
+    user_lists: pd.DataFrame  # id, rank, item_id, score, because, reason
     evaluation: dict
-    history: sp.csr_matrix | None = None  # binary customers × items the lists were made from
+    history: sp.csr_matrix | None = None  # customers × items the lists were made from (recency-weighted)
     item_ids: np.ndarray | None = None  # the catalogue, in the history's column order
     item_names: dict[str, str] | None = None
-
-
-def recommend_customers(matrix: sp.csr_matrix, labels: np.ndarray, customer_ids: pd.Series,
-                        item_ids: np.ndarray, params: RecommendParams,
-                        item_names: dict[str, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per-segment lists and every customer's top-k blend; returns (segment lists, customer lists)."""
-    stats = segment_stats(matrix, labels)
-    lists = segment_lists(stats, params, item_ids, item_names)
-    similarity = item_similarity(matrix, params.neighbours)
-    idx, vals = rank_for_customers(matrix, stats.rates(params.smoothing), stats.row_of, params.top_k,
-                                   similarity, params.blend)
-    filled = idx >= 0
-    users = pd.DataFrame({
-        "id": np.repeat(customer_ids.astype(str).to_numpy(), idx.shape[1])[filled.ravel()],
-        "rank": np.tile(np.arange(1, idx.shape[1] + 1), len(idx))[filled.ravel()],
-        "item_id": item_ids[idx[filled]].astype(str),
-        "score": np.round(vals[filled], 4),
-    })
-    return lists, users

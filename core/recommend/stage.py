@@ -11,13 +11,15 @@ import pandas as pd
 
 from core.progress import Progress
 from core.recommend.evaluate import evaluate, holdout_mask
-from core.recommend.lists import Recommendations, RecommendParams, recommend_customers
+from core.recommend.history import recency_weighted
+from core.recommend.lists import Recommendations, RecommendParams
+from core.recommend.personal import reason_text, recommend_customers
 from core.represent.behaviour import Interactions, Matched, match
 from core.represent.features import Customers
 from core.storage.hashing import stable_hash
 from core.storage.stage_cache import StageCache
 
-_RECOMMEND_FORMAT = 3  # bump when the recommend stage's cached content changes shape
+_RECOMMEND_FORMAT = 4  # bump when the recommend stage's cached content changes shape
 
 
 #: the segments re-fitted on the training interactions only (see :func:`recommend_stage`)
@@ -37,17 +39,23 @@ def recommend_stage(refit_segments: Refit, workspace: Path, labels: np.ndarray,
     key = stable_hash("recommend", _RECOMMEND_FORMAT, cluster_key, interactions.content_hash, rec.as_dict(),
                       behaviour_used, metadata.version("scipy"), metadata.version("numpy"))
     ids = customers.frame["id"].astype(str)
+    history = recency_weighted(interactions, matched, rec.recency)
     hit = stages.get("recommend", key)
     if hit:
         arrays, meta = hit
+        because = np.where(arrays["because"] >= 0, interactions.item_ids[np.maximum(arrays["because"], 0)].astype(str),
+                           "")
         users = pd.DataFrame({"id": ids.to_numpy()[arrays["customer"]], "rank": arrays["rank"],
-                              "item_id": interactions.item_ids[arrays["item"]].astype(str), "score": arrays["score"]})
+                              "item_id": interactions.item_ids[arrays["item"]].astype(str), "score": arrays["score"],
+                              "because": because})
+        outlier = np.asarray(labels)[arrays["customer"]] < 0
+        users["reason"] = [reason_text(b, interactions.item_names, o) for b, o in zip(because, outlier, strict=False)]
         lists = pd.DataFrame(meta["segment_lists"], columns=meta["list_columns"])
-        return (Recommendations(lists, users, meta["evaluation"], matched.matrix(), interactions.item_ids,
+        return (Recommendations(lists, users, meta["evaluation"], history, interactions.item_ids,
                                 interactions.item_names), key, True)
     progress("recommend", 0.0, "Ranking items per segment and per customer")
-    matrix = matched.matrix()
-    lists, users = recommend_customers(matrix, labels, ids, interactions.item_ids, rec, interactions.item_names)
+    lists, users, notes = recommend_customers(history, labels, ids, interactions.item_ids, rec,
+                                              interactions.item_names)
     progress("recommend", 0.4, "Evaluating on held-out interactions")
     train_mask = holdout_mask(interactions, matched, rec.holdout, rec.seed)
     train = interactions.subset(train_mask)
@@ -56,20 +64,29 @@ def recommend_stage(refit_segments: Refit, workspace: Path, labels: np.ndarray,
         refit = "not re-fitted: nothing was held out"
     elif behaviour_used:
         progress("recommend", 0.5, "Re-fitting the segments on the training interactions only")
-        refit_progress: Progress = lambda stage, fraction, message: progress("recommend", 0.5, f"Re-fit: {message}")
+
+        def refit_progress(stage: str, fraction: float, message: str) -> None:
+            progress("recommend", 0.5, f"Re-fit: {message}")
+
         train_labels = refit_segments(train, refit_progress)
         refit = "re-fitted on the training interactions only, so they never saw the held-out items"
-    evaluation = evaluate(match(train, ids).matrix(), match(interactions.subset(~train_mask), ids).matrix(),
-                          train_labels, rec)
-    evaluation["holdout"] = {"share": rec.holdout,
-                             "by": "latest first choice per customer" if interactions.has_time
-                             else f"random per customer (seed {rec.seed})"}
+    evaluation = evaluate(recency_weighted(train, match(train, ids), rec.recency),
+                          match(interactions.subset(~train_mask), ids).matrix(), train_labels, rec)
+    evaluation["holdout"] = {"share": rec.holdout, "temporal": interactions.has_time,
+                             "by": f"per customer, the latest {rec.holdout:.0%} of their items (by first choice)"
+                             if interactions.has_time else f"per customer, {rec.holdout:.0%} of their items at "
+                             f"random (seed {rec.seed}): there are no times"}
     evaluation["segments"] = refit
+    if notes:
+        evaluation["notes"] = list(dict.fromkeys([*evaluation.get("notes", []), *notes]))
     position = {c: i for i, c in enumerate(ids)}
     stages.put("recommend", key, {
         "customer": users["id"].map(position).to_numpy(np.int64),
         "item": pd.Categorical(users["item_id"], categories=interactions.item_ids.astype(str)).codes.astype(np.int64),
         "rank": users["rank"].to_numpy(np.int64), "score": users["score"].to_numpy(np.float64),
+        "because": pd.Categorical(users["because"],
+                                  categories=interactions.item_ids.astype(str)).codes.astype(np.int64),
     }, {"segment_lists": lists.to_dict("records"), "list_columns": list(lists.columns), "evaluation": evaluation})
     progress("recommend", 1.0, f"Recommendations for {len(ids):,} customers")
-    return Recommendations(lists, users, evaluation, matrix, interactions.item_ids, interactions.item_names), key, False
+    recommendations = Recommendations(lists, users, evaluation, history, interactions.item_ids, interactions.item_names)
+    return recommendations, key, False

@@ -21,6 +21,7 @@ import scipy.sparse as sp
 from core.errors import ColumnError, InputError
 from core.ingest.io import LoadedTable
 from core.ingest.roles import parse_numbers
+from core.ingest.times import parse_times
 from core.represent.features import Customers
 from core.storage.hashing import array_hash, stable_hash
 
@@ -41,6 +42,7 @@ class InteractionInputs:
     value_col: str | None = None
     time_col: str | None = None
     items: LoadedTable | None = None
+    time_unit: str = "auto"  # how the time column is written (core.ingest.times.TIME_UNITS)
 
 
 @dataclass
@@ -121,10 +123,13 @@ def prepare_interactions(inputs: InteractionInputs, default_user_col: str | None
             notices.append(f"{bad:,} value(s) in {inputs.value_col!r} are not numbers and count as 0.")
         events["value"] = events["value"].fillna(0.0)
     if inputs.time_col:
-        events["time"] = pd.to_datetime(frame[inputs.time_col], errors="coerce", format="mixed", utc=True)
-        if events["time"].isna().all():
-            raise InputError(f"No value in the time column {inputs.time_col!r} reads as a date or time. "
-                             "Give a column of dates (e.g. 2025-03-01 14:00) or leave --time-col out.")
+        times = parse_times(frame[inputs.time_col], inputs.time_col, inputs.time_unit)
+        if times.values.isna().all():
+            raise InputError(f"No value in the time column {inputs.time_col!r} reads as a date or time "
+                             f"({times.notice}) Give dates (e.g. 2025-03-01 14:00), Unix epoch numbers or Excel "
+                             "serial dates, say how they are written (--time-unit), or leave --time-col out.")
+        events["time"] = times.values
+        notices.append(times.notice)
     keep = events["user"].notna() & events["item"].notna()
     if "time" in events:
         keep &= events["time"].notna()
@@ -145,9 +150,9 @@ def prepare_interactions(inputs: InteractionInputs, default_user_col: str | None
         name_col = _find_column(cols, _NAME_COLS)
         cat_col = _find_column(cols, ("category", "categories", "genre", "genres"), _CATEGORY_HINTS)
         if name_col:
-            names = {i: str(n) for i, n in zip(ids, items[name_col]) if pd.notna(i) and pd.notna(n)}
+            names = {i: str(n) for i, n in zip(ids, items[name_col], strict=False) if pd.notna(i) and pd.notna(n)}
         if cat_col:
-            for i, cell in zip(ids, items[cat_col]):
+            for i, cell in zip(ids, items[cat_col], strict=False):
                 if pd.notna(i) and pd.notna(cell):
                     categories[i] = [c.strip() for c in _CATEGORY_SPLIT.split(str(cell)) if c.strip()]
         known = set(item_ids)
@@ -159,9 +164,11 @@ def prepare_interactions(inputs: InteractionInputs, default_user_col: str | None
     source = {"name": inputs.table.name, "rows": int(len(frame)), "events": int(len(events)),
               "users": int(events["user"].nunique()), "items": len(item_ids), "user_col": user_col,
               "item_col": inputs.item_col, "value_col": inputs.value_col, "time_col": inputs.time_col,
+              "time_unit": inputs.time_unit,
               "items_table": inputs.items.name if inputs.items is not None else None}
     key = stable_hash(inputs.table.content_hash, inputs.items.content_hash if inputs.items is not None else None,
-                      user_col, inputs.item_col, inputs.value_col, inputs.time_col)
+                      user_col, inputs.item_col, inputs.value_col, inputs.time_col,
+                      *([inputs.time_unit] if inputs.time_unit != "auto" else []))
     return Interactions(events, np.asarray(item_ids, dtype=object), names, categories, key, source, notices)
 
 

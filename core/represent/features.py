@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from core.errors import ColumnError, ParameterError
-from core.ingest.roles import parse_dates, parse_numbers
+from core.ingest.roles import parse_numbers
+from core.ingest.times import parse_times
 
 MAX_TEXT_CHARS = 2000
 TOP_LEVELS = 20
@@ -93,7 +94,10 @@ def prepare_customers(
         if role == "numeric":
             columns[col] = parse_numbers(frame[col])
         elif role == "date":
-            columns[col] = parse_dates(frame[col])
+            times = parse_times(frame[col], col)
+            columns[col] = times.values
+            if not times.plain:
+                notices.append(times.notice)
         elif role in ("categorical", "text"):
             columns[col] = frame[col].astype("string")
     typed = pd.DataFrame(columns, index=frame.index)

@@ -23,7 +23,8 @@ import pandas as pd
 
 from core.errors import ParameterError
 from core.explain.profile import UNASSIGNED, Profile, attach_items, attach_segment_quality, profile_segments
-from core.recommend.lists import RecommendParams, recommend_customers
+from core.recommend.lists import RecommendParams
+from core.recommend.personal import recommend_customers
 from core.represent.features import Customers
 from core.runs.store import (
     ListFiles,
@@ -76,9 +77,9 @@ def _followed_lists(run: SavedRun, labels: np.ndarray) -> ListFiles | None:
     if run.evaluation is None or history is None or np.array_equal(labels, run.segments["segment_id"].to_numpy()):
         return None
     matrix, items = history
-    names = dict(zip(items["item_id"], items["item_name"])) if "item_name" in items else None
+    names = dict(zip(items["item_id"], items["item_name"], strict=False)) if "item_name" in items else None
     params = RecommendParams(**run.run_info["recommend"]["parameters"])
-    lists, users = recommend_customers(matrix, labels, run.customers["id"], items["item_id"].to_numpy(dtype=object),
+    lists, users, _ = recommend_customers(matrix, labels, run.customers["id"], items["item_id"].to_numpy(dtype=object),
                                        params, {k: v for k, v in names.items() if pd.notna(v)} if names else None)
     evaluation = {k: v for k, v in run.evaluation.items() if k != "segments_edited"}
     if not np.array_equal(labels, original_labels(run)):

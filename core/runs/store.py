@@ -41,7 +41,7 @@ _DELETED = ".deleted."  # prefix of a run being deleted
 _STALE_SECONDS = 3600  # temporary folders older than this are leftovers of a killed save
 
 
-HISTORY_FILE = "history.npz"  # binary customers × items behind the recommendations (no pickles)
+HISTORY_FILE = "history.npz"  # customers × items behind the recommendations, recency-weighted (no pickles)
 ITEMS_FILE = "items.parquet"  # the catalogue in the history's column order, with names when known
 
 
@@ -58,7 +58,7 @@ class SavedRun:
     run_info: dict
     cluster_space: np.ndarray
     recommendations: pd.DataFrame | None = None  # segment_id, rank, item_id, score, reason (, item_name), list
-    user_recommendations: pd.DataFrame | None = None  # id, rank, item_id, score
+    user_recommendations: pd.DataFrame | None = None  # id, rank, item_id, score (, because, reason)
     evaluation: dict | None = None  # see core.recommend.evaluate
 
     @property
@@ -244,7 +244,7 @@ def original_labels(run: SavedRun) -> np.ndarray:
 
 
 def load_history(run: SavedRun) -> tuple[sp.csr_matrix, pd.DataFrame] | None:
-    """The binary customers × items matrix and the catalogue the run's recommendations were made from, or None."""
+    """The customers × items history (recency-weighted) and the catalogue behind the lists, or None."""
     if not (run.folder / HISTORY_FILE).exists():
         return None
     return sp.load_npz(run.folder / HISTORY_FILE).tocsr(), pd.read_parquet(run.folder / ITEMS_FILE)

@@ -95,7 +95,7 @@ def test_upload_interactions_run_and_read_recommendations(ws):
     assert {"recommendations.csv", "user_recommendations.csv", "evaluation.json"} <= labels
     files = recommendation_files(str(run.folder), 0.0, run)
     users = pd.read_csv(io.BytesIO(files["user_recommendations.csv"]), dtype=str)
-    assert list(users.columns) == ["id", "rank", "item_id", "score"]
+    assert list(users.columns) == ["id", "rank", "item_id", "score", "because", "reason"]
     assert not users["item_id"].str.startswith("=").any()  # formula-safe
     lists = pd.read_csv(io.BytesIO(files["recommendations.csv"]))
     assert {"segment_id", "rank", "item_id", "score", "reason", "item_name"} <= set(lists.columns)
@@ -155,3 +155,41 @@ def test_cold_start_customers_are_told_and_lists_follow_edited_segments(ws):
     (edited.folder / HISTORY_FILE).unlink()  # a run saved without its history: the lists are marked stale
     _page(at, "recommendations")
     assert any("edited after this run made its recommendations" in w.value for w in at.warning)
+
+
+def test_the_shop_demo_shows_recommendations_with_reasons_and_the_evaluation_without_an_upload(ws):
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.button(key="start-shop-demo").click().run()
+    assert not at.exception
+    assert at.session_state["interaction_columns"]["time_col"] == "timestamp"
+    _page(at, "data")  # the Data page shows the demo's tables, labelled synthetic, with nothing to upload
+    assert not at.exception and any("Synthetic shop" in c.value for c in at.caption)
+    assert {s.label: s.value for s in at.selectbox}["How times are written"] == "auto"
+    _page(at, "map")
+    at.radio(key="p-algo").set_value("kmeans")
+    at.number_input(key="p-k").set_value(4)
+    assert at.radio(key="p-method").value == "ease"  # the default per-customer method, from RecommendParams
+    at.button(key="run").click().run(timeout=RUN_TIMEOUT)
+    assert not at.exception, at.exception
+    run = load_run(ws, list_runs(ws)[0]["run_id"])
+    assert any(n.startswith("Read 'timestamp' as Unix seconds") for n in run.run_info["notices"])
+
+    _page(at, "recommendations")
+    assert not at.exception
+    assert any("Synthetic shop" in i.value for i in at.info)  # labelled as synthetic
+    lift, popular, evaluation = (d.value for d in at.dataframe)
+    assert len(popular) == 10 and popular["reason"].str.contains("of this segment").all()
+    assert popular["item_name"].notna().all()
+    methods = evaluation["method"].tolist()
+    assert methods[:3] == ["Global popularity (baseline)", "Item-kNN, cosine (baseline)",
+                           "EASE, recent history — your customer lists"]
+    assert evaluation["precision@10"].iloc[2] > 1.3 * evaluation["precision@10"].iloc[0]
+    assert any("the latest 20% of their items" in c.value for c in at.caption)
+    assert len(at.get("plotly_chart")) == 1
+
+    customer = run.user_recommendations["id"].iloc[0]
+    at.selectbox(key="rec-customer").set_value(customer).run()
+    assert not at.exception
+    mine = at.dataframe[2].value
+    assert len(mine) == 10 and mine["reason"].str.startswith("because they chose").mean() > 0.5
+    assert any("latest choices counting most" in c.value for c in at.caption)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.errors import ColumnError, InputError
+from core.errors import ColumnError
 from core.ingest.io import load_table
 from core.represent.behaviour import (
     InteractionInputs,
@@ -63,9 +63,10 @@ def test_no_user_column_to_match_on():
         prepare_interactions(InteractionInputs(table(EVENTS, "e.csv"), "item"), None)
 
 
-def test_unreadable_times_are_refused():
-    with pytest.raises(InputError, match="time column"):
-        prepare_interactions(InteractionInputs(table(EVENTS, "e.csv"), "item", time_col="qty"), "user")
+def test_small_numbers_as_times_only_order_the_events_and_say_so():
+    inter = prepare_interactions(InteractionInputs(table(EVENTS, "e.csv"), "item", time_col="qty"), "user")
+    assert any("no date format, so they are not dates" in n for n in inter.notices)
+    assert inter.events["time"].min().year == 1970  # an arbitrary start; only order and gaps count
 
 
 def test_block_follows_the_customers_order_and_measures_rfm():

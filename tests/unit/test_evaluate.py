@@ -33,7 +33,7 @@ def test_time_holdout_keeps_the_latest_first_choices_back():
     train = holdout_mask(inter, match(inter, pd.Series(["a", "b", "c"])), 0.2, 0)
     # a has 4 items: 1 held out, the one first chosen latest (s; p was first chosen on day 1)
     # b has 2 items: 1 held out (q, the later); c has one item and keeps it
-    held = set(zip(inter.events["user"][~train], inter.events["item"][~train]))
+    held = set(zip(inter.events["user"][~train], inter.events["item"][~train], strict=False))
     assert held == {("a", "s"), ("b", "q")}
 
 
@@ -60,7 +60,7 @@ def test_ranking_metrics_by_hand():
     assert m["ndcg"] == pytest.approx((ndcg_a + ndcg_b) / 2)
 
 
-def test_blend_beats_popularity_on_planted_data():
+def test_every_method_beats_popularity_on_planted_data():
     data = generate(n_users=1200, n_items=800, n_segments=4, n_categories=16, mean_interactions=15, seed=5)
     frame = data.interactions.rename(columns={"customer_id": "user", "item_id": "item"})
     inter = interactions(frame)
@@ -69,8 +69,11 @@ def test_blend_beats_popularity_on_planted_data():
     result = evaluate(match(inter.subset(train), ids).matrix(),
                       match(inter.subset(~train), ids).matrix(), data.truth, RecommendParams())
     m = result["methods"]
-    assert result["customers_evaluated"] == 1200
-    assert set(m) == {"popularity", "segment_lift", "segment_popular", "blend"}
+    assert result["customers_evaluated"] == 1200 and result["default"] == "ease"
+    assert set(m) == {"popularity", "item_knn", "segment_lift", "segment_popular", "blend", "ease"}
+    for strong in ("ease", "item_knn"):
+        assert m[strong]["precision"] > 1.3 * m["popularity"]["precision"]
+        assert m[strong]["coverage"] > 3 * m["popularity"]["coverage"]
     assert m["blend"]["precision"] > 1.3 * m["popularity"]["precision"]
     assert m["blend"]["recall"] > 1.3 * m["popularity"]["recall"]
     assert m["blend"]["coverage"] > 3 * m["popularity"]["coverage"]

@@ -19,10 +19,10 @@ from core.recommend.lists import (
     RecommendParams,
     item_similarity,
     rank_for_customers,
-    recommend_customers,
     segment_stats,
     top_k,
 )
+from core.recommend.personal import recommend_customers
 from core.represent.behaviour import InteractionInputs, match, prepare_interactions
 from core.runs.curate import merge_segments
 from core.runs.store import load_run, save_run
@@ -50,9 +50,9 @@ def synthetic():
 
 def test_lift_lists_recover_the_planted_categories(synthetic):
     data, inter, ids, labels = synthetic
-    lists, _ = recommend_customers(match(inter, ids).matrix(), labels, ids, inter.item_ids, RecommendParams(),
+    lists, _, _ = recommend_customers(match(inter, ids).matrix(), labels, ids, inter.item_ids, RecommendParams(),
                                    inter.item_names)
-    category = dict(zip(data.items["item_id"], data.items["category"]))
+    category = dict(zip(data.items["item_id"], data.items["category"], strict=False))
     for segment, planted in data.segment_categories.items():
         top = lists[(lists["segment_id"] == segment) & (lists["list"] == "lift")]
         assert len(top) == 10
@@ -66,23 +66,30 @@ def test_lift_needs_the_minimum_support(synthetic):
     _, inter, ids, labels = synthetic
     matrix = match(inter, ids).matrix()
     params = RecommendParams(min_support=40)
-    lists, _ = recommend_customers(matrix, labels, ids, inter.item_ids, params)
+    lists, _, _ = recommend_customers(matrix, labels, ids, inter.item_ids, params)
     stats = segment_stats(matrix, labels)
     position = {item: j for j, item in enumerate(inter.item_ids)}
     lift = lists[lists["list"] == "lift"]
-    assert len(lift) and all(stats.chosen[s, position[i]] >= 40 for s, i in zip(lift["segment_id"], lift["item_id"]))
+    assert len(lift) and all(stats.chosen[s, position[i]] >= 40
+                             for s, i in zip(lift["segment_id"], lift["item_id"], strict=False))
 
 
 def test_customers_never_get_what_they_have_and_cold_start_gets_the_segment_list(synthetic):
     _, inter, ids, labels = synthetic
-    lists, users = recommend_customers(match(inter, ids).matrix(), labels, ids, inter.item_ids, RecommendParams())
-    had = set(zip(inter.events["user"], inter.events["item"]))
-    assert not any(pair in had for pair in zip(users["id"], users["item_id"]))
-    assert users.groupby("id").size().max() == 10 and list(users.columns) == ["id", "rank", "item_id", "score"]
+    lists, users, _ = recommend_customers(match(inter, ids).matrix(), labels, ids, inter.item_ids, RecommendParams())
+    had = set(zip(inter.events["user"], inter.events["item"], strict=False))
+    assert not any(pair in had for pair in zip(users["id"], users["item_id"], strict=False))
+    assert users.groupby("id").size().max() == 10
+    assert list(users.columns) == ["id", "rank", "item_id", "score", "because", "reason"]
     for i in range(30):
-        got = users.loc[users["id"] == f"new{i}", "item_id"].tolist()
+        got = users.loc[users["id"] == f"new{i}"]
         popular = lists[(lists["segment_id"] == i % 3) & (lists["list"] == "popular")]["item_id"].tolist()
-        assert got == popular
+        assert got["item_id"].tolist() == popular and (got["reason"] == "popular in their segment").all()
+    warm = users[~users["id"].str.startswith("new")]
+    explained = warm[warm["because"] != ""]
+    assert len(explained) > 0.9 * len(warm)  # nearly every item follows from something the customer chose
+    assert all(pair in had for pair in zip(explained["id"], explained["because"], strict=False))
+    assert (explained["reason"] == "because they chose " + explained["because"]).all()
 
 
 def test_top_k_leaves_non_positive_places_empty():
@@ -93,6 +100,9 @@ def test_top_k_leaves_non_positive_places_empty():
 @pytest.mark.parametrize("bad,word", [
     ({"top_k": 0}, "top-k"), ({"min_support": 0}, "minimum support"), ({"smoothing": -1}, "smoothing"),
     ({"blend": 1.5}, "blend"), ({"neighbours": 0}, "neighbour"), ({"holdout": 1.0}, "held-out"),
+    ({"method": "als"}, "per-customer method"), ({"ease_lambda": 0.0}, "regularisation"),
+    ({"recency": -1.0}, "recency"),
+    ({"popularity_penalty": 2.0}, "popularity penalty"), ({"max_items": 1}, "largest catalogue"),
 ])
 def test_bad_parameters(bad, word):
     with pytest.raises(ParameterError, match=word):
@@ -158,7 +168,7 @@ def test_rankings_skip_seen_items_and_are_ordered(n_users, n_items, seed, blend)
     stats = segment_stats(matrix, labels)
     idx, vals = rank_for_customers(matrix, stats.rates(5.0), stats.row_of, 5, item_similarity(matrix, 3), blend)
     dense = matrix.toarray()
-    for row, (items, scores) in enumerate(zip(idx, vals)):
+    for row, (items, scores) in enumerate(zip(idx, vals, strict=False)):
         filled = items >= 0
         assert not dense[row, items[filled]].any()
         assert filled.tolist() == sorted(filled.tolist(), reverse=True)  # empty places only at the end

@@ -21,3 +21,12 @@ def test_one_trace_per_method_with_every_metric_at_k():
 
 def test_no_methods_gives_an_empty_chart():
     assert len(evaluation_figure({"k": 5, "methods": {}}).data) == 0
+
+
+def test_with_a_default_method_the_chart_shows_it_beside_both_baselines():
+    methods = {name: {"label": name.upper(), "precision": 0.1, "recall": 0.1, "ndcg": 0.1, "coverage": 0.1}
+               for name in ("popularity", "item_knn", "segment_lift", "blend", "ease")}
+    fig = evaluation_figure({"k": 10, "default": "ease", "methods": methods})
+    assert [t.name for t in fig.data] == ["POPULARITY", "ITEM_KNN", "EASE"]
+    assert "popularity and item-kNN" in fig.layout.title.text
+    assert len({t.marker.color for t in fig.data}) == 3
