@@ -165,7 +165,7 @@ def test_pipeline_falls_back_to_pytorch_when_the_onnx_backend_fails(planted_csv,
     fell_back = replace(EMBEDDERS["model"], fallback=lambda failed, error, choice: (FakeEmbedder(), "fell back")
                         if choice.backend == "auto" else None)
     monkeypatch.setitem(EMBEDDERS, "model", fell_back)
-    result = run_segmentation(load_table(planted_csv), SegmentParams(device="cpu"), workspace)
+    result = run_segmentation(load_table(planted_csv), SegmentParams(device="cpu", embedder="model"), workspace)
     assert result.run_info["embedding"]["model"] == "fake:32" and "fell back" in result.notices
     with pytest.raises(ModelError, match="exported"):
         run_segmentation(load_table(planted_csv), SegmentParams(device="cpu", backend="onnx", embedder="model"),
