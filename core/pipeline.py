@@ -49,6 +49,7 @@ from core.represent.features import (
 )
 from core.represent.text import text_vectors
 from core.segment.cluster import Clustering, cluster
+from core.segment.geometry import runner_up_margin, segment_centres
 from core.segment.quality import attach_segment_quality, segmentation_quality, stability
 from core.segment.reduce import ReduceParams, SharedNeighbours, reduce
 from core.storage.hashing import array_hash, stable_hash, text_hash
@@ -83,7 +84,8 @@ class SegmentationResult:
     features: FeatureMatrix | None = None  # the matrix clustered on, with its fitted spec (for assign)
 
     def segments_frame(self) -> pd.DataFrame:
-        """One row per customer: id, segment_id, segment_name, membership, outlier, x, y (z)."""
+        """One row per customer: id, segment_id, segment_name, membership, outlier, x, y (z), and with the feature
+        matrix at hand runner_up and margin (see :func:`core.segment.geometry.runner_up_margin`)."""
         names = segment_names(self.profiles)
         labels = self.clustering.labels
         frame = pd.DataFrame({
@@ -95,6 +97,10 @@ class SegmentationResult:
         })
         for i, axis in enumerate("xyz"[: self.map_coords.shape[1]]):
             frame[axis] = np.round(self.map_coords[:, i].astype(float), 4)
+        if self.features is not None:
+            runner_up, margin = runner_up_margin(self.features.matrix, labels,
+                                                 *segment_centres(self.features.matrix, labels))
+            frame["runner_up"], frame["margin"] = runner_up, np.round(margin, 4)
         return frame
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from core.cli import assign, curate, segment, sweep
+from core.cli import assign, curate, explain, lookalike, segment, sweep
 from core.cli.options import _Parser
 from core.errors import CoreError
 
-COMMANDS = (segment, sweep, curate, assign)
+COMMANDS = (segment, sweep, curate, assign, explain, lookalike)
 
 
 def build_parser() -> argparse.ArgumentParser:

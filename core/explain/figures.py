@@ -308,3 +308,43 @@ def k_silhouette_figure(scores: dict, chosen: int | None = None) -> go.Figure:
     fig.update_xaxes(title="k", dtick=1)
     fig.update_yaxes(title="silhouette")
     return fig
+
+
+def reasons_figure(explanation: dict, top: int = 8) -> go.Figure:
+    """One customer's reasons (:mod:`core.explain.explanations`) as bars: each column's contribution, largest on top.
+
+    For a member, a contribution is the column's part of d²(runner-up's centre) − d²(own centre): green bars pull the
+    customer towards their own segment, red ones towards the runner-up. For an unassigned customer, the column's part
+    of d²(nearest segment's centre).
+    """
+    reasons = explanation["reasons"][:top][::-1]
+    values = [r["contribution"] for r in reasons]
+    fig = go.Figure(go.Bar(
+        x=values, y=[escape(r["column"], 40) for r in reasons], orientation="h",
+        marker_color=[PALETTE[2] if v >= 0 else PALETTE[3] for v in values],
+        customdata=[escape(r["sentence"], 220) for r in reasons], hovertemplate="%{customdata}<extra></extra>"))
+    if explanation["segment_id"] >= 0 and explanation.get("runner_up") is not None:
+        title = (f"Why {escape(explanation['segment_name'], 40)} rather than "
+                 f"{escape(explanation['runner_up_name'], 40)}")
+        axis = "pull towards this segment (squared distance)"
+    else:
+        title = f"How far from {escape(explanation.get('runner_up_name') or 'the segments', 40)}, column by column"
+        axis = "part of the squared distance"
+    fig.update_layout(**_LAYOUT, title=dict(text=title), height=120 + 34 * len(reasons), showlegend=False)
+    fig.update_xaxes(title=axis, zeroline=True, zerolinecolor="#6b7280")
+    return fig
+
+
+def audience_curve_figure(curve: pd.DataFrame, size: int | None = None) -> go.Figure:
+    """Lookalike audience size against the minimum similarity (:func:`core.explain.lookalike.size_curve`), with the
+    chosen size marked."""
+    fig = go.Figure(go.Scatter(x=curve["min_similarity"], y=curve["audience_size"], mode="lines", line_shape="hv",
+                               marker_color=PALETTE[0],
+                               hovertemplate="similarity ≥ %{x:.3f}: %{y:,} customers<extra></extra>"))
+    if size is not None:
+        fig.add_hline(y=size, line=dict(color=PALETTE[1], dash="dash"), annotation_text=f"chosen: {size:,}",
+                      annotation_position="top right")
+    fig.update_layout(**_LAYOUT, title=dict(text="Audience size against similarity"), height=300)
+    fig.update_xaxes(title="minimum similarity", autorange="reversed")
+    fig.update_yaxes(title="customers", rangemode="tozero")
+    return fig

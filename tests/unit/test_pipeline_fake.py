@@ -21,7 +21,8 @@ def test_pipeline_recovers_planted_groups(planted_csv, workspace):
     truth = result.customers.frame["id"].str.slice(1, 2).astype(int)
     assert adjusted_rand_score(truth, result.clustering.labels) > 0.9
     frame = result.segments_frame()
-    assert list(frame.columns) == ["id", "segment_id", "segment_name", "membership", "outlier", "x", "y"]
+    assert list(frame.columns) == ["id", "segment_id", "segment_name", "membership", "outlier", "x", "y",
+                                   "runner_up", "margin"]
     assert len(frame) == 120 and frame["segment_id"].nunique() == 3
     assert result.run_info["embedding"] == {"model": "fake:32", "texts": 120, "from_cache": 0, "embedded": 120}
 
