@@ -134,7 +134,7 @@ def map_figure(
             traces.append(_trace(coords, members, hover, name, marker))
     fig = go.Figure(traces)
     fig.update_layout(**_LAYOUT, height=620, legend=dict(itemsizing="constant", title=dict(text="")),
-                      dragmode="lasso" if coords.shape[1] < 3 else "orbit", hoverlabel=dict(align="left"))
+                      dragmode="pan" if coords.shape[1] < 3 else "orbit", hoverlabel=dict(align="left"))
     if coords.shape[1] < 3:
         fig.update_xaxes(showticklabels=False, title=None, showgrid=False, zeroline=False)
         fig.update_yaxes(showticklabels=False, title=None, showgrid=False, zeroline=False)

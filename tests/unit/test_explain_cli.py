@@ -69,15 +69,19 @@ def test_lookalike_audience_opens_in_pandas_with_the_right_rows(planted_run, tmp
 
 def test_lookalike_threshold_segment_seeds_exclusion_and_hashed_ids(planted_run, tmp_path, capsys):
     labels = planted_run.result.clustering.labels
-    code, _, err = _run(capsys, "lookalike", planted_run.run_id, "--seed-segment", "0", "--exclude-segment", "2",
-                        "--min-similarity", "0.0", "--hash-ids", "--out", tmp_path / "out", "--workspace",
-                        planted_run.workspace)
+    common = ["--seed-segment", "0", "--out", tmp_path / "out", "--workspace", planted_run.workspace]
+    code, _, err = _run(capsys, "lookalike", planted_run.run_id, "--exclude-segment", "2", "--min-similarity", "-1",
+                        "--hash-ids", *common)
     assert code == 0, err
     audience = pd.read_csv(tmp_path / "out" / "audience.csv", encoding="utf-8-sig", dtype={"id": str})
-    assert set(audience["segment_id"]) <= {1} and (audience["score"] >= 0).all()
-    hashed_others = set(hash_ids(pd.Series(planted_run.result.customers.frame["id"][labels == 1]),
-                                 workspace_key(planted_run.workspace)))
-    assert len(audience) and set(audience["id"]) <= hashed_others
+    segment_one = pd.Series(planted_run.result.customers.frame["id"][labels == 1])
+    assert set(audience["id"]) == set(hash_ids(segment_one, workspace_key(planted_run.workspace)))
+    code, _, err = _run(capsys, "lookalike", planted_run.run_id, "--min-similarity", "0.2", *common)
+    assert code == 0, err
+    above = pd.read_csv(tmp_path / "out" / "audience.csv", encoding="utf-8-sig", dtype={"id": str})
+    curve = pd.read_csv(tmp_path / "out" / "curve.csv", encoding="utf-8-sig")
+    assert (above["score"] >= 0.2).all() and 0 < len(above) < (labels != 0).sum()
+    assert (above["segment_id"] != 0).all() and len(above) <= curve["audience_size"].max()
 
 
 def test_bad_seed_lists_are_one_clear_sentence(planted_run, tmp_path, capsys):

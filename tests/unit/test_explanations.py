@@ -113,17 +113,18 @@ def test_similar_members_are_the_nearest_of_the_same_segment(people):
     assert distances == sorted(distances) and np.allclose(distances, nearest, atol=1e-3)
 
 
-def test_an_unassigned_customer_is_compared_with_the_nearest_segment(people):
+def test_an_unassigned_customer_is_compared_with_the_nearest_segment(people, planted_run):
+    rows = [int(np.flatnonzero(planted_run.data.truth == g)[0]) for g in range(3)]  # one of each group
     labels = people.labels.copy()
-    labels[5] = -1
+    labels[rows] = -1
     unassigned = replace(people, labels=labels)
-    found = Explainer(unassigned).explain(5)
     ids, centres = unassigned.centres
-    distances = ((centres - people.features[5]) ** 2).sum(axis=1)
-    assert found["segment_id"] == -1 and found["segment_name"] == "Unassigned" and found["margin"] is None
-    assert found["runner_up"] == ids[distances.argmin()]
-    assert all(r["contribution"] >= 0 for r in found["reasons"])
-    assert sum(r["contribution"] for r in found["reasons"]) == pytest.approx(distances.min(), abs=1e-4)
-    assert "the nearest segment" in " ".join(r["sentence"] for r in found["reasons"])
-    assert all(unassigned.labels[list(people.ids).index(m["id"])] == found["runner_up"]
-               for m in found["similar_members"])
+    for found, row in zip(explain_rows(unassigned, rows), rows, strict=True):
+        distances = ((centres - people.features[row]) ** 2).sum(axis=1)
+        assert found["segment_id"] == -1 and found["segment_name"] == "Unassigned" and found["margin"] is None
+        assert found["runner_up"] == ids[distances.argmin()] == people.labels[row]
+        assert all(r["contribution"] >= 0 for r in found["reasons"])
+        assert sum(r["contribution"] for r in found["reasons"]) == pytest.approx(distances.min(), abs=1e-4)
+        assert "the nearest segment" in " ".join(r["sentence"] for r in found["reasons"])
+        assert all(unassigned.labels[list(people.ids).index(m["id"])] == found["runner_up"]
+                   for m in found["similar_members"])

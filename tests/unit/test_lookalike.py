@@ -40,13 +40,17 @@ def test_lookalikes_of_one_groups_seeds_come_from_that_group(people, planted_run
     assert (truth[rows] == group).mean() >= 0.9
 
 
-def test_knn_follows_seeds_from_two_groups(people, planted_run):
+def test_logistic_follows_seeds_from_two_groups(people, planted_run):
+    """The centroid of seeds from two groups leans to the tighter group; the classifier finds both."""
     truth = planted_run.data.truth
     seeds = np.concatenate([_seeds(truth, 0, 15), _seeds(truth, 2, 15)])
-    scores = lookalike_scores(people.features, seeds, LookalikeParams(method="knn", neighbours=5))
-    rows = audience_rows(scores, eligible_rows(len(scores), seeds, people.labels), size=150)
-    found = truth[rows]
-    assert (found == 0).mean() >= 0.3 and (found == 2).mean() >= 0.3 and np.isin(found, [0, 2, 3]).mean() >= 0.9
+    found = {}
+    for method in ("logistic", "centroid"):
+        scores = lookalike_scores(people.features, seeds, LookalikeParams(method=method))
+        found[method] = truth[audience_rows(scores, eligible_rows(len(scores), seeds, people.labels), size=150)]
+    assert (found["logistic"] == 0).mean() >= 0.3 and (found["logistic"] == 2).mean() >= 0.3
+    assert np.isin(found["logistic"], [0, 2, 3]).mean() >= 0.9
+    assert min((found["centroid"] == g).mean() for g in (0, 2)) < 0.2
 
 
 def test_audience_sizes_thresholds_exclusions_and_curve_agree(people, planted_run):
