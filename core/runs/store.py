@@ -50,7 +50,7 @@ class SavedRun:
 
     run_id: str
     folder: Path
-    segments: pd.DataFrame  # id, segment_id, segment_name, membership, outlier, x, y (, z)
+    segments: pd.DataFrame  # id, segment_id, segment_name, membership, outlier, x, y (, z), runner_up, margin
     customers: pd.DataFrame  # id and the typed role columns
     texts: list[str]
     profiles: list[dict]
