@@ -20,13 +20,11 @@ import pandas as pd
 
 from core.errors import InputError
 from core.explain.profile import (
-    TERMS_FORMAT,
     UNASSIGNED,
-    TermPresence,
     attach_items,
+    cached_term_presence,
     profile_segments,
     segment_names,
-    term_presence,
 )
 from core.ingest.io import LoadedTable
 from core.ingest.privacy import exclude_pii
@@ -52,7 +50,7 @@ from core.segment.cluster import Clustering, cluster
 from core.segment.geometry import runner_up_margin, segment_centres
 from core.segment.quality import attach_segment_quality, segmentation_quality, stability
 from core.segment.reduce import ReduceParams, SharedNeighbours, reduce
-from core.storage.hashing import array_hash, stable_hash, text_hash
+from core.storage.hashing import array_hash, stable_hash
 from core.storage.stage_cache import StageCache
 from core.versions import library_versions
 
@@ -125,22 +123,6 @@ def _cached_detected_roles(stages: StageCache, table: LoadedTable) -> dict[str, 
     return found["roles"]
 
 
-def _cached_term_presence(stages: StageCache, texts: list[str]) -> TermPresence:
-    """The texts × terms matrix behind segment words, kept per text content (labels do not change it)."""
-    from scipy import sparse
-
-    key = stable_hash("terms", TERMS_FORMAT, text_hash("\x00".join(texts)))
-    hit = stages.get("terms", key)
-    if hit:
-        arrays, meta = hit
-        matrix = sparse.csr_matrix((np.ones(len(arrays["indices"]), dtype=np.float32), arrays["indices"],
-                                    arrays["indptr"]), shape=(len(texts), len(meta["terms"])))
-        return matrix, np.array(meta["terms"], dtype=object)
-    matrix, terms = term_presence(texts)
-    stages.put("terms", key, {"indices": matrix.indices, "indptr": matrix.indptr}, {"terms": terms.tolist()})
-    return matrix, terms
-
-
 def _cached_reduce(stages: StageCache, stage: str, matrix_key: str, neighbours: SharedNeighbours, rp: ReduceParams,
                    versions: dict, record: StageRecord, notices: list[str]) -> tuple[np.ndarray, str]:
     key = stable_hash(stage, matrix_key, rp.as_dict(), versions["umap-learn"], versions["numpy"])
@@ -181,7 +163,7 @@ def _profiles_and_quality(customers: Customers, clustering: Clustering, space: n
                           stages: StageCache, progress: Progress) -> tuple[list[dict], dict]:
     """Each segment's profile, and the segmentation's quality and stability figures (attached to the profiles)."""
     started = time.perf_counter()
-    presence = _cached_term_presence(stages, customers.texts) if any(customers.texts) else None
+    presence = cached_term_presence(stages, customers.texts) if any(customers.texts) else None
     profiles = profile_segments(customers, clustering.labels, space, presence=presence)
     profiled = time.perf_counter()
     progress("profile", 0.5, "Measuring quality and stability")

@@ -12,6 +12,7 @@ from core.explain.explanations import N_SIMILAR, explain_rows
 from core.ingest.id_lists import read_ids
 from core.runs.export import write_json
 from core.runs.opened import open_run, rows_of
+from core.storage.stage_cache import StageCache
 
 NAME = "explain"
 HELP = "explain why customers are in their segments (reasons, runner-up, margin, similar members)"
@@ -23,7 +24,8 @@ def add_arguments(exp: argparse.ArgumentParser) -> None:
     exp.add_argument("--ids", required=True, metavar="FILE_OR_IDS",
                      help="customer ids: a file (one per line, or a CSV with an id column) or ids separated by commas")
     exp.add_argument("--out", required=True, type=Path, help="folder for explanations.json")
-    exp.add_argument("--workspace", type=Path, default=DEFAULT_WORKSPACE, help="workspace (saved runs)")
+    exp.add_argument("--workspace", type=Path, default=DEFAULT_WORKSPACE,
+                     help="workspace (saved runs; the segmentation's cached word counts are reused from it)")
     exp.add_argument("--similar", type=int, default=N_SIMILAR,
                      help=f"similar members per customer (default {N_SIMILAR})")
     exp.add_argument("--ignore-unknown", action="store_true", help="explain the ids found and skip the others")
@@ -32,7 +34,7 @@ def add_arguments(exp: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     people = open_run(args.run, args.workspace)
     rows, unknown = rows_of(people, read_ids(args.ids), "ids to explain", args.ignore_unknown)
-    explanations = explain_rows(people, rows, max(0, args.similar))
+    explanations = explain_rows(people, rows, max(0, args.similar), StageCache(args.workspace))
     path = args.out / "explanations.json"
     args.out.mkdir(parents=True, exist_ok=True)
     write_json(explanations, path)

@@ -29,14 +29,17 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from core.explain.profile import UNASSIGNED, TermPresence, segment_names, term_presence
+from core.explain.profile import UNASSIGNED, TermPresence, cached_term_presence, segment_names, term_presence
 from core.represent.features import FeatureSpec
 from core.segment.geometry import runner_up_margin, segment_centres, squared_distances
+from core.storage.stage_cache import StageCache
 
 MAX_REASONS = 20
 N_WORDS = 5
+MIN_WORD_LIFT = 1.5  # a word of the customer's is distinctive when members use it this many times as often as others
 N_SIMILAR = 5
 SIMILAR_TEXT_CHARS = 200
+EVERYONE = -2  # the "segment" of all customers, for the per-segment statistics
 
 
 @dataclass(frozen=True)
@@ -126,16 +129,21 @@ def _plain(value: object) -> object:
 
 
 class Explainer:
-    """Explains customers of one segmentation; per-segment statistics are computed once and reused."""
+    """Explains customers of one segmentation; per-segment statistics are computed once and reused.
 
-    def __init__(self, people: SegmentedCustomers) -> None:
+    With ``stages`` (the workspace's stage cache) the texts × terms matrix behind the text reasons is the one the
+    pipeline kept for these texts, else it is built here (seconds for tens of thousands of texts).
+    """
+
+    def __init__(self, people: SegmentedCustomers, stages: StageCache | None = None) -> None:
         self.people = people
+        self.stages = stages
         self._median: dict[tuple[str, int], object] = {}
         self._share: dict[tuple[str, int, object], float] = {}
 
-    # -- statistics per segment (−2 = everyone) -------------------------------------------------------
+    # -- statistics per segment (or everyone) ----------------------------------------------------------
     def _mask(self, segment: int) -> np.ndarray:
-        return np.ones(len(self.people.labels), dtype=bool) if segment == -2 else self.people.labels == segment
+        return np.ones(len(self.people.labels), dtype=bool) if segment == EVERYONE else self.people.labels == segment
 
     def median(self, column: str, segment: int) -> object:
         key = (column, segment)
@@ -158,7 +166,7 @@ class Explainer:
         texts = self.people.texts
         if not any(texts):
             return None
-        presence, terms = term_presence(texts)
+        presence, terms = cached_term_presence(self.stages, texts) if self.stages else term_presence(texts)
         ids = self.people.centres[0]
         rows = {int(s): k for k, s in enumerate(ids)}
         member_row = np.array([rows.get(int(s), -1) for s in self.people.labels])
@@ -172,7 +180,9 @@ class Explainer:
 
     def distinctive_words(self, row: int, segment: int) -> list[dict]:
         """The customer's terms that are distinctive for ``segment``, best first: each with the share of its members
-        using it and of everyone, scored like the profile's words (share × log of observed over expected users)."""
+        using it and of everyone, scored like the profile's words (share × log of observed over expected users); a
+        term needs 2 members (1 in a segment of fewer than 10 with text) and :data:`MIN_WORD_LIFT` times the rest's
+        rate."""
         found = self._terms
         if found is None or segment < 0 or not self.people.texts[row]:
             return []
@@ -190,7 +200,7 @@ class Explainer:
             term = str(terms[cols[j]])
             if len(picked) >= N_WORDS or scores[j] <= 0:
                 break
-            if users[j] < min_users or share[j] <= share_rest[j] or set(term.split()) & tokens:
+            if users[j] < min_users or share[j] < MIN_WORD_LIFT * share_rest[j] or set(term.split()) & tokens:
                 continue
             picked.append({"term": term, "column": int(cols[j]), "share": round(float(share[j]), 4),
                            "share_all": round(float(users_all[cols[j]] / max(texts_all, 1.0)), 4)})
@@ -215,7 +225,7 @@ class Explainer:
         own = int(people.labels[row])
         runner_up, margin = runner_up_margin(x[None, :], np.array([own]), ids, centres)
         other = int(runner_up[0])
-        if other < 0:  # a single segment: nothing to compare with
+        if other < 0:  # a single segment, or none: nothing to compare with
             terms, compared = np.zeros_like(x), own
         elif own >= 0:
             o, r = centres[np.searchsorted(ids, own)], centres[np.searchsorted(ids, other)]
@@ -225,7 +235,7 @@ class Explainer:
         contributions = [(source, float(terms[source.start:source.end].sum())) for source in people.sources]
         contributions.sort(key=lambda pair: -pair[1])
         reasons = [self._reason(row, source, value, compared, other, assigned=own >= 0)
-                   for source, value in contributions[:MAX_REASONS]]
+                   for source, value in contributions[:MAX_REASONS]] if compared >= 0 else []
         return {
             "id": str(people.ids[row]), "segment_id": own, "segment_name": people.name(own),
             "membership": round(float(people.membership[row]), 4),
@@ -244,7 +254,7 @@ class Explainer:
         if source.kind in ("numeric", "date"):
             value = self.people.values[column].iloc[row]
             value = None if pd.isna(value) else value
-            seg, everyone = self.median(column, segment), self.median(column, -2)
+            seg, everyone = self.median(column, segment), self.median(column, EVERYONE)
             other = self.median(column, runner_up) if runner_up >= 0 else None
             reason.update(value=_plain(value), segment_value=_plain(seg), everyone_value=_plain(everyone),
                           runner_up_value=_plain(other),
@@ -253,7 +263,7 @@ class Explainer:
         elif source.kind == "categorical":
             value = self.people.values[column].iloc[row]
             value = None if pd.isna(value) else str(value)
-            seg, everyone = self.share(column, segment, value), self.share(column, -2, value)
+            seg, everyone = self.share(column, segment, value), self.share(column, EVERYONE, value)
             other = self.share(column, runner_up, value) if runner_up >= 0 else None
             shown = value if value is not None else "missing"
             where = "of this segment" if assigned else "of the nearest segment"
@@ -303,7 +313,8 @@ class Explainer:
                 for i, dist in zip(order, distance, strict=True)]
 
 
-def explain_rows(people: SegmentedCustomers, rows: list[int] | np.ndarray, n_similar: int = N_SIMILAR) -> list[dict]:
+def explain_rows(people: SegmentedCustomers, rows: list[int] | np.ndarray, n_similar: int = N_SIMILAR,
+                 stages: StageCache | None = None) -> list[dict]:
     """One explanation per row of ``people`` (see :class:`Explainer`), in the order given."""
-    explainer = Explainer(people)
+    explainer = Explainer(people, stages)
     return [explainer.explain(int(r), n_similar) for r in rows]

@@ -16,7 +16,7 @@ gives the audience size at each threshold.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -56,9 +56,6 @@ class LookalikeParams:
     def validate(self) -> LookalikeParams:
         check_fields(self)
         return self
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 DEFAULT_SIZE = 1000

@@ -33,6 +33,8 @@ import scipy.sparse as sp
 
 from core.ingest.language import cjk_share
 from core.represent.features import TOP_LEVELS, Customers
+from core.storage.hashing import stable_hash, text_hash
+from core.storage.stage_cache import StageCache
 
 UNASSIGNED = "Unassigned"
 N_WORDS = 10
@@ -125,6 +127,21 @@ def term_presence(texts: list[str], chunk: int = 5000) -> TermPresence:
     for term, j in vocabulary.items():
         terms[j] = term
     return presence, terms
+
+
+def cached_term_presence(stages: StageCache, texts: list[str]) -> TermPresence:
+    """:func:`term_presence` kept per text content in the workspace's stage cache (labels do not change it), so a
+    re-clustering and the explanations of a run reuse it."""
+    key = stable_hash("terms", TERMS_FORMAT, text_hash("\x00".join(texts)))
+    hit = stages.get("terms", key)
+    if hit:
+        arrays, meta = hit
+        matrix = sp.csr_matrix((np.ones(len(arrays["indices"]), dtype=np.float32), arrays["indices"],
+                                arrays["indptr"]), shape=(len(texts), len(meta["terms"])))
+        return matrix, np.array(meta["terms"], dtype=object)
+    matrix, terms = term_presence(texts)
+    stages.put("terms", key, {"indices": matrix.indices, "indptr": matrix.indptr}, {"terms": terms.tolist()})
+    return matrix, terms
 
 
 def _plural_of_picked(term: str, picked: list[dict]) -> bool:

@@ -11,7 +11,10 @@ import pandas as pd
 import pytest
 
 from core.cli import main
+from core.explain.explanations import explain_rows
 from core.ingest.privacy import hash_ids, workspace_key
+from core.runs.export import json_text
+from core.runs.opened import open_run
 
 
 def _run(capsys, *args: str) -> tuple[int, str, str]:
@@ -39,6 +42,9 @@ def test_explain_writes_one_explanation_per_id(planted_run, tmp_path, capsys):
                 "similar_members"} <= set(item)
         assert {"column", "value", "segment_value", "everyone_value", "sentence"} <= set(item["reasons"][0])
     assert "explained 3 customer(s)" in out and "g0-0001" in out
+    people = open_run(planted_run.run_id, planted_run.workspace)  # explained again without the workspace's word counts
+    rows = [list(people.ids).index(i) for i in ids]
+    assert explanations == json.loads(json_text(explain_rows(people, rows)))
 
 
 def test_unknown_ids_are_counted_in_one_sentence(planted_run, tmp_path, capsys):

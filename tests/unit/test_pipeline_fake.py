@@ -38,6 +38,7 @@ def test_changing_clustering_reuses_embeddings_and_reductions(planted_csv, works
 
 
 def test_a_recluster_reuses_roles_and_word_counts_and_profiles_as_without_them(planted_csv, workspace, monkeypatch):
+    import core.explain.profile
     import core.pipeline
     from core.explain.profile import profile_segments
 
@@ -47,9 +48,10 @@ def test_a_recluster_reuses_roles_and_word_counts_and_profiles_as_without_them(p
     def not_again(*args, **kwargs):
         raise AssertionError("recomputed although the texts and the table did not change")
 
-    monkeypatch.setattr(core.pipeline, "term_presence", not_again)
+    monkeypatch.setattr(core.explain.profile, "term_presence", not_again)
     monkeypatch.setattr(core.pipeline, "detect_roles", not_again)
     again = run_segmentation(table, replace(FAKE, cluster=ClusterParams(algo="kmeans", k=4)), workspace)
+    monkeypatch.undo()
     fresh = profile_segments(again.customers, again.clustering.labels, again.cluster_space)
     assert [{k: v for k, v in p.items() if k != "quality"} for p in again.profiles] == fresh  # quality added later
 
