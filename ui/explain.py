@@ -11,14 +11,15 @@ from core.explain.figures import reasons_figure
 from core.runs.export import json_text
 from core.runs.opened import rows_of, saved_people
 from core.runs.store import SavedRun
+from core.storage.stage_cache import StageCache
 from ui.downloads import offer_download
-from ui.state import run_version
+from ui.state import run_version, workspace
 from ui.widgets import md
 
 
 @st.cache_resource(max_entries=2, show_spinner="Reading the run's feature matrix…")
 def _explainer(folder: str, version: float, _run: SavedRun) -> Explainer:
-    return Explainer(saved_people(_run))
+    return Explainer(saved_people(_run), StageCache(workspace()))
 
 
 def explainer_of(run: SavedRun) -> Explainer:
