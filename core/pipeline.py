@@ -18,19 +18,16 @@ from typing import Any, NotRequired, TypedDict
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from core.errors import InputError
 from core.explain.profile import (
-    TERMS_FORMAT,
     UNASSIGNED,
     Profile,
-    TermPresence,
     attach_items,
     attach_segment_quality,
+    cached_term_presence,
     profile_segments,
     segment_names,
-    term_presence,
 )
 from core.ingest.io import LoadedTable
 from core.ingest.privacy import exclude_pii
@@ -53,9 +50,10 @@ from core.represent.features import (
 )
 from core.represent.text import text_vectors
 from core.segment.cluster import Clustering, ClusterParams, cluster
+from core.segment.geometry import runner_up_margin, segment_centres
 from core.segment.quality import segmentation_quality, stability
 from core.segment.reduce import ReduceParams, SharedNeighbours, reduce
-from core.storage.hashing import array_hash, stable_hash, text_hash
+from core.storage.hashing import array_hash, stable_hash
 from core.storage.stage_cache import StageCache, StageResult
 from core.versions import library_versions
 
@@ -104,7 +102,8 @@ class SegmentationResult:
     features: FeatureMatrix | None = None  # the matrix clustered on, with its fitted spec (for assign)
 
     def segments_frame(self) -> pd.DataFrame:
-        """One row per customer: id, segment_id, segment_name, membership, outlier, x, y (z)."""
+        """One row per customer: id, segment_id, segment_name, membership, outlier, x, y (z), and with the feature
+        matrix at hand runner_up and margin (see :func:`core.segment.geometry.runner_up_margin`)."""
         names = segment_names(self.profiles)
         labels = self.clustering.labels
         frame = pd.DataFrame({
@@ -116,6 +115,10 @@ class SegmentationResult:
         })
         for i, axis in enumerate("xyz"[: self.map_coords.shape[1]]):
             frame[axis] = np.round(self.map_coords[:, i].astype(float), 4)
+        if self.features is not None:
+            runner_up, margin = runner_up_margin(self.features.matrix, labels,
+                                                 *segment_centres(self.features.matrix, labels))
+            frame["runner_up"], frame["margin"] = runner_up, np.round(margin, 4)
         return frame
 
 
@@ -138,20 +141,6 @@ def _cached_detected_roles(stages: StageCache, table: LoadedTable) -> dict[str, 
     key = stable_hash("roles", DETECTION_FORMAT, table.content_hash, [str(c) for c in table.frame.columns])
     found, _ = stages.json_result("roles", key, lambda: {"roles": {i.name: i.role for i in detect_roles(table.frame)}})
     return found["roles"]
-
-
-def _cached_term_presence(stages: StageCache, texts: list[str]) -> TermPresence:
-    """The texts × terms matrix behind segment words, kept per text content (labels do not change it)."""
-
-    def compute() -> StageResult:
-        matrix, terms = term_presence(texts)
-        return {"indices": matrix.indices, "indptr": matrix.indptr}, {"terms": terms.tolist()}
-
-    key = stable_hash("terms", TERMS_FORMAT, text_hash("\x00".join(texts)))
-    arrays, meta, _ = stages.cached("terms", key, compute)
-    matrix = sp.csr_matrix((np.ones(len(arrays["indices"]), dtype=np.float32), arrays["indices"], arrays["indptr"]),
-                           shape=(len(texts), len(meta["terms"])))
-    return matrix, np.array(meta["terms"], dtype=object)
 
 
 def _cached_reduce(stages: StageCache, stage: str, matrix_key: str, neighbours: SharedNeighbours, rp: ReduceParams,
@@ -208,7 +197,7 @@ def _profiles_and_quality(customers: Customers, clustering: Clustering, space: n
                           stages: StageCache, progress: Progress) -> tuple[list[Profile], dict[str, Any]]:
     """Each segment's profile, and the segmentation's quality and stability figures (attached to the profiles)."""
     started = time.perf_counter()
-    presence = _cached_term_presence(stages, customers.texts) if any(customers.texts) else None
+    presence = cached_term_presence(stages, customers.texts) if any(customers.texts) else None
     profiles = profile_segments(customers, clustering.labels, space, presence=presence)
     profiled = time.perf_counter()
     progress("profile", 0.5, "Measuring quality and stability")

@@ -1,5 +1,7 @@
-"""Map: parameters and Run, progress per stage, the interactive map, and a lasso selection's profile."""
+"""Map: parameters and Run, progress per stage, the interactive map, a clicked customer's explanation, a lasso
+selection's profile and lookalikes, the customer lookup and lookalikes of an uploaded id list."""
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -11,7 +13,9 @@ from core.runs.selection import (
     selection_rows,
 )
 from ui.data import loaded_table
+from ui.explain import customer_card, customer_lookup
 from ui.interactions import has_interactions, interaction_inputs
+from ui.lookalike import lookalike_toggle, lookalikes_of_a_list
 from ui.map import cached_map, colour_options, parameters_form
 from ui.run import run_and_save
 from ui.state import (
@@ -86,11 +90,16 @@ def interactive_map() -> None:
                         config=chart_config)
         st.caption("Drag to turn the 3-D map. Lasso and box selection work on the 2-D map.")
         return
-    event = st.plotly_chart(fig, key=chart_key, on_select="rerun", selection_mode=("lasso", "box"),
+    event = st.plotly_chart(fig, key=chart_key, on_select="rerun", selection_mode=("points", "lasso", "box"),
                             config=chart_config)
     rows = selection_rows(event.selection.points) if event and event.selection else []
     if not rows:
-        st.caption("Draw a lasso or a box around points to see who they are and save them as a segment.")
+        st.caption("Click a point to see why that customer is in their segment. Pick the lasso or the box in the map's "
+                   "toolbar and draw around points to see who they are, save them as a segment or find their "
+                   "lookalikes.")
+        return
+    if len(rows) == 1:
+        customer_card(run, rows[0], key="clicked")
         return
     st.subheader(f"Selection: {len(rows):,} customers")
     try:
@@ -113,7 +122,10 @@ def interactive_map() -> None:
                     st.session_state["map-generation"] = st.session_state.get("map-generation", 0) + 1
                     st.toast(f"Saved segment {new_id}: {md(name)}")
                     st.rerun()
+    lookalike_toggle(run, np.asarray(rows), key="selection", label="Find lookalikes of the selection")
 
 
 interactive_map()
+customer_lookup(run)
+lookalikes_of_a_list(run)
 st.page_link(PAGES["segments"], label="Next: read the segments' profiles", icon=":material/arrow_forward:")

@@ -1,10 +1,12 @@
 """Segments: quality and stability on top; a card per segment (rename, stability, traits with their
 significance, members), two side by side, segments × traits, curation and a parameter sweep."""
 
+import numpy as np
 import streamlit as st
 
 from core.explain.figures import sizes_figure, traits_heatmap
 from core.runs.curate import rename
+from ui.lookalike import lookalike_toggle
 from ui.segments import (
     curation_controls,
     quality_header,
@@ -59,6 +61,8 @@ with cards:
                 st.caption("Customers no segment claimed (HDBSCAN outliers). The Curate tab can give each "
                            "its nearest segment.")
             traits_body(profile, key=f"card-{sid}", wide=True)
+            if sid >= 0:
+                lookalike_toggle(run, np.flatnonzero(run.segments["segment_id"].to_numpy() == sid), key=f"look-{sid}")
 
 with compare:
     if len(profiles) < 2:

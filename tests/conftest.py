@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pytest
+
+if TYPE_CHECKING:
+    from core.pipeline import SegmentationResult
+    from core.testing.planted import PlantedGroups
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -79,3 +85,35 @@ def reviews_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("reviews") / "reviews_2k.csv"
     frame.to_csv(path, index=False)
     return path
+
+
+@dataclass
+class PlantedRun:
+    """The three planted groups of core.testing.planted, segmented (KMeans, k = 3) and saved once per session."""
+
+    data: PlantedGroups
+    csv: Path
+    workspace: Path
+    run_id: str
+    result: SegmentationResult
+
+
+@pytest.fixture(scope="session")
+def planted_run(tmp_path_factory: pytest.TempPathFactory) -> PlantedRun:
+    from core.ingest.io import load_table
+    from core.parameters import SegmentParams
+    from core.pipeline import run_segmentation
+    from core.runs.store import save_run
+    from core.segment.cluster import ClusterParams
+    from core.segment.reduce import ReduceParams
+    from core.testing.planted import planted_groups
+
+    params = SegmentParams(embedder="fake", cluster=ClusterParams(algo="kmeans", k=3, seed=0),
+                           reduce=ReduceParams(n_components=5, n_neighbors=15),
+                           map=ReduceParams(n_components=2, n_neighbors=15))
+    folder = tmp_path_factory.mktemp("planted-groups")
+    data = planted_groups()
+    data.frame.to_csv(folder / "planted.csv", index=False)
+    result = run_segmentation(load_table(folder / "planted.csv"), params, folder / "workspace")
+    run_id = save_run(result, folder / "workspace")
+    return PlantedRun(data, folder / "planted.csv", folder / "workspace", run_id, result)

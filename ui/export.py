@@ -32,7 +32,7 @@ class ExportFiles:
 def membership(run: SavedRun, segment_ids: tuple[int, ...]) -> pd.DataFrame:
     """The run's segments table restricted to ``segment_ids``, in the command line's column order."""
     frame = run.segments[run.segments["segment_id"].isin(segment_ids)]
-    columns = SEGMENT_COLUMNS + [c for c in frame.columns if c not in SEGMENT_COLUMNS]
+    columns = [c for c in SEGMENT_COLUMNS if c in frame] + [c for c in frame.columns if c not in SEGMENT_COLUMNS]
     return frame[columns].reset_index(drop=True)
 
 

@@ -1,5 +1,6 @@
 """``python -m core segment INPUT --out DIR [options]``: segment the customers of a table. ``DIR`` also
-receives the assignment model (``DIR/model``), so the folder can later score new customers."""
+receives the assignment model (``DIR/model``) and the customers' values (``customers.parquet``, ``texts.parquet``),
+so the folder can later assign new customers, explain customers and find lookalikes."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from core.parameters import SegmentParams
 from core.pipeline import run_segmentation
 from core.recommend.lists import RecommendParams
 from core.runs.assign import MODEL_DIR, assignment_model, save_model
-from core.runs.export import write_outputs, write_recommendations
+from core.runs.export import write_customers, write_outputs, write_recommendations
 from core.runs.store import save_run
 from core.schema import declared
 
@@ -48,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     key = workspace_key(args.workspace) if args.hash_ids else None
     save_model(assignment_model(result), args.out / MODEL_DIR)
     paths = write_outputs(result.segments_frame(), result.profiles, run_info, args.out, id_key=key)
+    write_customers(result.customers, args.out, id_key=key)  # for 'explain' and 'lookalike'
     recs = result.recommendations
     if recs is not None:
         users = recs.user_lists.assign(id=hash_ids(recs.user_lists["id"], key)) if key else recs.user_lists

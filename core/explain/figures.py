@@ -135,7 +135,7 @@ def map_figure(
             traces.append(_trace(coords, members, hover, name, marker))
     fig = go.Figure(traces)
     fig.update_layout(**_LAYOUT, height=620, legend=dict(itemsizing="constant", title=dict(text="")),
-                      dragmode="lasso" if coords.shape[1] < 3 else "orbit", hoverlabel=dict(align="left"))
+                      dragmode="pan" if coords.shape[1] < 3 else "orbit", hoverlabel=dict(align="left"))
     if coords.shape[1] < 3:
         fig.update_xaxes(showticklabels=False, title=None, showgrid=False, zeroline=False)
         fig.update_yaxes(showticklabels=False, title=None, showgrid=False, zeroline=False)
@@ -353,4 +353,43 @@ def sizes_over_periods_figure(chain: list[dict], names: dict[int, str]) -> go.Fi
             line=dict(color=UNASSIGNED_COLOUR if s < 0 else PALETTE[s % len(PALETTE)]),
         ))
     fig.update_layout(**_LAYOUT, title=dict(text="Customers per segment over the periods"), yaxis_title="customers")
+
+
+def reasons_figure(explanation: dict, top: int = 8) -> go.Figure:
+    """One customer's reasons (:mod:`core.explain.explanations`) as bars: each column's contribution, largest on top.
+
+    For a member, a contribution is the column's part of d²(runner-up's centre) − d²(own centre): green bars pull the
+    customer towards their own segment, red ones towards the runner-up. For an unassigned customer, the column's part
+    of d²(nearest segment's centre).
+    """
+    reasons = explanation["reasons"][:top][::-1]
+    values = [r["contribution"] for r in reasons]
+    fig = go.Figure(go.Bar(
+        x=values, y=[escape(r["column"], 40) for r in reasons], orientation="h",
+        marker_color=[PALETTE[2] if v >= 0 else PALETTE[3] for v in values],
+        customdata=[escape(r["sentence"], 220) for r in reasons], hovertemplate="%{customdata}<extra></extra>"))
+    if explanation["segment_id"] >= 0 and explanation.get("runner_up") is not None:
+        title = (f"Why {escape(explanation['segment_name'], 40)} rather than "
+                 f"{escape(explanation['runner_up_name'], 40)}")
+        axis = "pull towards this segment (squared distance)"
+    else:
+        title = f"How far from {escape(explanation.get('runner_up_name') or 'the segments', 40)}, column by column"
+        axis = "part of the squared distance"
+    fig.update_layout(**_LAYOUT, title=dict(text=title), height=120 + 34 * len(reasons), showlegend=False)
+    fig.update_xaxes(title=axis, zeroline=True, zerolinecolor="#6b7280")
+    return fig
+
+
+def audience_curve_figure(curve: pd.DataFrame, size: int | None = None) -> go.Figure:
+    """Lookalike audience size against the minimum similarity (:func:`core.explain.lookalike.size_curve`), with the
+    chosen size marked."""
+    fig = go.Figure(go.Scatter(x=curve["min_similarity"], y=curve["audience_size"], mode="lines", line_shape="hv",
+                               marker_color=PALETTE[0],
+                               hovertemplate="similarity ≥ %{x:.3f}: %{y:,} customers<extra></extra>"))
+    if size is not None:
+        fig.add_hline(y=size, line=dict(color=PALETTE[1], dash="dash"), annotation_text=f"chosen: {size:,}",
+                      annotation_position="top right")
+    fig.update_layout(**_LAYOUT, title=dict(text="Audience size against similarity"), height=300)
+    fig.update_xaxes(title="minimum similarity", autorange="reversed")
+    fig.update_yaxes(title="customers", rangemode="tozero")
     return fig

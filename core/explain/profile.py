@@ -35,6 +35,8 @@ import scipy.sparse as sp
 from core.explain.chinese_words import chinese_terms, is_chinese
 from core.ingest.language import cjk_share
 from core.represent.features import TOP_LEVELS, Customers
+from core.storage.hashing import stable_hash, text_hash
+from core.storage.stage_cache import StageCache, StageResult
 
 UNASSIGNED = "Unassigned"
 
@@ -206,6 +208,21 @@ def term_presence(texts: list[str], chunk: int = 5000) -> TermPresence:
     for term, j in vocabulary.items():
         names[j] = term
     return presence, names
+
+
+def cached_term_presence(stages: StageCache, texts: list[str]) -> TermPresence:
+    """:func:`term_presence` kept per text content in the workspace's stage cache (labels do not change it), so a
+    re-clustering and the explanations of a run reuse it."""
+
+    def compute() -> StageResult:
+        matrix, terms = term_presence(texts)
+        return {"indices": matrix.indices, "indptr": matrix.indptr}, {"terms": terms.tolist()}
+
+    key = stable_hash("terms", TERMS_FORMAT, text_hash("\x00".join(texts)))
+    arrays, meta, _ = stages.cached("terms", key, compute)
+    matrix = sp.csr_matrix((np.ones(len(arrays["indices"]), dtype=np.float32), arrays["indices"], arrays["indptr"]),
+                           shape=(len(texts), len(meta["terms"])))
+    return matrix, np.array(meta["terms"], dtype=object)
 
 
 def _plural_of_picked(term: str, picked: list[Term]) -> bool:

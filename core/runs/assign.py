@@ -35,6 +35,7 @@ from core.pipeline import Progress, SegmentationResult
 from core.represent.embedders import EMBEDDERS, EmbedderChoice
 from core.represent.features import Customers, FeatureSpec, prepare_customers, transform_features
 from core.represent.text import text_vectors
+from core.segment.geometry import runner_up_margin, segment_centres
 from core.storage.atomic import atomic_folder
 
 MODEL_DIR = "model"
@@ -242,6 +243,8 @@ def assign_table(table: LoadedTable, folder: Path, workspace: str | Path, k: int
     })
     for i, axis in enumerate("xyz"[: coords.shape[1]]):
         frame[axis] = np.round(coords[:, i].astype(float), 4)
+    runner_up, margin = runner_up_margin(matrix, labels, *segment_centres(model.features, model.labels))
+    frame["runner_up"], frame["margin"] = runner_up, np.round(margin, 4)
     return Assignment(frame, list(dict.fromkeys(notices)))
 
 

@@ -1,6 +1,7 @@
 """Curating a saved run: merge two segments, split one, give outliers their nearest segment, rename, reset.
 
-Every edit relabels the run's customers, recomputes every profile and the quality figures, and
+Every edit relabels the run's customers, recomputes every profile, the quality figures and each customer's
+runner-up segment and margin (from the run's saved feature matrix), and
 rewrites the run's files atomically (core.runs.store.rewrite_run), so the curated segmentation is
 what the pages and the exports read. Segment ids stay put: a merge keeps the first id, a split
 keeps the id for its largest part and numbers the others after the largest id in the run.
@@ -26,6 +27,7 @@ from core.explain.profile import UNASSIGNED, Profile, attach_items, attach_segme
 from core.recommend.lists import RecommendParams
 from core.recommend.personal import recommend_customers
 from core.represent.features import Customers
+from core.runs.assign import MODEL_DIR, load_model
 from core.runs.store import (
     ListFiles,
     SavedRun,
@@ -36,7 +38,7 @@ from core.runs.store import (
     rewrite_run,
 )
 from core.segment.cluster import ClusterParams, cluster
-from core.segment.geometry import reassign_to_nearest
+from core.segment.geometry import reassign_to_nearest, runner_up_margin, segment_centres
 from core.segment.quality import segmentation_quality
 
 
@@ -117,6 +119,10 @@ def _apply(run: SavedRun, labels: np.ndarray, membership: np.ndarray, reassigned
     segments["membership"] = np.round(membership.astype(float), 4)
     segments["outlier"] = labels < 0
     segments["reassigned"] = reassigned
+    if (run.folder / MODEL_DIR / "spec.json").exists():  # runs saved with their feature matrix
+        features = load_model(run.folder / MODEL_DIR).features
+        runner_up, margin = runner_up_margin(features, labels, *segment_centres(features, labels))
+        segments["runner_up"], segments["margin"] = runner_up, np.round(margin, 4)
     run_info = {**run.run_info, "quality": figures,
                 "quality_before_curation": run.run_info.get("quality_before_curation", run.run_info["quality"]),
                 "curation": [*run.run_info.get("curation", []), {**action, "at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}]}

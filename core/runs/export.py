@@ -15,10 +15,12 @@ import pandas as pd
 
 from core.explain.profile import Profile
 from core.ingest.privacy import hash_ids
+from core.represent.features import Customers
 from core.storage.atomic import atomic_write_bytes, atomic_write_text
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-SEGMENT_COLUMNS = ["id", "segment_id", "segment_name", "membership", "outlier", "x", "y"]
+CUSTOMERS_FILE, TEXTS_FILE = "customers.parquet", "texts.parquet"
+SEGMENT_COLUMNS = ["id", "segment_id", "segment_name", "membership", "outlier", "x", "y", "runner_up", "margin"]
 
 
 def neutralise_formula(value: object) -> object:
@@ -90,6 +92,20 @@ def with_hashed_ids(segments: pd.DataFrame, profiles: list[Profile],
             if "id" in member:
                 member["id"] = hash_ids(pd.Series([member["id"]]), key).iloc[0]
     return segments, profiles
+
+
+def write_customers(customers: Customers, folder: Path, id_key: bytes | None = None) -> None:
+    """``customers.parquet`` (id and the typed role columns) and ``texts.parquet`` (each customer's text), one row
+    per customer in the segments' order: what explanations read. With ``id_key`` the ids are keyed hashes."""
+    frame = customers.frame.copy()
+    for col in frame.columns:
+        if isinstance(frame[col].dtype, pd.DatetimeTZDtype):
+            frame[col] = frame[col].dt.tz_convert(None)
+    if id_key is not None:
+        frame["id"] = hash_ids(frame["id"].astype(str), id_key)
+    atomic_write_bytes(Path(folder) / CUSTOMERS_FILE, lambda tmp: frame.to_parquet(tmp, index=False))
+    texts = pd.DataFrame({"text": customers.texts})
+    atomic_write_bytes(Path(folder) / TEXTS_FILE, lambda tmp: texts.to_parquet(tmp, index=False))
 
 
 def write_outputs(segments: pd.DataFrame, profiles: list[Profile], run_info: Mapping[str, Any], out_dir: Path,

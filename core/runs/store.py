@@ -32,7 +32,7 @@ from core.explain.profile import Profile
 from core.pipeline import SegmentationResult
 from core.recommend.lists import Recommendations
 from core.runs.assign import MODEL_DIR, assignment_model, save_model
-from core.runs.export import json_text
+from core.runs.export import CUSTOMERS_FILE, TEXTS_FILE, json_text, write_customers
 from core.storage.atomic import atomic_write_bytes, atomic_write_text
 
 _RUN_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -51,7 +51,7 @@ class SavedRun:
 
     run_id: str
     folder: Path
-    segments: pd.DataFrame  # id, segment_id, segment_name, membership, outlier, x, y (, z)
+    segments: pd.DataFrame  # id, segment_id, segment_name, membership, outlier, x, y (, z), runner_up, margin
     customers: pd.DataFrame  # id and the typed role columns
     texts: list[str]
     profiles: list[Profile]
@@ -87,12 +87,7 @@ def save_run(result: SegmentationResult, workspace: Path, run_id: str | None = N
     tmp = Path(tempfile.mkdtemp(dir=root, prefix=f".{run_id}."))
     try:
         result.segments_frame().to_parquet(tmp / "segments.parquet", index=False)
-        customers = result.customers.frame.copy()
-        for col in customers.columns:
-            if isinstance(customers[col].dtype, pd.DatetimeTZDtype):
-                customers[col] = customers[col].dt.tz_convert(None)
-        customers.to_parquet(tmp / "customers.parquet", index=False)
-        pd.DataFrame({"text": result.customers.texts}).to_parquet(tmp / "texts.parquet", index=False)
+        write_customers(result.customers, tmp)
         np.save(tmp / "cluster_space.npy", result.cluster_space, allow_pickle=False)
         (tmp / "profiles.json").write_text(json_text(result.profiles), encoding="utf-8")
         if result.features is not None and result.features.spec is not None:
@@ -169,8 +164,8 @@ def load_run(workspace: Path, run_id: str) -> SavedRun:
     has_recs = (folder / "evaluation.json").exists()
     return SavedRun(
         run_id=run_id, folder=folder, segments=segments,
-        customers=pd.read_parquet(folder / "customers.parquet"),
-        texts=pd.read_parquet(folder / "texts.parquet")["text"].fillna("").tolist(),
+        customers=pd.read_parquet(folder / CUSTOMERS_FILE),
+        texts=pd.read_parquet(folder / TEXTS_FILE)["text"].fillna("").tolist(),
         profiles=profiles, run_info=run_info,
         cluster_space=np.load(folder / "cluster_space.npy", allow_pickle=False),
         recommendations=pd.read_parquet(folder / "recommendations.parquet") if has_recs else None,

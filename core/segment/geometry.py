@@ -52,3 +52,54 @@ def reassign_to_nearest(points: np.ndarray, labels: np.ndarray,
         membership[chosen] = centrality(points, np.where(labels == s)[0], chosen)
     labels[outliers] = nearest
     return labels, membership
+
+
+def segment_centres(points: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The segment ids (label ≥ 0, ascending) and each one's centre (mean of its members), in float64."""
+    ids = np.array(sorted(set(np.asarray(labels).tolist()) - {-1}), dtype=np.int64)
+    centres = np.zeros((len(ids), points.shape[1]), dtype=np.float64)
+    for k, s in enumerate(ids):
+        centres[k] = points[labels == s].mean(axis=0, dtype=np.float64)
+    return ids, centres
+
+
+def squared_distances(points: np.ndarray, centres: np.ndarray, chunk: int = 20_000) -> np.ndarray:
+    """Squared Euclidean distance of every point to every centre (points × centres), a chunk of rows at a time."""
+    out = np.empty((len(points), len(centres)), dtype=np.float64)
+    centre_norms = (centres ** 2).sum(axis=1)
+    for start in range(0, len(points), chunk):
+        block = np.asarray(points[start:start + chunk], dtype=np.float64)
+        d2 = (block ** 2).sum(axis=1)[:, None] - 2.0 * block @ centres.T + centre_norms[None, :]
+        out[start:start + chunk] = np.maximum(d2, 0.0)
+    return out
+
+
+def runner_up_margin(points: np.ndarray, labels: np.ndarray, ids: np.ndarray,
+                     centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each point's runner-up segment and margin against the segment centres ``ids``/``centres``.
+
+    The runner-up is the segment with the nearest centre other than the point's own (for an unassigned
+    point, −1, the nearest segment; −1 when there is no other segment). The margin is
+    (d_runner_up − d_own) / max(d_runner_up, d_own) of the Euclidean distances to the two centres: 1 at the
+    own centre, 0 halfway, −1 at the runner-up's centre (below 0 when the runner-up's centre is nearer,
+    possible when the segments were found in another space); NaN for unassigned points or without a runner-up.
+    """
+    labels = np.asarray(labels)
+    runner_up = np.full(len(labels), -1, dtype=np.int64)
+    margin = np.full(len(labels), np.nan)
+    if len(ids) == 0:
+        return runner_up, margin
+    d = np.sqrt(squared_distances(points, centres))
+    column = {int(s): k for k, s in enumerate(ids)}
+    own = np.array([column.get(int(s), -1) for s in labels])
+    rows = np.arange(len(labels))
+    others = d.copy()
+    others[own >= 0, own[own >= 0]] = np.inf
+    nearest_other = others.argmin(axis=1)
+    has_other = np.isfinite(others[rows, nearest_other])
+    runner_up[has_other] = ids[nearest_other[has_other]]
+    mine = (own >= 0) & has_other
+    d_own, d_other = d[rows[mine], own[mine]], others[rows[mine], nearest_other[mine]]
+    larger = np.maximum(d_own, d_other)
+    margin[mine] = np.where(larger > 0, (d_other - d_own) / np.where(larger > 0, larger, 1.0), 0.0)
+    return runner_up, margin

@@ -22,7 +22,8 @@ def test_pipeline_recovers_planted_groups(planted_csv, workspace):
     truth = result.customers.frame["id"].str.slice(1, 2).astype(int)
     assert adjusted_rand_score(truth, result.clustering.labels) > 0.9
     frame = result.segments_frame()
-    assert list(frame.columns) == ["id", "segment_id", "segment_name", "membership", "outlier", "x", "y"]
+    assert list(frame.columns) == ["id", "segment_id", "segment_name", "membership", "outlier", "x", "y",
+                                   "runner_up", "margin"]
     assert len(frame) == 120 and frame["segment_id"].nunique() == 3
     assert result.run_info["embedding"] == {"model": "fake:32", "embedder": "fake", "backend": "auto", "texts": 120,
                                             "from_cache": 0, "embedded": 120}
@@ -39,6 +40,7 @@ def test_changing_clustering_reuses_embeddings_and_reductions(planted_csv, works
 
 
 def test_a_recluster_reuses_roles_and_word_counts_and_profiles_as_without_them(planted_csv, workspace, monkeypatch):
+    import core.explain.profile
     import core.pipeline
     from core.explain.profile import profile_segments
 
@@ -48,9 +50,10 @@ def test_a_recluster_reuses_roles_and_word_counts_and_profiles_as_without_them(p
     def not_again(*args, **kwargs):
         raise AssertionError("recomputed although the texts and the table did not change")
 
-    monkeypatch.setattr(core.pipeline, "term_presence", not_again)
+    monkeypatch.setattr(core.explain.profile, "term_presence", not_again)
     monkeypatch.setattr(core.pipeline, "detect_roles", not_again)
     again = run_segmentation(table, replace(FAKE, cluster=ClusterParams(algo="kmeans", k=4)), workspace)
+    monkeypatch.undo()
     fresh = profile_segments(again.customers, again.clustering.labels, again.cluster_space)
     assert [{k: v for k, v in p.items() if k != "quality"} for p in again.profiles] == fresh  # quality added later
 

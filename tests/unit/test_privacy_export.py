@@ -91,7 +91,7 @@ def test_export_opened_back_in_has_no_live_formula(tmp_path, workspace):
     out = write_outputs(run.segments, run.profiles, run.run_info, tmp_path / "out")
     text = out["segments"].read_bytes().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["id", "segment_id", "segment_name", "membership", "outlier", "x", "y"]
+    assert rows[0] == ["id", "segment_id", "segment_name", "membership", "outlier", "x", "y", "runner_up", "margin"]
     cells = [cell for row in rows for cell in row]
     live = [c for c in cells if c.startswith(_FORMULA_START) and not _is_number(c)]
     assert live == [] and sum(c.startswith("'=HYPERLINK") for c in cells) == 40

@@ -1,0 +1,54 @@
+"""``python -m core explain RUN --ids FILE_OR_IDS --out DIR``: why each customer is in their segment and not in the
+runner-up; writes ``DIR/explanations.json`` (see :mod:`core.explain.explanations`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from core.cli.options import DEFAULT_WORKSPACE
+from core.explain.explanations import N_SIMILAR, explain_rows
+from core.ingest.id_lists import read_ids
+from core.runs.export import write_json
+from core.runs.opened import open_run, rows_of
+from core.storage.stage_cache import StageCache
+
+NAME = "explain"
+HELP = "explain why customers are in their segments (reasons, runner-up, margin, similar members)"
+SHOWN = 5  # explanations summarised on stdout
+
+
+def add_arguments(exp: argparse.ArgumentParser) -> None:
+    exp.add_argument("run", help="an output folder of 'segment' or a saved run id in the workspace")
+    exp.add_argument("--ids", required=True, metavar="FILE_OR_IDS",
+                     help="customer ids: a file (one per line, or a CSV with an id column) or ids separated by commas")
+    exp.add_argument("--out", required=True, type=Path, help="folder for explanations.json")
+    exp.add_argument("--workspace", type=Path, default=DEFAULT_WORKSPACE,
+                     help="workspace (saved runs; the segmentation's cached word counts are reused from it)")
+    exp.add_argument("--similar", type=int, default=N_SIMILAR,
+                     help=f"similar members per customer (default {N_SIMILAR})")
+    exp.add_argument("--ignore-unknown", action="store_true", help="explain the ids found and skip the others")
+
+
+def run(args: argparse.Namespace) -> int:
+    people = open_run(args.run, args.workspace)
+    rows, unknown = rows_of(people, read_ids(args.ids), "ids to explain", args.ignore_unknown)
+    explanations = explain_rows(people, rows, max(0, args.similar), StageCache(args.workspace))
+    path = args.out / "explanations.json"
+    args.out.mkdir(parents=True, exist_ok=True)
+    write_json(explanations, path)
+    if unknown:
+        sys.stderr.write(f"note: skipped {len(unknown):,} id(s) that are not customers of this run.\n")
+    for item in explanations[:SHOWN]:
+        top = item["reasons"][0]["sentence"] if item["reasons"] else "no reasons"
+        if item["segment_id"] < 0:
+            nearest = item["runner_up_name"]
+            where = f"unassigned, nearest segment {nearest!r}" if nearest else "unassigned"
+        else:
+            margin = "" if item["margin"] is None else f", margin {item['margin']:.2f}"
+            against = f" rather than {item['runner_up_name']!r}" if item["runner_up_name"] else ""
+            where = f"{item['segment_name']!r}{against}{margin}"
+        print(f"{item['id']}: {where}; {top}")
+    print(f"explained {len(explanations):,} customer(s); wrote {path}")
+    return 0
