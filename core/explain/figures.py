@@ -353,6 +353,7 @@ def sizes_over_periods_figure(chain: list[dict], names: dict[int, str]) -> go.Fi
             line=dict(color=UNASSIGNED_COLOUR if s < 0 else PALETTE[s % len(PALETTE)]),
         ))
     fig.update_layout(**_LAYOUT, title=dict(text="Customers per segment over the periods"), yaxis_title="customers")
+    return fig
 
 
 def reasons_figure(explanation: dict, top: int = 8) -> go.Figure:
