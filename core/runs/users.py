@@ -20,7 +20,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 import tomllib
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from core.errors import CoreError
+from core.storage.atomic import atomic_write_text
 
 USERS_ENV = "SEGMENT_STUDIO_USERS"
 DEFAULT_USERS_FILE = Path(__file__).resolve().parents[2] / ".streamlit" / "users.toml"
@@ -65,19 +65,8 @@ def read_users(path: Path) -> dict[str, str]:
 
 def _write_users(path: Path, users: dict[str, str]) -> None:
     """Replace the list atomically; the file is readable by its owner only (mode 600)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = _HEADER + "[users]\n" + "".join(f"{json.dumps(n)} = {json.dumps(h)}\n" for n, h in sorted(users.items()))
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(path, text)  # a temporary file from mkstemp: mode 600, kept by the rename
 
 
 def normal_name(name: str) -> str:
