@@ -1,6 +1,6 @@
 """``python -m core assign RUN INPUT --out DIR [--workspace DIR]``: give the customers of INPUT the segments
-of RUN (a ``segment`` output folder or a saved run id in the workspace); writes ``DIR/segments.csv`` with
-the same columns as ``segment`` does."""
+of RUN (a ``segment``/``refresh`` output folder, or a saved run or refresh id in the workspace); writes
+``DIR/segments.csv`` with the same columns as ``segment`` does."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from core.cli.options import DEFAULT_WORKSPACE, progress_printer
+from core.cli.options import DEFAULT_WORKSPACE, RUN_HELP, progress_printer
 from core.ingest.io import load_table
 from core.ingest.privacy import hash_ids, workspace_key
 from core.runs.assign import DEFAULT_K, assign_table, locate_run
@@ -19,7 +19,7 @@ HELP = "give new customers the segments of a finished segmentation"
 
 
 def add_arguments(asg: argparse.ArgumentParser) -> None:
-    asg.add_argument("run", help="an output folder of 'segment' or a saved run id in the workspace")
+    asg.add_argument("run", help=RUN_HELP)
     asg.add_argument("input", help="customers table with the same columns (CSV, Parquet or XLSX)")
     asg.add_argument("--out", required=True, type=Path, help="folder for segments.csv")
     asg.add_argument("--workspace", type=Path, default=DEFAULT_WORKSPACE,

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from core.cli.options import DEFAULT_WORKSPACE
+from core.cli.options import DEFAULT_WORKSPACE, RUN_HELP
 from core.explain.explanations import N_SIMILAR, explain_rows
 from core.ingest.id_lists import read_ids
 from core.runs.export import write_json
@@ -20,7 +20,7 @@ SHOWN = 5  # explanations summarised on stdout
 
 
 def add_arguments(exp: argparse.ArgumentParser) -> None:
-    exp.add_argument("run", help="an output folder of 'segment' or a saved run id in the workspace")
+    exp.add_argument("run", help=RUN_HELP)
     exp.add_argument("--ids", required=True, metavar="FILE_OR_IDS",
                      help="customer ids: a file (one per line, or a CSV with an id column) or ids separated by commas")
     exp.add_argument("--out", required=True, type=Path, help="folder for explanations.json")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.cli.options import DEFAULT_WORKSPACE, add_declared
+from core.cli.options import DEFAULT_WORKSPACE, RUN_HELP, add_declared
 from core.errors import ParameterError
 from core.explain.lookalike import (
     LookalikeParams,
@@ -33,7 +33,7 @@ FLAGS = {"--method": "method", "--size": "size", "--min-similarity": "min_simila
 
 
 def add_arguments(look: argparse.ArgumentParser) -> None:
-    look.add_argument("run", help="an output folder of 'segment' or a saved run id in the workspace")
+    look.add_argument("run", help=RUN_HELP)
     seeds = look.add_mutually_exclusive_group(required=True)
     seeds.add_argument("--seeds", metavar="FILE_OR_IDS",
                        help="seed customer ids: a file (one per line, or a CSV with an id column) or ids separated "

@@ -20,6 +20,7 @@ from core.represent.behaviour import InteractionInputs
 from core.schema import AUTO, Param, declared
 
 DEFAULT_WORKSPACE = Path("workspace")
+RUN_HELP = "an output folder of 'segment' or 'refresh', or a saved run or refresh id in the workspace"
 
 #: the tuning options of segment and sweep: flag → the fields of SegmentParams it sets (the first one's
 #: declaration gives its type, choices, default and help)

@@ -1,5 +1,5 @@
 """``python -m core refresh RUN NEW_INPUT --out DIR [--workspace DIR] [--seed N]``: the segments of RUN (a
-``segment``/``refresh`` output folder or a saved run id) on the next period's table, ids and names kept, new
+``segment``/``refresh`` output folder, or a saved run or refresh id) on the next period's table, ids and names kept, new
 groups as new segments; writes ``segments.csv``, ``profiles.json``, ``changes.json``, ``run.json`` and ``model/``
 (so DIR can be refreshed in turn)."""
 
@@ -12,7 +12,7 @@ from pathlib import Path
 from core.cli.options import DEFAULT_WORKSPACE, add_declared, progress_printer
 from core.ingest.io import load_table
 from core.runs.assign import locate_run
-from core.runs.refresh import RefreshParams, refresh_table, write_refresh
+from core.runs.refresh import RefreshParams, refresh_table, save_refresh, write_refresh
 from core.schema import declared
 
 NAME = "refresh"
@@ -30,6 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for flag, name in (("--radius-quantile", "radius_quantile"), ("--min-new-size", "min_new_size"),
                        ("--seed", "seed")):
         add_declared(parser, flag, fields[name], getattr(defaults, name))
+    parser.add_argument("--save-run", action="store_true",
+                        help="also save the refresh in the workspace (the Changes page lists it; refresh it again "
+                             "by its id); prints its id")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
 
@@ -49,4 +52,6 @@ def run(args: argparse.Namespace) -> int:
     print(f"{len(refresh.segments):,} customers: {moved:,} moved segment, {len(changes['new_segments'])} new "
           f"segment(s), {changes['gone']['count']:,} gone, {changes['joined']['count']:,} joined; "
           f"wrote {paths['segments']} and {paths['changes']}")
+    if args.save_run:
+        print(f"saved refresh {save_refresh(refresh, args.workspace)}")
     return 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from core.cli.options import DEFAULT_WORKSPACE
+from core.cli.options import DEFAULT_WORKSPACE, RUN_HELP
 from core.runs.assign import locate_run
 from core.runs.export import write_csv, write_json
 from core.runs.track import track_runs
@@ -17,8 +17,8 @@ HELP = "match the segments of two runs, so the second carries the first's ids"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("run_a", help="the earlier run: an output folder or a saved run id in the workspace")
-    parser.add_argument("run_b", help="the later run: an output folder or a saved run id in the workspace")
+    parser.add_argument("run_a", help="the earlier run: " + RUN_HELP)
+    parser.add_argument("run_b", help="the later run: " + RUN_HELP)
     parser.add_argument("--out", required=True, type=Path, help="folder for track.json and segments.csv")
     parser.add_argument("--workspace", type=Path, default=DEFAULT_WORKSPACE, help="workspace (saved runs)")
 

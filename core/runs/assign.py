@@ -116,11 +116,15 @@ def load_model(folder: Path) -> AssignmentModel:
                            blocks={k: tuple(v) for k, v in meta["blocks"].items()}, **arrays)
 
 
+REFRESH_DIR = "refreshes"  # a workspace's refreshes: <workspace>/refreshes/<refresh id>/, output folders
+
+
 def locate_run(run: str | Path, workspace: str | Path) -> Path:
-    """The folder of ``run``: an output folder of ``segment`` or a saved run id in ``workspace``."""
+    """The folder of ``run``: an output folder of ``segment``/``refresh``, or a saved run or refresh id in
+    ``workspace``."""
     candidates = [Path(run)]
-    if Path(run).name == str(run):  # a bare name may be a run id
-        candidates.append(Path(workspace) / "runs" / str(run))
+    if Path(run).name == str(run):  # a bare name may be a run id or a refresh id
+        candidates += [Path(workspace) / "runs" / str(run), Path(workspace) / REFRESH_DIR / str(run)]
     for folder in candidates:
         if folder.is_dir() and (folder / "run.json").exists():
             if not (folder / MODEL_DIR / "spec.json").exists():
@@ -131,7 +135,8 @@ def locate_run(run: str | Path, workspace: str | Path) -> Path:
             return folder
     raise RunNotFoundError(
         f"{str(run)!r} is neither an output folder of 'segment' nor a saved run in {str(workspace)!r}. "
-        "Give the --out folder of a segmentation or a run id from the Runs page."
+        "Give the --out folder of a segmentation or refresh, a run id from the Runs page or a refresh id from the "
+        "Changes page."
     )
 
 

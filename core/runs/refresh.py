@@ -30,7 +30,16 @@ from core.errors import InputError
 from core.explain.profile import UNASSIGNED, Profile, profile_segments, segment_names
 from core.ingest.io import LoadedTable, load_table
 from core.progress import Progress
-from core.runs.assign import MODEL_DIR, AssignmentModel, describe, load_model, locate_run, nearest_vote, save_model
+from core.runs.assign import (
+    MODEL_DIR,
+    REFRESH_DIR,
+    AssignmentModel,
+    describe,
+    load_model,
+    locate_run,
+    nearest_vote,
+    save_model,
+)
 from core.runs.changes import (
     absent,
     decode_features,
@@ -254,9 +263,6 @@ def refresh_run(run: str | Path, source: str | Path | bytes, workspace: str | Pa
     refresh = refresh_table(load_table(source, name), locate_run(run, workspace), workspace, params, progress)
     write_refresh(refresh, out)
     return refresh
-
-
-REFRESH_DIR = "refreshes"  # a workspace's refreshes: <workspace>/refreshes/<refresh id>/, output folders
 
 
 def refreshes_dir(workspace: str | Path) -> Path:

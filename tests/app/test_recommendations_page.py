@@ -8,6 +8,7 @@ import io
 import json
 
 import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.ingest.io import load_table
@@ -157,6 +158,7 @@ def test_cold_start_customers_are_told_and_lists_follow_edited_segments(ws):
     assert any("edited after this run made its recommendations" in w.value for w in at.warning)
 
 
+@pytest.mark.slow
 def test_the_shop_demo_shows_recommendations_with_reasons_and_the_evaluation_without_an_upload(ws):
     at = AppTest.from_file(APP, default_timeout=60).run()
     at.button(key="start-shop-demo").click().run()

@@ -82,6 +82,7 @@ def test_quality_stability_and_significance_are_shown(ws):
     assert any("Benjamini–Hochberg" in c.value for c in at.caption)
 
 
+@pytest.mark.slow
 def test_merge_changes_the_number_of_segments_and_the_export_carries_it(ws):
     workspace, run_id = ws
     before = load_run(workspace, run_id)
@@ -104,6 +105,7 @@ def test_merge_changes_the_number_of_segments_and_the_export_carries_it(ws):
     assert not at.exception and load_run(workspace, run_id).run_info["quality"]["n_segments"] == n
 
 
+@pytest.mark.slow
 def test_split_adds_segments(ws):
     workspace, run_id = ws
     n = load_run(workspace, run_id).run_info["quality"]["n_segments"]
@@ -118,6 +120,7 @@ def test_split_adds_segments(ws):
     assert _metrics(at)["Segments"] == str(n + 2)
 
 
+@pytest.mark.slow
 def test_reassigning_outliers_keeps_their_membership_visible(ws):
     workspace, run_id = ws
     outliers = int((load_run(workspace, run_id).segments["segment_id"] < 0).sum())
@@ -133,6 +136,7 @@ def test_reassigning_outliers_keeps_their_membership_visible(ws):
     assert _metrics(at)["Unassigned"] == "0.0%"
 
 
+@pytest.mark.slow
 def test_sweep_recommends_a_setting_and_apply_makes_a_new_current_run(ws):
     workspace, first_id = ws
     # a run whose setting is deliberately not the one the sweep recommends, so "apply" has work to do
@@ -157,6 +161,7 @@ def test_sweep_recommends_a_setting_and_apply_makes_a_new_current_run(ws):
     assert new.run_info["parameters"]["reduce"] == load_run(workspace, run_id).run_info["parameters"]["reduce"]
 
 
+@pytest.mark.slow
 def test_kmeans_auto_shows_its_silhouette_curve(tmp_path, monkeypatch):
     workspace = tmp_path / "ws"
     params = SegmentParams(embedder="fake", reduce=ReduceParams(n_components=3, n_neighbors=10),

@@ -155,6 +155,7 @@ def test_export_can_hash_ids_with_the_workspace_key(ws):
     assert json.loads(files.run)["ids_hashed"] is True
 
 
+@pytest.mark.slow
 def test_two_sessions_keep_their_own_current_run_and_assignment(ws):
     one = _upload(_app(), "one.csv", SMALL.read_bytes())
     two = _upload(_app(), "two.csv", (CORPUS / "pii_columns.csv").read_bytes())

@@ -57,6 +57,7 @@ def test_segment_real_model_then_recluster_from_cache(reviews_sample, tmp_path):
     assert run2["stages"]["reduce"]["cache_hit"] and run2["quality"]["n_segments"] == 8
 
 
+@pytest.mark.slow
 def test_segment_lexical_with_detected_roles(planted_csv, tmp_path):
     proc = run_cli("segment", planted_csv, "--out", tmp_path / "o", "--workspace", tmp_path / "ws",
                    "--embedder", "lexical", "--algo", "hdbscan", "--min-cluster-size", "10", "--quiet")

@@ -25,6 +25,7 @@ def files(tmp_path_factory):
     return folder, data
 
 
+@pytest.mark.slow
 def test_users_without_text_plus_interactions_and_items(files, tmp_path):
     folder, data = files
     out = tmp_path / "out"
@@ -57,6 +58,7 @@ def test_users_without_text_plus_interactions_and_items(files, tmp_path):
     assert run["interactions"]["user_col"] == "buyer" and run["recommend"]["parameters"]["top_k"] == 7
 
 
+@pytest.mark.slow
 def test_users_table_of_ids_alone_segments_on_behaviour(files, tmp_path):
     folder, data = files
     data.users[["customer_id"]].to_csv(folder / "ids.csv", index=False)
@@ -78,6 +80,7 @@ def test_unknown_columns_of_both_tables_in_one_error(files, tmp_path):
     assert_clean_error(proc, "'customer_id'", "'sku'", "'price'", "items.csv")
 
 
+@pytest.mark.slow
 def test_a_ratings_log_with_unix_second_timestamps_runs_with_a_notice(files, tmp_path):
     folder, data = files
     ratings = data.interactions.rename(columns={"customer_id": "userId", "item_id": "movieId"})

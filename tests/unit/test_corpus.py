@@ -28,7 +28,11 @@ def corpus_workspace(tmp_path_factory):
     return tmp_path_factory.mktemp("corpus-ws")
 
 
-@pytest.mark.parametrize("name", list(CORPUS))
+SLOW_FILES = {"two_thousand_columns.csv"}  # ~20 s of feature building: full suite only
+
+
+@pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.slow) if name in SLOW_FILES else name
+                                  for name in CORPUS])
 def test_file_works_or_fails_in_one_sentence(name, corpus_workspace):
     expected, _ = CORPUS[name]
     outcome, messages = check_file(CORPUS_DIR / name, corpus_workspace)
@@ -47,6 +51,7 @@ def test_cli_refuses_with_one_error_line(name, tmp_path, capsys):
     assert code == 2 and len(err) == 1 and err[0].startswith("error: ")
 
 
+@pytest.mark.slow
 def test_cli_process_has_no_traceback(tmp_path):
     """The same contract from a real process, for a few refused files at once."""
     procs = [subprocess.Popen([sys.executable, "-m", "core", "segment", str(CORPUS_DIR / name), "--out",

@@ -153,6 +153,7 @@ def test_reset_without_curation_is_refused(run_id, workspace):
         reset_curation(workspace, run_id)
 
 
+@pytest.mark.slow
 def test_curate_command_edits_a_saved_run_and_exports_it(planted_csv, tmp_path, capsys):
     from core.cli import main
 

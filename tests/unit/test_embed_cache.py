@@ -45,6 +45,7 @@ def test_unknown_embedder_and_device_are_refused():
         SentenceTransformerEmbedder(device="tpu")
 
 
+@pytest.mark.slow
 def test_unloadable_model_raises_model_error(tmp_path):
     with pytest.raises(ModelError, match="could not be loaded"):
         SentenceTransformerEmbedder(str(tmp_path / "no-such-model"), device="cpu").encode(["hi"])

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from core.ingest.io import load_table
 from core.pipeline import run_segmentation
@@ -52,6 +53,7 @@ def _check_run(workspace: Path, run_id: str, expected_segments) -> None:
     assert model.features.shape[0] == len(expected_segments)
 
 
+@pytest.mark.slow
 def test_kill_during_save_never_corrupts(planted_csv, workspace):
     result = run_segmentation(load_table(planted_csv), PARAMS, workspace)  # fills the stage cache for the child
     expected = result.segments_frame()

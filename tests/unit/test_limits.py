@@ -19,6 +19,7 @@ def test_row_limit_is_enforced(planted_csv, workspace):
 
 
 
+@pytest.mark.slow
 def test_too_many_columns_are_refused():
     header = ",".join(f"c{i}" for i in range(MAX_COLUMNS + 1))
     with pytest.raises(InputError, match="over the limit of 5,000"):

@@ -71,6 +71,7 @@ def _null_customers(n: int, rng: np.random.Generator) -> Customers:
     return Customers(frame, roles, [""] * n)
 
 
+@pytest.mark.slow
 def test_random_labels_are_not_flagged_more_often_than_the_error_rate():
     """Benjamini–Hochberg at 5 % keeps the chance of any false flag under the null at about 5 %."""
     rng = np.random.default_rng(7)
@@ -143,6 +144,7 @@ def test_numeric_labels_read_like_an_analyst(column, inside, everyone, up, expec
     assert numeric_label({"column": column, "std_diff": 1.0 if up else -1.0}, values, mask) == expected
 
 
+@pytest.mark.slow
 def test_profiles_are_identical_across_processes(tmp_path):
     """Ties between words must not depend on Python's per-process hash seed."""
     import subprocess

@@ -92,6 +92,7 @@ def test_kmeans_sweep_recommends_the_planted_k():
     assert all(r["dbcv"] is None for r in result["rows"])
 
 
+@pytest.mark.slow
 def test_pipeline_writes_quality_and_stability(planted_csv, workspace, tmp_path, capsys):
     from core.cli import main
 
@@ -108,6 +109,7 @@ def test_pipeline_writes_quality_and_stability(planted_csv, workspace, tmp_path,
     assert "stability ARI 1.00" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_sweep_command_writes_its_table(planted_csv, workspace, tmp_path, capsys):
     from core.cli import main
 

@@ -109,6 +109,7 @@ def test_bad_parameters(bad, word):
         RecommendParams(**bad).validate()
 
 
+@pytest.mark.slow
 def test_pipeline_with_behaviour_only_recommends_saves_and_caches(tmp_path):
     data = generate(n_users=240, n_items=150, n_segments=3, n_categories=9, mean_interactions=10, seed=4)
     users = as_table(data.users[["customer_id"]].assign(region=data.users["region"]), "users.csv")

@@ -53,6 +53,7 @@ def test_a_different_neighbour_count_gets_its_own_graph():
     assert len(neighbours._graphs) == 2
 
 
+@pytest.mark.slow
 def test_large_input_is_fitted_on_a_sample_and_every_row_is_placed(no_dense_distances):
     points, truth = blobs(n_per=200, centres=3, dim=6)
     params = ReduceParams(n_components=2, max_fit_rows=150, seed=3)

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from core.cli import main
+from core.runs.refresh import list_refreshes
 from core.testing.periods import two_periods
 
 SEGMENT = ["--embedder", "fake", "--algo", "kmeans", "--k", "3", "--quiet"]
@@ -106,6 +107,19 @@ def test_a_refreshed_run_refreshes_again(periods):
     info = json.loads((root / "r3" / "run.json").read_text(encoding="utf-8"))
     changes = json.loads((root / "r3" / "changes.json").read_text(encoding="utf-8"))
     assert info["period"] == 3 and changes["run"]["period_before"] == 2 and changes["new_segments"] == []
+
+
+def test_a_saved_refresh_is_listed_and_refreshed_again_by_its_id(periods, tmp_path, capsys):
+    root, ws = periods["root"], tmp_path / "ws"
+    shutil.copytree(periods["ws"], ws)  # the embedding cache, not the module's refreshes
+    assert main(["refresh", str(root / "r1"), str(root / "p2.csv"), "--out", str(tmp_path / "r2"),
+                 "--workspace", str(ws), "--save-run", "--quiet"]) == 0
+    refresh_id = capsys.readouterr().out.strip().splitlines()[-1].removeprefix("saved refresh ")
+    (listed,) = list_refreshes(ws)
+    assert listed["refresh_id"] == refresh_id and listed["period"] == 2
+    assert main(["refresh", refresh_id, str(root / "p2.csv"), "--out", str(tmp_path / "r3"),
+                 "--workspace", str(ws), "--quiet"]) == 0
+    assert json.loads((tmp_path / "r3" / "run.json").read_text(encoding="utf-8"))["period"] == 3
 
 
 def test_analyst_names_are_kept(periods, tmp_path):

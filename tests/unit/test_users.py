@@ -24,6 +24,7 @@ def test_the_file_holds_an_argon2id_hash_and_never_the_password(tmp_path):
     assert path.stat().st_mode & 0o077 == 0  # readable by its owner only
 
 
+@pytest.mark.slow
 def test_verify_accepts_the_password_only(tmp_path):
     path = tmp_path / "users.toml"
     add_user(path, "alice", PASSWORD)
@@ -90,6 +91,7 @@ def test_users_file_follows_the_environment(tmp_path, monkeypatch):
     assert users_file() == tmp_path / "team.toml"
 
 
+@pytest.mark.slow
 def test_cli_adds_lists_and_removes_with_the_password_on_stdin(tmp_path):
     path = tmp_path / "users.toml"
 
