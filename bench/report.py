@@ -22,14 +22,17 @@ HEADER = (
 
 def machine() -> str:
     """A one-line description of this machine: CPU model, cores, memory, GPU, Python."""
-    cpu = platform.processor() or platform.machine()
+    cpu, flags = platform.processor() or platform.machine(), set()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
+            elif line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
                 break
     except OSError:
         pass
+    vector = [f for f in ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_bf16") if f in flags]
     try:
         mem = int(Path("/proc/meminfo").read_text().split()[1]) / 2**20
     except (OSError, ValueError, IndexError):
@@ -42,7 +45,9 @@ def machine() -> str:
             gpu = torch.cuda.get_device_name(0)
     except ImportError:
         pass
-    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, {gpu}, Python {platform.python_version()}"
+    load = os.getloadavg()[0]
+    return (f"{cpu} ({' '.join(vector) or 'no AVX2'}), {os.cpu_count()} cores, {mem:.0f} GiB RAM, {gpu}, "
+            f"Python {platform.python_version()}; load average {load:.1f} when written")
 
 
 def write_section(name: str, title: str, body: str) -> None:
