@@ -260,8 +260,16 @@ def rewrite_run(run: SavedRun, segments: pd.DataFrame, profiles: list[Profile], 
                            lambda tmp: lists.user_lists.to_parquet(tmp, index=False))
         atomic_write_text(run.folder / "evaluation.json", json_text(lists.evaluation))
     atomic_write_bytes(run.folder / "segments.parquet", lambda tmp: segments.to_parquet(tmp, index=False))
+    if (run.folder / MODEL_DIR / "labels.npy").exists():  # assign, refresh and explain vote with the edited segments
+        atomic_write_bytes(run.folder / MODEL_DIR / "labels.npy",
+                           lambda tmp: _save_npy(tmp, segments["segment_id"].to_numpy(np.int64)))
     atomic_write_text(run.folder / "profiles.json", json_text(profiles))
     atomic_write_text(run.folder / "run.json", json_text({**run_info, "run_id": run.run_id}))
+
+
+def _save_npy(path: Path, array: np.ndarray) -> None:
+    with open(path, "wb") as fh:  # a handle: np.save would add ".npy" to a temporary file's name
+        np.save(fh, array, allow_pickle=False)
 
 
 def delete_run(workspace: Path, run_id: str) -> None:

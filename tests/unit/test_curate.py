@@ -13,6 +13,7 @@ from core.explain.profile import profile_segments
 from core.ingest.io import load_table
 from core.parameters import SegmentParams
 from core.pipeline import run_segmentation
+from core.runs.assign import assign_file
 from core.runs.curate import (
     merge_segments,
     reassign_outliers,
@@ -66,6 +67,19 @@ def test_merge_recomputes_profiles_and_keeps_other_segments(run_id, workspace):
     assert set(info["quality"]["stability"]["segments"]) == {str(petite)}
     assert info["curation"][0]["action"] == "merge" and info["quality_before_curation"]["n_segments"] == 3
     assert not [p.name for p in run.folder.iterdir() if p.name.startswith(".")]
+
+
+def test_assign_votes_with_the_curated_segments(run_id, workspace, tmp_path):
+    before = load_run(workspace, run_id)
+    dresses, denim = _segment_of(before, 1), _segment_of(before, 2)
+    keep, absorb = min(dresses, denim), max(dresses, denim)
+    merge_segments(workspace, run_id, keep, absorb, name="Dresses and denim")
+    planted_customers().to_csv(tmp_path / "again.csv", index=False)
+    assigned = assign_file(run_id, tmp_path / "again.csv", workspace).segments
+    assert absorb not in set(assigned["segment_id"])
+    assert set(assigned.loc[assigned["segment_id"] == keep, "segment_name"]) == {"Dresses and denim"}
+    reset_curation(workspace, run_id)
+    assert absorb in set(assign_file(run_id, tmp_path / "again.csv", workspace).segments["segment_id"])
 
 
 def test_split_recovers_the_merged_groups_with_new_ids(run_id, workspace):
