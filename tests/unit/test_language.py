@@ -48,7 +48,8 @@ def test_english_keeps_the_model_without_a_notice():
 
 
 def test_an_english_keyword_table_keeps_the_english_model():
-    titles = ["blue denim jacket slim fit", "red wool coat long", "floral maxi dress summer", "black leather ankle boots"]
+    titles = ["blue denim jacket slim fit", "red wool coat long", "floral maxi dress summer",
+              "black leather ankle boots"]
     assert auto_embedder(titles * 10, "all-MiniLM-L6-v2") == ("model", [])
     assert auto_embedder(titles * 10 + ENGLISH, "all-MiniLM-L6-v2") == ("model", [])
 
