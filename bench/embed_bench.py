@@ -96,5 +96,5 @@ and ARI ≥ 0.9.
 sentence-transformers). Auto picks bf16 autocast on CPUs with native bfloat16, int8 ONNX for the default
 model on other CPUs, PyTorch fp16 on a GPU; `--backend torch|bf16|onnx` chooses.
 """
-    write_section("embed", "1. Embedding throughput (CPU)", body)
+    write_section("embed", f"1. Embedding throughput (CPU{' with native bfloat16' if bf16 else ''})", body)
     return {"rates": rates, "quality": checks, "default": default}

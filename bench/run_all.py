@@ -13,7 +13,7 @@ import importlib.util
 import subprocess
 import sys
 
-SECTIONS = ("embed", "recluster", "e2e", "gpu", "coldstart")
+SECTIONS = ("embed", "embed_stage", "recluster", "e2e", "gpu", "coldstart")
 BENCH_EXTRAS = ("bertopic==0.17.4",)
 
 

@@ -29,3 +29,11 @@ if [ "$mode" = "test" ] && [ ! -x /usr/bin/chromium ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
+
+# without a CJK font Chromium draws every Chinese character as a box in the browser tests and screenshots
+if [ "$mode" = "test" ] && ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then
+  echo "setup: installing Debian's fonts-noto-cjk for Chinese in the browser test" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq fonts-noto-cjk >/dev/null
+fi

@@ -3,7 +3,11 @@
 English is told from other languages by a script and function-word test rather than a language-detection
 library: the one question asked is "is this English?", English prose is 30–50% function words ("the",
 "and", "it", "this" …), and the list below leaves out words that are also common in French, German,
-Spanish, Italian or Dutch ("a", "i", "in", "is", "was", "so", "will", "on", "no", "die").
+Spanish, Italian or Dutch ("a", "i", "in", "is", "was", "so", "will", "on", "no", "die"). A Latin-script
+text without English function words is called another language only on evidence of one (an accented
+letter, or a function word of French, German, Spanish, Italian, Dutch, Portuguese or Indonesian); without
+it ("blue denim jacket slim fit", product titles, tags) it cannot be told, so keyword tables keep the
+English model.
 """
 
 from __future__ import annotations
@@ -27,6 +31,19 @@ ENGLISH_FUNCTION_WORDS = frozenset(
         "didn't", "can't", "doesn't", "wasn't",
     ]
 )
+#: common function words of other Latin-script languages that are not also English words or tokens ("de",
+#: "die", "me", "per", "van", "com", "con" and the like are left out); one of them, or an accented letter,
+#: marks a text without English function words as another language
+OTHER_FUNCTION_WORDS = frozenset(
+    [
+        "le", "la", "les", "des", "est", "et", "une", "du", "pas", "je", "pour", "avec", "dans", "mais", "trop",
+        "der", "das", "und", "ist", "nicht", "ich", "sehr", "ein", "eine", "mit", "auf", "aber", "auch", "zu",
+        "el", "los", "las", "es", "muy", "una", "del", "que", "por", "para", "pero", "y",
+        "il", "che", "di", "sono", "molto", "della", "het", "een", "niet", "zeer", "ik", "heel",
+        "uma", "muito", "yang", "ini", "sangat", "tidak", "untuk",
+    ]
+)
+_ACCENTED = re.compile(r"(?=[^\W\d_])[\u00c0-\u024f]")  # Latin letters with diacritics (é, ü, ñ, ß, ø, ł …)
 MIN_WORDS = 3  # a shorter Latin-script text ("Love it", "Très bien") is not counted either way
 MIN_FUNCTION_SHARE = 0.12  # English reviews measure 0.3–0.5; French, German, Spanish below 0.05
 
@@ -39,8 +56,9 @@ def cjk_share(texts: Sequence[str], sample: int = 2000) -> float:
 
 
 def is_english(text: str) -> bool | None:
-    """True for English, False for another language, None when it cannot be told (no letters, or a
-    Latin-script text of fewer than :data:`MIN_WORDS` words)."""
+    """True for English, False for another language, None when it cannot be told (no letters, a
+    Latin-script text of fewer than :data:`MIN_WORDS` words, or one with neither English function words
+    nor a sign of another language, such as a list of keywords)."""
     letters = _LETTER.findall(text or "")
     if not letters:
         return None
@@ -49,7 +67,11 @@ def is_english(text: str) -> bool | None:
     words = _WORD.findall(text.lower().replace("\u2019", "'"))
     if len(words) < MIN_WORDS:
         return None
-    return sum(w in ENGLISH_FUNCTION_WORDS for w in words) / len(words) >= MIN_FUNCTION_SHARE
+    if sum(w in ENGLISH_FUNCTION_WORDS for w in words) / len(words) >= MIN_FUNCTION_SHARE:
+        return True
+    if _ACCENTED.search(text) or any(w in OTHER_FUNCTION_WORDS for w in words):
+        return False
+    return None
 
 
 @dataclass(frozen=True)

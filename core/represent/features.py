@@ -310,6 +310,11 @@ def build_features(
         scaled.append(_apply_scale(block, spec.scales[name], weight))
         blocks[name] = (start, start + block.shape[1])
         start += block.shape[1]
+    if not parts:
+        raise ParameterError(
+            "The table's text, numeric and categorical columns are all empty, so there is nothing "
+            "to segment on. Upload a table with customer text, numbers or categories in it."
+        )
     if not scaled:
         raise ParameterError(
             "Every feature block is empty or has weight 0, so there is nothing to segment on. "

@@ -45,3 +45,27 @@ def test_int8_onnx_matches_fp32_on_real_reviews(reviews_sample, monkeypatch):
     assert figures["ari"] >= 0.9  # customers keep their KMeans segment when fp32 vectors become int8
     monkeypatch.setattr(runtime, "cpu_has_bf16", lambda: False)
     assert pick_backend("auto", "all-MiniLM-L6-v2", "cpu") == "onnx"  # so it is the default without bf16
+
+
+@pytest.mark.slow
+def test_onnx_runner_tokenises_as_sentence_transformers_and_loads_without_torch(reviews_sample):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from core.represent.embedders.onnx_export import OnnxRunner, exported_model
+    from core.represent.embedders.sentence_transformer import resolve_model_path
+
+    folder = Path(resolve_model_path("all-MiniLM-L6-v2"))
+    exported_model(folder)  # warm, so the child below only loads
+    texts = [*_reviews(reviews_sample)[:20], "word " * 400, "Ünïcode café — 好", ""]
+    runner = OnnxRunner(folder)
+    ours = [e.ids for e in runner.tokenizer.encode_batch(texts)]
+    theirs = SentenceTransformerEmbedder(device="cpu").model.tokenizer(texts, padding=True, truncation=True,
+                                                                       max_length=runner.max_length)["input_ids"]
+    assert ours == theirs
+    child = ("import sys; from core.represent.embedders.onnx import OnnxEmbedder; OnnxEmbedder().encode(['a dress']);"
+             "print(sorted({'torch', 'transformers'} & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.strip() == "[]"  # the tokenizer and session load in seconds, not torch's import time

@@ -28,6 +28,9 @@ CHINESE = ["这条裙子很漂亮，面料也很柔软。", "牛仔裤偏小，�
     ("Das Kleid ist schön, was ich so mag, die Farbe passt", False),
     ("El vestido es muy bonito y la tela es suave", False), ("Платье очень красивое", False),
     ("Love it", None), ("😀😀👍", None), ("12345", None), ("", None),
+    ("blue denim jacket slim fit", None), ("Cotton crew neck tee, navy, size M", None),  # keywords: not told
+    ("Schöne Jacke passt gut", False), ("Bajunya sangat nyaman dan tidak panas", False),  # accent, Indonesian
+    ("Camisa azul de algodon para hombre", False),
 ])
 def test_is_english(text, verdict):
     assert is_english(text) is verdict
@@ -42,6 +45,13 @@ def test_english_keeps_the_model_without_a_notice():
     assert auto_embedder(ENGLISH * 10, "all-MiniLM-L6-v2") == ("model", [])
     embedder, notices = choose_embedder(ENGLISH, EmbedderChoice(backend="torch"))
     assert isinstance(embedder, SentenceTransformerEmbedder) and notices == []
+
+
+def test_an_english_keyword_table_keeps_the_english_model():
+    titles = ["blue denim jacket slim fit", "red wool coat long", "floral maxi dress summer",
+              "black leather ankle boots"]
+    assert auto_embedder(titles * 10, "all-MiniLM-L6-v2") == ("model", [])
+    assert auto_embedder(titles * 10 + ENGLISH, "all-MiniLM-L6-v2") == ("model", [])
 
 
 FRENCH = ["Le tissu est doux et la coupe parfaite"] * 5
@@ -92,3 +102,15 @@ def test_short_chinese_reviews_are_detected_as_text():
 
     frame = pd.DataFrame({"review": [f"{CHINESE[i % 3]}{i}" for i in range(30)]})
     assert detect_roles(frame)[0].role == "text"
+
+
+def test_an_empty_text_column_alone_is_refused_in_one_sentence(tmp_path, capsys):
+    from core.cli import main
+
+    path = tmp_path / "empty.csv"
+    pd.DataFrame({"id": range(30), "review": [""] * 30}).to_csv(path, index=False)
+    code = main(["segment", str(path), "--out", str(tmp_path / "o"), "--workspace", str(tmp_path / "ws"),
+                 "--text-col", "review", "--algo", "kmeans", "--k", "3", "--quiet"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and err[-1].startswith("error: ") and "all empty" in err[-1] and len(
+        [line for line in err if line.startswith("error:")]) == 1

@@ -4,8 +4,14 @@ The model is exported locally from the weights already on this machine (nothing 
 once per (model files, library versions, recipe), into a cache folder written atomically:
 ``$SEGMENT_STUDIO_CACHE`` or ``~/.cache/segment-studio``, under ``onnx/<key>/``. Vectors are
 mean-pooled over the attention mask and L2-normalised, exactly as sentence-transformers does.
-Only the MatMul weights are quantised, per output channel: quantising the embedding table as
-well, or per tensor, costs the reviews' cosine similarity to fp32 from 0.99 to 0.95.
+The export fuses the encoder for ONNX Runtime (``onnxruntime.transformers.optimizer``: one
+Attention op per layer, SkipLayerNormalization, BiasGelu, EmbedLayerNormalization; the attention is
+exported in its eager form, which the fusion recognises) and then quantises the MatMul and Attention
+weights to int8 per output channel (QAttention, DynamicQuantizeMatMul): the fastest recipe measured on
+an AVX2 CPU without VNNI or bfloat16 (bench/embed_stage_bench.py, docs/BENCHMARKS.md). Quantising the
+embedding table as well, or per tensor, costs the reviews' cosine similarity to fp32 from 0.99 to 0.95.
+Texts are tokenised with the model's own ``tokenizer.json`` (the ``tokenizers`` library), so running
+the export needs neither torch nor transformers.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ import numpy as np
 from core.errors import ModelError
 from core.storage.atomic import atomic_folder
 
-RECIPE = "int8-dynamic-matmul-per-channel-v1"
+RECIPE = "int8-fused-bert-matmul-attention-per-channel-v2"
 BATCH_SIZE = 64
 _EXPORT_VERSIONS = ("torch", "transformers", "onnx", "onnxruntime")
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "config.json", "tokenizer.json")
@@ -81,14 +87,16 @@ def check_mean_pooled(model_dir: Path) -> int:
 
 
 def _export(model_dir: Path, folder: Path) -> None:
-    """Export ``model_dir`` to ``folder/model.onnx`` (fp32 graph → int8 MatMul weights)."""
+    """Export ``model_dir`` to ``folder/model.onnx``: fp32 graph → fused for ONNX Runtime → int8 weights."""
+    import onnx
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.transformers.optimizer import optimize_model
     from transformers import AutoModel
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
-    model = AutoModel.from_pretrained(str(model_dir), local_files_only=True).eval()
+    model = AutoModel.from_pretrained(str(model_dir), local_files_only=True, attn_implementation="eager").eval()
     names = ["input_ids", "attention_mask"]
     if "token_type_ids" in inspect.signature(model.forward).parameters:
         names.append("token_type_ids")
@@ -103,18 +111,22 @@ def _export(model_dir: Path, folder: Path) -> None:
 
     example = tuple(torch.ones(2, 8, dtype=torch.long) for _ in names)
     axes = {name: {0: "batch", 1: "tokens"} for name in [*names, "last_hidden_state"]}
-    fp32 = folder / "fp32.onnx"
+    fp32, fused = folder / "fp32.onnx", folder / "fused.onnx"
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
         torch.onnx.export(LastHidden(), example, str(fp32), input_names=names, output_names=["last_hidden_state"],
                           dynamic_axes=axes, opset_version=17, dynamo=False)
-    logging.disable(logging.WARNING)  # quantize_dynamic logs advice about pre-processing on the root logger
+    logging.disable(logging.WARNING)  # the optimizer and quantize_dynamic log advice on the root logger
     try:
-        quantize_dynamic(str(fp32), str(folder / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True,
-                         op_types_to_quantize=["MatMul"])
+        optimize_model(str(fp32), model_type="bert", num_heads=int(model.config.num_attention_heads),
+                       hidden_size=int(model.config.hidden_size), opt_level=1).save_model_to_file(str(fused))
+        quantize_dynamic(str(fused), str(folder / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True,
+                         op_types_to_quantize=["MatMul", "Attention"],
+                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
     finally:
         logging.disable(logging.NOTSET)
     fp32.unlink()
+    fused.unlink()
     (folder / "meta.json").write_text(json.dumps({"model": str(model_dir), "recipe": RECIPE, "versions": _versions()}))
 
 
@@ -146,26 +158,30 @@ class OnnxRunner:
 
     def __init__(self, model_dir: Path) -> None:
         import onnxruntime as ort
-        from transformers import AutoTokenizer
+        from tokenizers import Tokenizer
 
         self.max_length = check_mean_pooled(model_dir)
+        if not (model_dir / "tokenizer.json").exists():
+            raise ModelError(f"The onnx backend reads the model's tokenizer.json; {model_dir.name} has none. "
+                             "Use --backend torch.")
         path = exported_model(model_dir)
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.inputs = [i.name for i in self.session.get_inputs()]
-        self.tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer.enable_truncation(self.max_length)
+        self.tokenizer.enable_padding()  # to the batch's longest text
         self.dim = int(self.session.get_outputs()[0].shape[-1])
 
     def encode_batch(self, texts: Sequence[str]) -> np.ndarray:
         """Mean-pooled, L2-normalised float32 vectors of one batch of texts."""
-        tokens = self.tokenizer(list(texts), padding=True, truncation=True, max_length=self.max_length,
-                                return_tensors="np")
-        feed = {name: np.asarray(tokens[name], dtype=np.int64) for name in self.inputs if name in tokens}
-        if "token_type_ids" in self.inputs and "token_type_ids" not in feed:
-            feed["token_type_ids"] = np.zeros_like(feed["input_ids"])
-        hidden = self.session.run(None, feed)[0]
+        encodings = self.tokenizer.encode_batch_fast(list(texts))
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        feed = {"input_ids": ids, "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+                "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64)}
+        hidden = self.session.run(None, {name: feed[name] for name in self.inputs})[0]
         mask = feed["attention_mask"][:, :, None].astype(np.float32)
         pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
