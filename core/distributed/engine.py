@@ -54,23 +54,30 @@ def actor_plan(resources: dict[str, float]) -> ActorPlan:
     return ActorPlan(actors=max(1, cpus - 1), num_cpus=1, num_gpus=0, backend=None)
 
 
+def start_ray(address: str | None, num_cpus: int | None = None) -> None:
+    """``ray.init``: join ``address`` or start Ray here with ``num_cpus`` (default: all), workers able to
+    import ``core`` (on a remote cluster, Segment Studio must be installed on the nodes)."""
+    import ray
+
+    env = {"PYTHONPATH": os.pathsep.join(p for p in (_ROOT, os.environ.get("PYTHONPATH", "")) if p)}
+    try:
+        ray.init(address=address, num_cpus=None if address else num_cpus, include_dashboard=False,
+                 log_to_driver=False, runtime_env={"env_vars": env}, configure_logging=False)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        raise ParameterError(f"Could not join the Ray cluster at {address!r} ({str(exc).splitlines()[0]}). "
+                             "Check the address (ray://HOST:10001 or HOST:6379) or leave --ray-address out "
+                             "to start Ray on this machine.") from None
+
+
 @contextmanager
 def ray_cluster(address: str | None, num_cpus: int | None = None) -> Iterator[dict[str, Any]]:
     """Ray for the length of the block: the cluster at ``address``, or one started here (stopped afterwards).
     Yields the cluster's resources. A Ray already started in this process (tests) is used and left running."""
     import ray
 
-    started = False
-    if not ray.is_initialized():
-        env = {"PYTHONPATH": os.pathsep.join(p for p in (_ROOT, os.environ.get("PYTHONPATH", "")) if p)}
-        try:
-            ray.init(address=address, num_cpus=None if address else num_cpus, include_dashboard=False,
-                     log_to_driver=False, runtime_env={"env_vars": env}, configure_logging=False)
-        except (ConnectionError, RuntimeError, ValueError) as exc:
-            raise ParameterError(f"Could not join the Ray cluster at {address!r} ({str(exc).splitlines()[0]}). "
-                                 "Check the address (ray://HOST:10001 or HOST:6379) or leave --ray-address out "
-                                 "to start Ray on this machine.") from None
-        started = True
+    started = not ray.is_initialized()
+    if started:
+        start_ray(address, num_cpus)
     try:
         yield dict(ray.cluster_resources())
     finally:

@@ -9,6 +9,7 @@ strings, blanks as missing, empty rows dropped (exact duplicate rows are not loo
 from __future__ import annotations
 
 import glob
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -81,18 +82,31 @@ def tidy_batch(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.loc[~frame.isna().all(axis=1)].reset_index(drop=True)
 
 
-def read_parts(source: str | Path) -> tuple[Any, list[Path], list[str]]:
-    """A Ray Dataset over the parts of ``source`` (see :func:`part_files`), with the parts and column names."""
+@dataclass(frozen=True)
+class Parts:
+    """Checked parts: their paths (sorted), format and column names."""
+
+    paths: list[Path]
+    format: str
+    columns: list[str]
+
+
+def checked_parts(source: str | Path) -> Parts:
+    """The parts of ``source`` (see :func:`part_files`), checked by :func:`check_parts` before Ray starts."""
+    paths = part_files(source)
+    fmt, columns = check_parts(paths)
+    return Parts(paths, fmt, columns)
+
+
+def read_parts(parts: Parts) -> Any:
+    """A Ray Dataset over checked ``parts`` (Ray must be running)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
     import ray.data
 
-    parts = part_files(source)
-    fmt, columns = check_parts(parts)
-    paths = [str(p) for p in parts]
-    if fmt == "parquet":
-        ds = ray.data.read_parquet(paths)
-    else:  # every column as text, as load_table reads a CSV; the roles parse numbers and dates
-        ds = ray.data.read_csv(paths, convert_options=pacsv.ConvertOptions(
-            column_types={c: pa.string() for c in columns}, strings_can_be_null=True))
-    return ds, parts, columns
+    paths = [str(p) for p in parts.paths]
+    if parts.format == "parquet":
+        return ray.data.read_parquet(paths)
+    # every column as text, as load_table reads a CSV; the roles parse numbers and dates
+    return ray.data.read_csv(paths, convert_options=pacsv.ConvertOptions(
+        column_types={c: pa.string() for c in parts.columns}, strings_can_be_null=True))

@@ -31,7 +31,7 @@ import pandas as pd
 from core.distributed.assign import VALUE_PREFIX, Aggregates, AssignBatches, partial_aggregates
 from core.distributed.embed import EmbedBatches
 from core.distributed.engine import ActorPlan, actor_plan, ray_cluster
-from core.distributed.read import read_parts, tidy_batch
+from core.distributed.read import checked_parts, read_parts, tidy_batch
 from core.errors import CoreError, InputError, ParameterError
 from core.explain.profile import Profile
 from core.ingest.io import LoadedTable
@@ -169,14 +169,14 @@ def _write_parts(assigned: Any, out: Path) -> Path:
     from ray.data import SaveMode
     from ray.data.datasource import FilenameProvider
 
-    class Parts(FilenameProvider):
+    class PartNames(FilenameProvider):
         def get_filename_for_task(self, write_uuid: str, task_index: int) -> str:
             return f"part-{task_index:05d}.parquet"
 
     final, tmp = out / "segments", out / f".segments.{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     columns = [c for c in assigned.columns() if not c.startswith(VALUE_PREFIX)]
-    assigned.select_columns(columns).write_parquet(str(tmp), filename_provider=Parts(),
+    assigned.select_columns(columns).write_parquet(str(tmp), filename_provider=PartNames(),
                                                       mode=SaveMode.OVERWRITE)  # a new folder
     shutil.rmtree(final, ignore_errors=True)
     os.replace(tmp, final)
@@ -242,14 +242,15 @@ def assign_on_ray(folder: Path, source: str | Path, out: Path, workspace: Path, 
     seconds: dict[str, float] = {}
     lap = _stage_clock(seconds)
     model_roles = load_model(Path(folder) / MODEL_DIR).roles
+    parts = checked_parts(source)
     with ray_cluster(address, num_cpus) as resources, _cluster_errors():
         import ray.data
 
         ray.data.DataContext.get_current().execution_options.preserve_order = True
         plan = actor_plan(resources)
-        ds, parts, columns = read_parts(source)
+        ds = read_parts(parts)
         rows = ds.count()
-        say("read", 1.0, f"{rows:,} rows in {len(parts)} part(s)")
+        say("read", 1.0, f"{rows:,} rows in {len(parts.paths)} part(s)")
         lap("read")
         customers, parts_dir, aggregates = _assign_and_write(ds, Path(folder), out, workspace, k, plan, rows,
                                                              model_roles, say)
@@ -259,8 +260,8 @@ def assign_on_ray(folder: Path, source: str | Path, out: Path, workspace: Path, 
     lap("csv")
     total = round(sum(seconds.values()), 3)
     run_info = {"command": "assign", "run": str(folder), "engine": _engine_info(address, resources, plan),
-                "input": {"name": str(source), "parts": [p.name for p in parts], "rows": int(rows),
-                          "customers": customers, "columns": columns},
+                "input": {"name": str(source), "parts": [p.name for p in parts.paths], "rows": int(rows),
+                          "customers": customers, "columns": parts.columns},
                 "segments": {str(s): n for s, n in sorted(aggregates.sizes.items())},
                 "stages": {name: {"seconds": s} for name, s in seconds.items()}, "seconds": total,
                 "rows_per_second": round(customers / total, 1) if total else None, "notices": notices}
@@ -282,6 +283,7 @@ def segment_on_ray(source: str | Path, params: SegmentParams, out: Path, workspa
     workspace.mkdir(parents=True, exist_ok=True)
     seconds: dict[str, float] = {}
     lap = _stage_clock(seconds)
+    parts = checked_parts(source)
     with ray_cluster(address, num_cpus) as resources, _cluster_errors():
         import ray.data
 
@@ -290,9 +292,9 @@ def segment_on_ray(source: str | Path, params: SegmentParams, out: Path, workspa
         if plan.backend:
             params = replace(params, backend=plan.backend)  # torch: fp16 on the GPUs, same cache identity on CPU
         say("read", 0.0, f"Reading {source} on Ray ({_describe(resources)})")
-        ds, parts, columns = read_parts(source)
+        ds = read_parts(parts)
         rows = ds.count()
-        say("read", 1.0, f"{rows:,} rows in {len(parts)} part(s), {len(columns)} columns")
+        say("read", 1.0, f"{rows:,} rows in {len(parts.paths)} part(s), {len(parts.columns)} columns")
         lap("read")
 
         seed = params.reduce.seed
@@ -331,8 +333,8 @@ def segment_on_ray(source: str | Path, params: SegmentParams, out: Path, workspa
         **{key: info[key] for key in ("roles", "parameters", "versions", "quality", "created")},
         "command": "segment", "output": str(out),
         "engine": _engine_info(address, resources, plan),
-        "input": {"name": str(source), "parts": [p.name for p in parts], "rows": int(rows),
-                  "customers": int(customers), "columns": columns},
+        "input": {"name": str(source), "parts": [p.name for p in parts.paths], "rows": int(rows),
+                  "customers": int(customers), "columns": parts.columns},
         "sample": {"size": int(len(frame)), "requested": int(sample_size), "seed": int(seed),
                    "all_rows": bool(len(frame) == rows)},
         "embedding": embedding,
