@@ -16,7 +16,7 @@ from core.progress import Progress
 from core.runs.assign import locate_run
 from core.schema import Param, check_fields
 
-_LOCAL_ONLY = {"interactions": "--interactions", "hash_ids": "--hash-ids", "save_run": "--save-run"}
+_LOCAL_ONLY = {"interactions": "--interactions", "hash_ids": "--hash-ids"}
 
 
 def add_engine_options(parser: argparse.ArgumentParser, declarations: dict[str, Param],
@@ -44,12 +44,14 @@ def segment_with_engine(args: argparse.Namespace, params: SegmentParams, progres
     if stray:
         raise ParameterError(f"{', '.join(stray)} work with --engine local only; leave them out with --engine ray.")
     done = segment_on_ray(args.input, params, args.out, args.workspace, sample_size=engine.sample_size,
-                          address=args.ray_address, progress=progress)
+                          address=args.ray_address, progress=progress, save=args.save_run)
     for notice in done.run_info["notices"]:
         sys.stderr.write(f"note: {notice}\n")
     wrote = done.paths.get("segments", done.paths["segments_parts"])
     print(f"{done.customers:,} customers in {summary(done.quality)} (fitted on {done.run_info['sample']['size']:,}, "
           f"on Ray); wrote {wrote} and {done.paths['segments_parts']}")
+    if done.run_id:
+        print(f"saved run {done.run_id}")
     return 0
 
 

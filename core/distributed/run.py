@@ -38,13 +38,14 @@ from core.ingest.io import LoadedTable
 from core.ingest.privacy import exclude_pii
 from core.ingest.roles import resolve_roles
 from core.parameters import SegmentParams
-from core.pipeline import run_segmentation
+from core.pipeline import SegmentationResult, run_segmentation
 from core.progress import Progress
 from core.represent.embedders import EmbedderChoice
 from core.represent.features import prepare_customers
 from core.represent.text import choose_embedder
 from core.runs.assign import DEFAULT_K, MODEL_DIR, assignment_model, load_model, save_model
 from core.runs.export import safe_csv_frame, write_json
+from core.runs.store import runs_dir, save_run
 from core.storage.atomic import atomic_write_bytes
 from core.storage.hashing import stable_hash
 
@@ -52,6 +53,7 @@ CSV_MAX_ROWS = 1_000_000  # segments.csv is written too up to this many customer
 EMBED_BATCH = 2048  # rows per embedding call: a few seconds of CPU work, a fraction of a second on a GPU
 ASSIGN_BATCH = 4096  # rows per assignment call (a block × sample distance matrix is computed in chunks)
 SAMPLE_MARGIN = 1.05  # rows drawn over the sample size, so the seeded draw rarely falls short
+POPULATION_DIR = "population"  # a saved run's copy of the segments' Parquet parts, read by the exports
 SAMPLED = ("words", "phrases", "numeric", "categories", "representatives", "quality")
 
 
@@ -63,6 +65,7 @@ class RayRun:
     paths: dict[str, Path]
     run_info: dict[str, Any]
     quality: dict[str, Any]
+    run_id: str | None = None  # the run saved in the workspace for the app (``save``)
 
 
 @contextmanager
@@ -271,8 +274,9 @@ def assign_on_ray(folder: Path, source: str | Path, out: Path, workspace: Path, 
 
 def segment_on_ray(source: str | Path, params: SegmentParams, out: Path, workspace: Path, *,
                    sample_size: int, address: str | None = None, num_cpus: int | None = None,
-                   k: int = DEFAULT_K, progress: Progress | None = None) -> RayRun:
-    """Segment the customers of ``source`` (a file, folder or glob of parts) on Ray; see the module docstring."""
+                   k: int = DEFAULT_K, progress: Progress | None = None, save: bool = False) -> RayRun:
+    """Segment the customers of ``source`` (a file, folder or glob of parts) on Ray; see the module docstring.
+    With ``save`` the run is also saved in the workspace, for the app (``RayRun.run_id``)."""
     params.validate()
     if params.user_col:
         raise ParameterError("--engine ray needs one row per customer; group the rows per user first, or use "
@@ -322,7 +326,8 @@ def segment_on_ray(source: str | Path, params: SegmentParams, out: Path, workspa
         lap("assign")
     paths = {"segments_parts": parts_dir, "profiles": out / "profiles.json", "run": out / "run.json",
              **_write_csv(parts_dir, customers, out, notices)}
-    write_json(_population_profiles(result.profiles, aggregates), paths["profiles"])
+    profiles = _population_profiles(result.profiles, aggregates)
+    write_json(profiles, paths["profiles"])
     if aggregates.truncated:
         notices.append("Some categorical columns have more than 100 values in a segment; the population counts "
                        "keep the most frequent and sum the rest as '(other)'.")
@@ -345,7 +350,37 @@ def segment_on_ray(source: str | Path, params: SegmentParams, out: Path, workspa
         "notices": list(dict.fromkeys([*info["notices"], *notices])),
     }
     write_json(run_info, paths["run"])
-    return RayRun(int(customers), paths, run_info, result.quality)
+    saved = _save_for_app(result, run_info, profiles, parts_dir, workspace) if save else None
+    return RayRun(int(customers), paths, run_info, result.quality, saved)
+
+
+def _save_for_app(result: SegmentationResult, run_info: dict[str, Any], profiles: list[dict[str, Any]],
+                  parts_dir: Path, workspace: Path) -> str:
+    """Save the run in the workspace for the app: the fitted sample (its map, with a notice), the population's
+    profiles, and a copy of the segments' Parquet parts in ``population/`` for the exports."""
+    sample, total = run_info["sample"]["size"], run_info["input"]["customers"]
+    notice = (f"Made on Ray: the map and the customer views show the seeded fitting sample of {sample:,} of "
+              f"{total:,} customers; segment sizes and the exports cover all {total:,}.")
+    result.profiles = profiles  # type: ignore[assignment]  # Profile plus the population's fields
+    result.run_info = {**result.run_info, "engine": run_info["engine"],  # type: ignore[typeddict-unknown-key]
+                       "population": {"customers": total, "sample": sample},
+                       "notices": [notice, *result.run_info["notices"]]}
+    run_id = save_run(result, workspace)
+    folder = runs_dir(workspace) / run_id
+    tmp = folder / f".{POPULATION_DIR}.{os.getpid()}"
+    shutil.copytree(parts_dir, tmp)
+    os.replace(tmp, folder / POPULATION_DIR)
+    return run_id
+
+
+def population_segments(folder: Path, segment_ids: tuple[int, ...] | None = None) -> pd.DataFrame | None:
+    """The segments of every customer of a run saved from Ray (its ``population/`` parts), restricted to
+    ``segment_ids``; None for a run without them."""
+    parts = sorted((Path(folder) / POPULATION_DIR).glob("part-*.parquet"))
+    if not parts:
+        return None
+    frame = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+    return frame if segment_ids is None else frame[frame["segment_id"].isin(segment_ids)].reset_index(drop=True)
 
 
 def _describe(resources: dict[str, Any]) -> str:
