@@ -1,8 +1,8 @@
 """Synthetic customers written as a folder of Parquet parts, for the Ray engine's tests and benchmark.
 
-``n`` customers (ids ``c0`` …) in ``n_segments`` planted groups: each has a short note made of its group's
-words and two common ones, an age and a monthly spend that lean by group, and a plan (a category) that
-mostly follows the group. ``text=False`` leaves the note out (numbers and categories only).
+``n`` customers (ids ``c0`` …) in ``n_segments`` planted groups: each has a short English note (about ten
+words: three of its group's words and two common ones), an age and a monthly spend that lean by group, and a
+plan (a category) that mostly follows the group. ``text=False`` leaves the note out (numbers and categories only).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ TOPICS = [
     ["gift", "wrapping", "birthday", "present", "card"],
     ["colour", "shade", "bright", "faded", "dye"],
 ]
-COMMON = ["order", "great", "again", "really", "item", "bought", "shop", "nice"]
+COMMON = ["good", "great", "bad", "fine", "poor", "okay", "nice", "slow"]
 PLANS = ["basic", "plus", "premium", "family"]
 
 
@@ -35,7 +35,7 @@ def customers(n: int, n_segments: int = 8, seed: int = 0, text: bool = True) -> 
         topic = [TOPICS[g % len(TOPICS)] for g in group]
         words = rng.integers(0, 5, (n, 3))
         common = rng.integers(0, len(COMMON), (n, 2))
-        frame["note"] = [f"{COMMON[c[0]]} {t[w[0]]} {t[w[1]]} {COMMON[c[1]]} {t[w[2]]}"
+        frame["note"] = [f"The {t[w[0]]} was {COMMON[c[0]]} and the {t[w[1]]} is {COMMON[c[1]]}, about {t[w[2]]}."
                          for t, w, c in zip(topic, words, common)]
     frame["age"] = np.round(25 + 5 * group + rng.normal(0, 3, n), 1)
     frame["spend"] = np.round(20 * (1 + group % 4) + rng.gamma(2.0, 5.0, n), 2)

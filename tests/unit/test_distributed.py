@@ -10,7 +10,7 @@ import pytest
 from core.distributed.assign import OTHER, VALUE_PREFIX, Aggregates, partial_aggregates
 from core.distributed.engine import actor_plan
 from core.distributed.read import checked_parts, tidy_batch
-from core.distributed.run import _population_profiles, _row_draws
+from core.distributed.run import POPULATION_DIR, _population_profiles, _row_draws, population_segments
 from core.errors import InputError
 from core.testing.parts import write_parts
 
@@ -117,3 +117,12 @@ def test_profiles_take_population_sizes_and_mark_what_comes_from_the_sample() ->
     assert out[0]["sample"] == {"size": 3, "share": 0.5}
     assert out[0]["sources"]["size"] == "population" and out[0]["sources"]["words"] == "sample"
     assert out[0]["population"]["numeric"]["age"]["count"] == 30
+
+
+def test_a_runs_population_parts_are_read_for_the_chosen_segments(tmp_path) -> None:
+    assert population_segments(tmp_path) is None  # a run made by the local engine
+    (tmp_path / POPULATION_DIR).mkdir()
+    pd.DataFrame({"id": ["a", "b"], "segment_id": [0, 1]}).to_parquet(tmp_path / POPULATION_DIR / "part-00000.parquet")
+    pd.DataFrame({"id": ["c"], "segment_id": [0]}).to_parquet(tmp_path / POPULATION_DIR / "part-00001.parquet")
+    found = population_segments(tmp_path, (0,))
+    assert found is not None and found["id"].tolist() == ["a", "c"]

@@ -22,8 +22,10 @@ from core.ingest.io import load_table
 from core.parameters import SegmentParams
 from core.pipeline import run_segmentation
 from core.runs.assign import assign_table
+from core.runs.store import load_run
 from core.segment.cluster import ClusterParams
 from core.testing.parts import write_parts
+from ui.export import membership
 
 pytestmark = pytest.mark.slow
 N = 3000
@@ -54,7 +56,8 @@ def parts(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def first(cluster: None, parts: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A Ray run over every row (the sample holds them all): (its output folder, its workspace)."""
     root = tmp_path_factory.mktemp("first")
-    segment_on_ray(parts[0], PARAMS, root / "out", root / "ws", sample_size=200_000)
+    done = segment_on_ray(parts[0], PARAMS, root / "out", root / "ws", sample_size=200_000, save=True)
+    (root / "out" / "saved_run_id").write_text(str(done.run_id))
     return root / "out", root / "ws"
 
 
@@ -82,6 +85,15 @@ def test_every_customer_once_with_the_local_engines_segments(first: tuple[Path, 
     profiles = json.loads((out / "profiles.json").read_text())
     assert sum(p["size"] for p in profiles) == N - int((ray_segments["segment_id"] < 0).sum())
     assert all(p["sources"]["size"] == "population" and p["sources"]["words"] == "sample" for p in profiles)
+
+
+def test_a_saved_ray_run_opens_with_its_sample_and_exports_everyone(first: tuple[Path, Path]) -> None:
+    out, ws = first
+    run = load_run(ws, (out / "saved_run_id").read_text())
+    assert len(run.segments) == N and "fitting sample" in run.run_info["notices"][0]
+    assert run.run_info["population"] == {"customers": N, "sample": N}
+    exported = membership(run, tuple(int(p["segment_id"]) for p in run.profiles))
+    assert exported["id"].tolist() == _segments(out)["id"].tolist()
 
 
 def test_a_sampled_run_embeds_nothing_again_and_assigns_everyone(first: tuple[Path, Path],
