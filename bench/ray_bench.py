@@ -89,10 +89,11 @@ def watched(cmd: list[str], timeout: float) -> dict:
             "peak_tree": peak["tree"], "stderr": err[-2000:]}
 
 
-def run_engine(engine: str, source: Path, out: Path, ws: Path, timeout: float) -> dict:
+def run_engine(engine: str, source: Path, out: Path, ws: Path, timeout: float, sample_size: int) -> dict:
     cmd = [sys.executable, "-m", "core", "segment", str(source), "--id-col", "cid", "--algo", "kmeans", "--k", "8",
            "--seed", "1", "--stability-runs", "0", "--out", str(out), "--workspace", str(ws), "--quiet",
            "--engine", engine, "--max-rows", "1000000"]
+    cmd += ["--sample-size", str(sample_size)] if engine == "ray" else []
     found = watched(cmd, timeout)
     if found["rc"] == 0:
         run = json.loads((out / "run.json").read_text())
@@ -112,18 +113,22 @@ def labels(out: Path) -> np.ndarray:
     return pd.read_csv(out / "segments.csv", usecols=["segment_id"])["segment_id"].to_numpy()
 
 
-def one_size(n: int, text: bool, root: Path, timeout: float) -> dict:
+def one_size(n: int, text: bool, root: Path, timeout: float, sample_size: int, local_max: int) -> dict:
     data = root / f"{n}-{'text' if text else 'numbers'}"
     frame = write_parts(data / "parts", n, n_parts=max(4, n // 62_500), seed=0, text=text)
     frame.to_parquet(data / "all.parquet", index=False)
     del frame
     row: dict = {"n": n, "text": text}
     for engine, source in (("local", data / "all.parquet"), ("ray", data / "parts")):
-        row[engine] = run_engine(engine, source, data / f"out-{engine}", data / f"ws-{engine}", timeout)
+        if engine == "local" and n > local_max:
+            row[engine] = {"rc": None, "seconds": 0.0}
+            continue
+        row[engine] = run_engine(engine, source, data / f"out-{engine}", data / f"ws-{engine}", timeout, sample_size)
         print(n, text, engine, {k: v for k, v in row[engine].items() if k != "stderr"}, flush=True)
     if row["local"]["rc"] == 0 and row["ray"]["rc"] == 0:
         row["ari"] = float(adjusted_rand_score(labels(data / "out-local"), labels(data / "out-ray")))
         row["identical"] = bool(np.array_equal(labels(data / "out-local"), labels(data / "out-ray")))
+        print(n, text, "ari", row["ari"], "identical", row["identical"], flush=True)
     shutil.rmtree(data, ignore_errors=True)
     return row
 
@@ -138,6 +143,10 @@ def report(rows: list[dict]) -> str:
     for row in rows:
         for engine in ("local", "ray"):
             r = row[engine]
+            if r["rc"] is None:
+                lines.append(f"| {row['n']:,} | {'real' if row['text'] else 'none'} | {engine} | not run (see "
+                             "below) | | | | | | |")
+                continue
             if r["rc"] != 0:
                 lines.append(f"| {row['n']:,} | {'real' if row['text'] else 'none'} | {engine} | did not finish "
                              f"(rc {r['rc']}, {r['seconds']:.0f} s) | | | | | | |")
@@ -157,10 +166,14 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--timeout", type=float, default=1500)
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    parser.add_argument("--sample-size", type=int, default=200_000, help="Ray's fitting sample (--sample-size)")
+    parser.add_argument("--local-max", type=int, default=1_000_000, help="run the local engine up to this size")
+    parser.add_argument("--previous", type=Path, help="rows of an earlier run (its --json) to report first")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="ray-bench-"))
-    rows = [one_size(n, True, root, args.timeout) for n in args.text_sizes]
-    rows += [one_size(n, False, root, args.timeout) for n in args.sizes]
+    rows = json.loads(args.previous.read_text()) if args.previous else []
+    rows += [one_size(n, True, root, args.timeout, args.sample_size, args.local_max) for n in args.text_sizes]
+    rows += [one_size(n, False, root, args.timeout, args.sample_size, args.local_max) for n in args.sizes]
     shutil.rmtree(root, ignore_errors=True)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
@@ -170,8 +183,9 @@ def main() -> None:
             "`python -m core segment` process; Ray starts a local cluster on this machine (2 CPUs: one actor, "
             "one core left to reading and writing) and stops it at the end, so its wall time includes about 20 s "
             "of Ray start-up. `texts real`: short notes embedded with the default model, each engine in its own "
-            "empty workspace; `none`: numbers and categories only. Ray fits on a seeded sample of at most "
-            "200,000 customers (the default) and assigns everyone with the saved model; local fits on all. "
+            "empty workspace; `none`: numbers and categories only. Ray fits on the customers in `fitted on` "
+            "(every row when they fit `--sample-size`, else a seeded sample of that size) and assigns everyone with "
+            "the saved model; local fits on all. "
             "Peaks: resident memory of the driver process and of its whole process tree (Ray's GCS, raylet and "
             "workers), sampled every 0.2 s from /proc.\n\n" + report(rows))
     write_section("ray", "Local engine against Ray (`--engine ray`)", body)
