@@ -65,6 +65,8 @@ m[0].metric("Customers", f"{info['input']['customers']:,}")
 m[1].metric("Segments", q["n_segments"])
 m[2].metric("Unassigned", f"{q['outlier_share']:.1%}")
 m[3].metric("Silhouette", "—" if q.get("silhouette") is None else f"{q['silhouette']:.2f}")
+if info.get("population"):  # made on Ray: the map is the fitting sample
+    st.info(info["notices"][0], icon=":material/scatter_plot:")
 if info.get("notices"):
     with st.expander(f"Notes from this run ({len(info['notices'])})"):
         for notice in info["notices"]:

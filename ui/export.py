@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from core.distributed.run import population_segments
 from core.ingest.privacy import workspace_key
 from core.runs.export import (
     SEGMENT_COLUMNS,
@@ -30,8 +31,10 @@ class ExportFiles:
 
 
 def membership(run: SavedRun, segment_ids: tuple[int, ...]) -> pd.DataFrame:
-    """The run's segments table restricted to ``segment_ids``, in the command line's column order."""
-    frame = run.segments[run.segments["segment_id"].isin(segment_ids)]
+    """The run's segments table restricted to ``segment_ids``, in the command line's column order; for a run
+    made on Ray, every customer's (its Parquet parts), not only the map's sample."""
+    population = population_segments(run.folder, segment_ids)
+    frame = population if population is not None else run.segments[run.segments["segment_id"].isin(segment_ids)]
     columns = [c for c in SEGMENT_COLUMNS if c in frame] + [c for c in frame.columns if c not in SEGMENT_COLUMNS]
     return frame[columns].reset_index(drop=True)
 

@@ -8,11 +8,14 @@ import argparse
 import sys
 from pathlib import Path
 
+from core.cli.engines import add_engine_options, assign_with_engine
 from core.cli.options import DEFAULT_WORKSPACE, RUN_HELP, progress_printer
+from core.distributed.engine import EngineParams
 from core.ingest.io import load_table
 from core.ingest.privacy import hash_ids, workspace_key
 from core.runs.assign import DEFAULT_K, assign_table, locate_run
 from core.runs.export import write_csv
+from core.schema import declared
 
 NAME = "assign"
 HELP = "give new customers the segments of a finished segmentation"
@@ -20,16 +23,20 @@ HELP = "give new customers the segments of a finished segmentation"
 
 def add_arguments(asg: argparse.ArgumentParser) -> None:
     asg.add_argument("run", help=RUN_HELP)
-    asg.add_argument("input", help="customers table with the same columns (CSV, Parquet or XLSX)")
+    asg.add_argument("input", help="customers table with the same columns (CSV, Parquet or XLSX; with --engine ray "
+                     "also a folder or glob of Parquet/CSV parts)")
     asg.add_argument("--out", required=True, type=Path, help="folder for segments.csv")
     asg.add_argument("--workspace", type=Path, default=DEFAULT_WORKSPACE,
                      help="workspace (saved runs, embedding cache)")
     asg.add_argument("--neighbors", type=int, default=DEFAULT_K, help="training customers that vote for each new one")
     asg.add_argument("--hash-ids", action="store_true", help="replace customer ids in segments.csv by keyed hashes")
     asg.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    add_engine_options(asg, declared(EngineParams), sample=False)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.engine != "local":
+        return assign_with_engine(args, progress_printer(args.quiet))
     folder = locate_run(args.run, args.workspace)
     table = load_table(args.input)
     progress = progress_printer(args.quiet)

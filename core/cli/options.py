@@ -114,7 +114,8 @@ def _role(value: str) -> tuple[str, str]:
 
 def add_segment_options(seg: argparse.ArgumentParser, out_help: str) -> None:
     """The input, output and tuning options of ``segment`` and ``sweep``."""
-    seg.add_argument("input", help="customers table (CSV, Parquet or XLSX)")
+    seg.add_argument("input", help="customers table (CSV, Parquet or XLSX; with --engine ray also a folder or glob "
+                     "of Parquet/CSV parts)")
     seg.add_argument("--out", required=True, type=Path, help=out_help)
     seg.add_argument("--workspace", type=Path, default=DEFAULT_WORKSPACE, help="cache folder (default ./workspace)")
     seg.add_argument("--id-col", help="column that identifies a customer (default: detected, else row numbers)")

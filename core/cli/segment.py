@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from core.cli.engines import add_engine_options, segment_with_engine
 from core.cli.options import (
     add_declared,
     add_segment_options,
@@ -15,6 +16,7 @@ from core.cli.options import (
     progress_printer,
     summary,
 )
+from core.distributed.engine import EngineParams
 from core.ingest.io import load_table
 from core.ingest.privacy import hash_ids, workspace_key
 from core.parameters import SegmentParams
@@ -34,10 +36,13 @@ def add_arguments(seg: argparse.ArgumentParser) -> None:
     add_declared(seg, "--stability-runs", declared(SegmentParams)["stability_runs"], SegmentParams().stability_runs)
     seg.add_argument("--save-run", action="store_true",
                      help="also save the run in the workspace (for 'curate'); prints its id")
+    add_engine_options(seg, declared(EngineParams))
 
 
 def run(args: argparse.Namespace) -> int:
     params = params_from_args(args).validate()
+    if args.engine != "local":
+        return segment_with_engine(args, params, progress_printer(args.quiet))
     recommend = RecommendParams(top_k=args.top_k, seed=args.seed, method=args.method).validate()
     table = load_table(args.input)
     inputs = interaction_inputs(args)

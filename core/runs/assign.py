@@ -146,6 +146,7 @@ class Assignment:
 
     segments: pd.DataFrame
     notices: list[str] = field(default_factory=list)
+    values: pd.DataFrame | None = None  # the customers' typed role columns (id first), in the segments' order
 
 
 def _runtime_of(model_id: str | None) -> tuple[str | None, str | None]:
@@ -236,9 +237,15 @@ def assign_table(table: LoadedTable, folder: Path, workspace: str | Path, k: int
     folder = Path(folder)
     model = load_model(folder / MODEL_DIR)
     profiles = json.loads((folder / "profiles.json").read_text(encoding="utf-8"))
+    return assign_customers(table, model, segment_names(profiles), workspace, k, progress)
+
+
+def assign_customers(table: LoadedTable, model: AssignmentModel, names: dict[int, str], workspace: str | Path,
+                     k: int = DEFAULT_K, progress: Progress | None = None) -> Assignment:
+    """Assign the customers of ``table`` with a loaded ``model`` (``names``: segment id → name); what
+    :func:`assign_table` does after reading the run, and what the Ray engine runs on every block."""
     customers, matrix, notices = describe_customers(table, model, workspace, progress)
     labels, share, coords = nearest_vote(model, matrix, k)
-    names = segment_names(profiles)
     frame = pd.DataFrame({
         "id": customers["id"].astype(str).to_numpy(),
         "segment_id": labels.astype(int),
@@ -250,7 +257,7 @@ def assign_table(table: LoadedTable, folder: Path, workspace: str | Path, k: int
         frame[axis] = np.round(coords[:, i].astype(float), 4)
     runner_up, margin = runner_up_margin(matrix, labels, *segment_centres(model.features, model.labels))
     frame["runner_up"], frame["margin"] = runner_up, np.round(margin, 4)
-    return Assignment(frame, list(dict.fromkeys(notices)))
+    return Assignment(frame, list(dict.fromkeys(notices)), customers)
 
 
 def assign_file(run: str | Path, source: str | Path | bytes, workspace: str | Path, name: str | None = None,

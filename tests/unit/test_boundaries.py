@@ -27,6 +27,7 @@ LAYERS = [
     {"core.recommend"},
     {"core.parameters", "core.pipeline"},
     {"core.runs"},
+    {"core.distributed"},
     {"core.cli", "core.__main__", "core"},
 ]
 

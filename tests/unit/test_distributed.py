@@ -1,0 +1,128 @@
+"""The Ray engine's logic that needs no cluster: parts checked before reading, actor resources, seeded draws,
+population aggregates and how profiles mark them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.distributed.assign import OTHER, VALUE_PREFIX, Aggregates, partial_aggregates
+from core.distributed.engine import actor_plan
+from core.distributed.read import checked_parts, tidy_batch
+from core.distributed.run import POPULATION_DIR, _population_profiles, _row_draws, population_segments
+from core.errors import InputError
+from core.testing.parts import write_parts
+
+
+def test_gpus_get_one_actor_each_with_torch_fp16() -> None:
+    plan = actor_plan({"CPU": 32.0, "GPU": 4.0})
+    assert (plan.actors, plan.num_gpus, plan.backend) == (4, 1, "torch")
+
+
+def test_cpus_keep_one_core_for_reading() -> None:
+    assert (actor_plan({"CPU": 2.0}).actors, actor_plan({"CPU": 2.0}).num_gpus) == (1, 0)
+    assert actor_plan({"CPU": 16.0}).actors == 15
+    assert actor_plan({"CPU": 1.0}).actors == 1
+    assert actor_plan({"CPU": 8.0}).backend is None
+
+
+def test_a_folder_of_parts_is_read_in_name_order(tmp_path) -> None:
+    write_parts(tmp_path, 100, n_parts=3)
+    (tmp_path / "_SUCCESS").write_text("")
+    parts = checked_parts(tmp_path)
+    assert [p.name for p in parts.paths] == ["part-00000.parquet", "part-00001.parquet", "part-00002.parquet"]
+    assert parts.format == "parquet" and parts.columns == ["cid", "note", "age", "spend", "plan"]
+    assert len(checked_parts(str(tmp_path / "part-0000[12].parquet")).paths) == 2
+
+
+@pytest.mark.parametrize("damage, words", [
+    ("empty", "holds no .parquet or .csv parts"),
+    ("schema", "has other columns than"),
+    ("corrupt", "could not be read as PARQUET"),
+    ("mixed", "mix CSV and Parquet"),
+    ("missing", "does not exist"),
+])
+def test_bad_folders_are_refused_in_one_sentence(tmp_path, damage: str, words: str) -> None:
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    if damage != "empty":
+        write_parts(folder, 60, n_parts=2)
+    if damage == "schema":
+        pd.DataFrame({"cid": ["x"], "note": ["y"]}).to_parquet(folder / "part-00009.parquet")
+    elif damage == "corrupt":
+        (folder / "part-00001.parquet").write_bytes(b"PAR1 this is not a parquet file")
+    elif damage == "mixed":
+        pd.DataFrame({"cid": ["x"]}).to_csv(folder / "extra.csv", index=False)
+    with pytest.raises(InputError, match=words) as caught:
+        checked_parts(tmp_path / "nowhere" if damage == "missing" else folder)
+    assert "\n" not in caught.value.message
+
+
+def test_blocks_are_tidied_like_a_loaded_table() -> None:
+    frame = tidy_batch(pd.DataFrame({"a": pd.Series([" x ", "", None], dtype=object), "b": [1.0, 2.0, None]}))
+    assert frame["a"].tolist() == ["x", pd.NA] and len(frame) == 2  # the all-empty row is gone
+    assert frame["b"].tolist() == [1.0, 2.0]  # numbers stay numbers
+
+
+def test_draws_do_not_depend_on_how_rows_are_split_into_blocks() -> None:
+    frame = pd.DataFrame({"cid": [f"c{i}" for i in range(500)], "age": np.arange(500.0)})
+    whole = _row_draws(frame, seed=3)
+    split = np.concatenate([_row_draws(frame.iloc[:170], 3), _row_draws(frame.iloc[170:].reset_index(drop=True), 3)])
+    assert np.array_equal(whole, split)
+    assert not np.array_equal(whole, _row_draws(frame, seed=4))
+    assert whole.min() >= 0 and whole.max() < 1 and abs(whole.mean() - 0.5) < 0.05
+
+
+def _block(segments: list[int], ages: list[float], plans: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({"segment_id": segments, VALUE_PREFIX + "age": ages, VALUE_PREFIX + "plan": plans})
+
+
+def test_aggregates_merged_from_blocks_equal_those_of_the_whole() -> None:
+    roles = {"cid": "id", "age": "numeric", "plan": "categorical"}
+    a = _block([0, 0, 1], [20.0, 30.0, 50.0], ["x", "y", "x"])
+    b = _block([1, 0, -1], [70.0, np.nan, 10.0], ["x", "x", "z"])
+    merged = Aggregates()
+    for block in (a, b):
+        merged.add(partial_aggregates(block, roles)["stats"].iloc[0])
+    whole = pd.concat([a, b])
+    assert merged.sizes == {0: 3, 1: 2, -1: 1} and merged.total == 6
+    zero = merged.segment_figures(0)
+    assert zero["share"] == pytest.approx(0.5)
+    assert zero["numeric"]["age"]["mean"] == pytest.approx(whole.loc[whole.segment_id == 0, "value:age"].mean())
+    assert zero["numeric"]["age"]["count"] == 2 and zero["numeric"]["age"]["max"] == 30.0
+    assert merged.segment_figures(1)["numeric"]["age"]["std"] == pytest.approx(10.0)
+    assert zero["categorical"]["plan"] == {"x": 2, "y": 1}
+
+
+def test_category_counts_stay_bounded_with_the_rest_summed() -> None:
+    roles = {"plan": "categorical"}
+    merged = Aggregates()
+    levels = [f"l{i}" for i in range(300)] + ["common"] * 50
+    merged.add(partial_aggregates(pd.DataFrame({"segment_id": 0, VALUE_PREFIX + "plan": levels}), roles)
+               ["stats"].iloc[0])
+    counts = merged.categorical[0]["plan"]
+    assert len(counts) <= 100 and counts["common"] == 50 and sum(counts.values()) == 350 and OTHER in counts
+    assert merged.truncated
+
+
+def test_profiles_take_population_sizes_and_mark_what_comes_from_the_sample() -> None:
+    merged = Aggregates()
+    merged.add(partial_aggregates(_block([0] * 30 + [1] * 70, [1.0] * 100, ["x"] * 100),
+                                  {"age": "numeric", "plan": "categorical"})["stats"].iloc[0])
+    profiles = [{"segment_id": 0, "size": 3, "share": 0.5, "words": [], "representatives": []},
+                {"segment_id": 1, "size": 3, "share": 0.5, "words": [], "representatives": []}]
+    out = _population_profiles(profiles, merged)  # type: ignore[arg-type]
+    assert [p["size"] for p in out] == [30, 70] and out[1]["share"] == pytest.approx(0.7)
+    assert out[0]["sample"] == {"size": 3, "share": 0.5}
+    assert out[0]["sources"]["size"] == "population" and out[0]["sources"]["words"] == "sample"
+    assert out[0]["population"]["numeric"]["age"]["count"] == 30
+
+
+def test_a_runs_population_parts_are_read_for_the_chosen_segments(tmp_path) -> None:
+    assert population_segments(tmp_path) is None  # a run made by the local engine
+    (tmp_path / POPULATION_DIR).mkdir()
+    pd.DataFrame({"id": ["a", "b"], "segment_id": [0, 1]}).to_parquet(tmp_path / POPULATION_DIR / "part-00000.parquet")
+    pd.DataFrame({"id": ["c"], "segment_id": [0]}).to_parquet(tmp_path / POPULATION_DIR / "part-00001.parquet")
+    found = population_segments(tmp_path, (0,))
+    assert found is not None and found["id"].tolist() == ["a", "c"]
