@@ -114,6 +114,7 @@ def test_chinese_text_gets_a_language_notice(ws):
     assert any("not in English" in w and "multilingual" in w for w in _texts(at.info))
 
 
+@pytest.mark.slow
 def test_role_overrides_reach_the_run(ws):
     at = _upload(_app(), "reviews.csv", SMALL.read_bytes())
     table_hash = (next(iter(at.session_state["role_overrides"].keys()), None)

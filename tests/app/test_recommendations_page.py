@@ -106,6 +106,7 @@ def test_upload_interactions_run_and_read_recommendations(ws):
     assert hashed["item_id"].equals(users["item_id"]) and not set(hashed["id"]) & set(users["id"])
 
 
+@pytest.mark.slow
 def test_cold_start_customers_are_told_and_lists_follow_edited_segments(ws):
     data = generate(n_users=150, n_items=60, n_segments=3, n_categories=6, mean_interactions=8, seed=2)
     cold = str(data.users["customer_id"].iloc[0])

@@ -41,6 +41,7 @@ def test_upload_limit_in_the_config_matches_the_core():
     assert config["server"]["maxUploadSize"] == MAX_FILE_BYTES // 2**20
 
 
+@pytest.mark.slow
 def test_runs_page_compares_two_runs_and_assigns_new_customers(ws):
     at = _upload(_app(), "reviews.csv", SMALL.read_bytes())
     first = _run(at, mcs=10)
@@ -131,6 +132,7 @@ def test_a_long_text_gets_a_cut_notice_on_the_data_page(ws):
     assert any("1 text cell(s) are longer than 2,000 characters" in i.value for i in at.info)
 
 
+@pytest.mark.slow
 def test_export_can_hash_ids_with_the_workspace_key(ws):
     at = _upload(_app(), "reviews.csv", SMALL.read_bytes())
     run_id = _run(at)

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
+import pytest
 import scipy.sparse as sp
 
 from core.ingest.io import load_table
@@ -82,6 +83,7 @@ def test_recent_items_weigh_more_and_binary_drops_the_weights():
     assert (binary(sp.csr_matrix(weighted)).toarray() == matched.matrix().toarray()).all()
 
 
+@pytest.mark.slow
 def test_thin_histories_lean_on_the_segment():
     data = generate(n_users=1200, n_items=600, n_segments=4, n_categories=16, mean_interactions=4, seed=7)
     inter = prepare_interactions(InteractionInputs(load_table(data.interactions.to_csv(index=False).encode(),

@@ -7,6 +7,7 @@ import io
 import json
 
 import pandas as pd
+import pytest
 
 from core.cli import main
 from core.ingest.io import load_table
@@ -106,6 +107,7 @@ def _is_number(cell: str) -> bool:
     return True
 
 
+@pytest.mark.slow
 def test_cli_hashes_ids_on_request(planted_csv, tmp_path, capsys):
     out = tmp_path / "out"
     code = main(["segment", str(planted_csv), "--out", str(out), "--workspace", str(tmp_path / "ws"), "--embedder",

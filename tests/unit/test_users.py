@@ -37,6 +37,7 @@ def test_verify_accepts_the_password_only(tmp_path):
     assert not verify_password(users, "alice", "")
 
 
+@pytest.mark.slow
 def test_two_hashes_of_one_password_differ_and_a_new_password_replaces_the_old(tmp_path):
     path = tmp_path / "users.toml"
     add_user(path, "alice", PASSWORD)
