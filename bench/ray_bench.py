@@ -187,7 +187,10 @@ def main() -> None:
             "(every row when they fit `--sample-size`, else a seeded sample of that size) and assigns everyone with "
             "the saved model; local fits on all. "
             "Peaks: resident memory of the driver process and of its whole process tree (Ray's GCS, raylet and "
-            "workers), sampled every 0.2 s from /proc.\n\n" + report(rows))
+            "workers), sampled every 0.2 s from /proc."
+            + (f" The first {len(rows) - len(args.text_sizes) - len(args.sizes)} sizes are an earlier run's "
+               f"(`--previous {args.previous.name}`), on the same machine, possibly under another load."
+               if args.previous else "") + "\n\n" + report(rows))
     write_section("ray", "Local engine against Ray (`--engine ray`)", body)
 
 
