@@ -43,6 +43,8 @@ def test_int8_onnx_matches_fp32_on_real_reviews(reviews_sample, monkeypatch):
     figures = quality(ours, fp32, k=6)
     assert figures["cos_mean"] >= 0.98 and figures["cos_p1"] >= 0.95
     assert figures["ari"] >= 0.9  # customers keep their KMeans segment when fp32 vectors become int8
+    alone = OnnxEmbedder(threads=1).encode([texts[7], texts[3]])  # other company, one thread, another order
+    assert np.array_equal(alone, ours[[7, 3]])  # a text's vector does not depend on the texts beside it
     monkeypatch.setattr(runtime, "cpu_has_bf16", lambda: False)
     assert pick_backend("auto", "all-MiniLM-L6-v2", "cpu") == "onnx"  # so it is the default without bf16
 
@@ -61,7 +63,7 @@ def test_onnx_runner_tokenises_as_sentence_transformers_and_loads_without_torch(
     texts = [*_reviews(reviews_sample)[:20], "word " * 400, "Ünïcode café — 好", ""]
     runner = OnnxRunner(folder)
     ours = [e.ids for e in runner.tokenizer.encode_batch(texts)]
-    theirs = SentenceTransformerEmbedder(device="cpu").model.tokenizer(texts, padding=True, truncation=True,
+    theirs = SentenceTransformerEmbedder(device="cpu").model.tokenizer(texts, padding=False, truncation=True,
                                                                        max_length=runner.max_length)["input_ids"]
     assert ours == theirs
     child = ("import sys; from core.represent.embedders.onnx import OnnxEmbedder; OnnxEmbedder().encode(['a dress']);"

