@@ -21,7 +21,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -33,7 +32,7 @@ import pandas as pd
 
 from bench.common import ROOT, TEXT_COL, interleaved, median, review_texts
 from bench.embed_bench import quality
-from bench.report import write_section
+from bench.report import cpu_info, write_section
 from core.represent.embedders import EmbedderChoice
 from core.represent.embedders.onnx import OnnxEmbedder
 from core.represent.embedders.onnx_export import exported_model, session
@@ -52,9 +51,8 @@ print(json.dumps({"import": imported - started, "load_encode": time.perf_counter
 
 
 def cpu_flags() -> str:
-    """The vector extensions this CPU has and lacks, from /proc/cpuinfo."""
-    flags = set(re.findall(r"\S+", next((line for line in Path("/proc/cpuinfo").read_text().splitlines()
-                                         if line.startswith("flags")), "")))
+    """The vector extensions this CPU has and lacks."""
+    flags = cpu_info()[1]
     wanted = ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_bf16")
     return ", ".join(f"{f} {'yes' if f in flags else 'no'}" for f in wanted)
 

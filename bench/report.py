@@ -20,8 +20,8 @@ HEADER = (
 )
 
 
-def machine() -> str:
-    """A one-line description of this machine: CPU model, cores, memory, GPU, Python."""
+def cpu_info() -> tuple[str, set[str]]:
+    """This CPU's model name and its feature flags (``avx2``, ``amx_bf16`` …), from /proc/cpuinfo."""
     cpu, flags = platform.processor() or platform.machine(), set()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -32,6 +32,12 @@ def machine() -> str:
                 break
     except OSError:
         pass
+    return cpu, flags
+
+
+def machine() -> str:
+    """A one-line description of this machine: CPU model, cores, memory, GPU, Python."""
+    cpu, flags = cpu_info()
     vector = [f for f in ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_bf16") if f in flags]
     try:
         mem = int(Path("/proc/meminfo").read_text().split()[1]) / 2**20

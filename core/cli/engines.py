@@ -37,12 +37,18 @@ def _engine(args: argparse.Namespace) -> EngineParams:
     return engine
 
 
+def _refuse_local_only(args: argparse.Namespace) -> None:
+    """One sentence naming the given options that only the local engine has."""
+    stray = [flag for name, flag in _LOCAL_ONLY.items() if getattr(args, name, None)]
+    if stray:
+        verb, them = ("works", "it") if len(stray) == 1 else ("work", "them")
+        raise ParameterError(f"{', '.join(stray)} {verb} with --engine local only; leave {them} out with --engine ray.")
+
+
 def segment_with_engine(args: argparse.Namespace, params: SegmentParams, progress: Progress) -> int:
     """``segment`` on the engine ``--engine`` names (not local)."""
     engine = _engine(args)
-    stray = [flag for name, flag in _LOCAL_ONLY.items() if getattr(args, name, None)]
-    if stray:
-        raise ParameterError(f"{', '.join(stray)} work with --engine local only; leave them out with --engine ray.")
+    _refuse_local_only(args)
     done = segment_on_ray(args.input, params, args.out, args.workspace, sample_size=engine.sample_size,
                           address=args.ray_address, progress=progress, save=args.save_run)
     for notice in done.run_info["notices"]:
@@ -58,8 +64,7 @@ def segment_with_engine(args: argparse.Namespace, params: SegmentParams, progres
 def assign_with_engine(args: argparse.Namespace, progress: Progress) -> int:
     """``assign`` on the engine ``--engine`` names (not local)."""
     _engine(args)
-    if args.hash_ids:
-        raise ParameterError("--hash-ids works with --engine local only; leave it out with --engine ray.")
+    _refuse_local_only(args)
     folder = locate_run(args.run, args.workspace)
     done = assign_on_ray(folder, args.input, Path(args.out), args.workspace, k=args.neighbors,
                          address=args.ray_address, progress=progress)

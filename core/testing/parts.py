@@ -3,6 +3,7 @@
 ``n`` customers (ids ``c0`` …) in ``n_segments`` planted groups: each has a short English note (about ten
 words: three of its group's words and two common ones), an age and a monthly spend that lean by group, and a
 plan (a category) that mostly follows the group. ``text=False`` leaves the note out (numbers and categories only).
+:func:`write_damaged_parts` spoils such a folder in one of the ways the engine must refuse.
 """
 
 from __future__ import annotations
@@ -53,3 +54,19 @@ def write_parts(folder: Path, n: int, n_parts: int = 4, n_segments: int = 8, see
     for i, rows in enumerate(np.array_split(np.arange(n), n_parts)):
         frame.iloc[rows].to_parquet(folder / f"part-{i:05d}.parquet", index=False)
     return frame
+
+
+def write_damaged_parts(folder: Path, damage: str) -> None:
+    """A folder of parts damaged one way: ``empty`` (no parts), ``schema`` (a part with other columns),
+    ``corrupt`` (a Parquet part cut short) or ``mixed`` (a CSV among the Parquet parts)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    if damage == "empty":
+        return
+    write_parts(folder, 40, n_parts=2)
+    if damage == "schema":
+        pd.DataFrame({"cid": ["x"], "spend": ["y"]}).to_parquet(folder / "part-00009.parquet")
+    elif damage == "corrupt":
+        (folder / "part-00001.parquet").write_bytes(b"PAR1\x00\x01 cut short")
+    elif damage == "mixed":
+        pd.DataFrame({"cid": ["x"]}).to_csv(folder / "extra.csv", index=False)

@@ -12,7 +12,7 @@ from core.distributed.engine import actor_plan
 from core.distributed.read import checked_parts, tidy_batch
 from core.distributed.run import POPULATION_DIR, _population_profiles, _row_draws, population_segments
 from core.errors import InputError
-from core.testing.parts import write_parts
+from core.testing.parts import write_damaged_parts, write_parts
 
 
 def test_gpus_get_one_actor_each_with_torch_fp16() -> None:
@@ -45,15 +45,8 @@ def test_a_folder_of_parts_is_read_in_name_order(tmp_path) -> None:
 ])
 def test_bad_folders_are_refused_in_one_sentence(tmp_path, damage: str, words: str) -> None:
     folder = tmp_path / "parts"
-    folder.mkdir()
-    if damage != "empty":
-        write_parts(folder, 60, n_parts=2)
-    if damage == "schema":
-        pd.DataFrame({"cid": ["x"], "note": ["y"]}).to_parquet(folder / "part-00009.parquet")
-    elif damage == "corrupt":
-        (folder / "part-00001.parquet").write_bytes(b"PAR1 this is not a parquet file")
-    elif damage == "mixed":
-        pd.DataFrame({"cid": ["x"]}).to_csv(folder / "extra.csv", index=False)
+    if damage != "missing":
+        write_damaged_parts(folder, damage)
     with pytest.raises(InputError, match=words) as caught:
         checked_parts(tmp_path / "nowhere" if damage == "missing" else folder)
     assert "\n" not in caught.value.message

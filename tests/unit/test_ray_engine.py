@@ -24,7 +24,7 @@ from core.pipeline import run_segmentation
 from core.runs.assign import assign_table
 from core.runs.store import load_run
 from core.segment.cluster import ClusterParams
-from core.testing.parts import write_parts
+from core.testing.parts import write_damaged_parts, write_parts
 from ui.export import membership
 
 pytestmark = pytest.mark.slow
@@ -122,13 +122,7 @@ def test_a_sampled_run_embeds_nothing_again_and_assigns_everyone(first: tuple[Pa
 @pytest.mark.parametrize("damage", ["empty", "schema", "corrupt"])
 def test_bad_folders_are_refused_in_one_error_line(tmp_path: Path, damage: str) -> None:
     folder = tmp_path / "parts"
-    folder.mkdir()
-    if damage != "empty":
-        write_parts(folder, 40, n_parts=2)
-    if damage == "schema":
-        pd.DataFrame({"cid": ["x"], "spend": ["y"]}).to_parquet(folder / "part-00007.parquet")
-    if damage == "corrupt":
-        (folder / "part-00001.parquet").write_bytes(b"PAR1\x00\x01 cut short")
+    write_damaged_parts(folder, damage)
     done = subprocess.run([sys.executable, "-m", "core", "segment", str(folder), "--id-col", "cid", "--engine", "ray",
                            "--embedder", "fake", "--out", str(tmp_path / "out"), "--workspace", str(tmp_path / "ws")],
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
