@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import InitVar, asdict, dataclass, fields, replace
+from typing import Any
 
 from core.errors import ParameterError
 from core.ingest.io import MAX_ROWS
-from core.represent.embedders import EmbedderChoice, embedder_names
-from core.represent.embedders.runtime import BACKENDS
-from core.represent.embedders.sentence_transformer import DEFAULT_MODEL, DEVICES
+from core.represent.embedders import EmbedderChoice
 from core.represent.features import TEXT_AGGREGATIONS
-from core.schema import Param, check_fields, param
+from core.schema import Param, check_fields, declared, param
 from core.segment.cluster import ClusterParams
 from core.segment.quality import STABILITY_RUNS
 from core.segment.reduce import ReduceParams
@@ -33,16 +32,12 @@ class SegmentParams:
     text_aggregation: str = param("join", what="The text aggregation", label="Text aggregation", kind=str,
                                   choices=TEXT_AGGREGATIONS,
                                   help="with a user column: join a user's texts or average their embeddings")
-    embedder: str = param("auto", what="The embedder", label="Embedder", kind=str, choices=embedder_names,
-                          help="auto: the model, or an embedder that reads the texts' language when it does not")
-    model: str = param(DEFAULT_MODEL, what="The model", label="Model (sentence-transformers name or local folder)",
-                       kind=str, help="the default ships with the app; nothing is downloaded")
-    device: str = param("auto", what="The device", label="Device", kind=str, choices=DEVICES,
-                        help="where the model runs: auto uses a CUDA GPU when there is one")
-    backend: str = param("auto", what="The backend", label="Backend", kind=str, choices=BACKENDS,
-                         help="model runtime: torch = PyTorch (fp32 on CPU, fp16 on CUDA); bf16 = PyTorch with "
-                              "bfloat16 autocast on CPU (auto's choice on CPUs with AMX or AVX-512 BF16); onnx = int8 "
-                              "ONNX on CPU (auto's choice for the default model on other CPUs)")
+    embed: EmbedderChoice = EmbedderChoice()  # its seed is not used: the embedder gets the reduction's
+    # shorthands for embed's fields: SegmentParams(embedder="fake") is SegmentParams(embed=EmbedderChoice("fake"))
+    embedder: InitVar[str | None] = None
+    model: InitVar[str | None] = None
+    device: InitVar[str | None] = None
+    backend: InitVar[str | None] = None
     weights: tuple[tuple[str, float], ...] = tuple(DEFAULT_WEIGHTS.items())
     reduce: ReduceParams = ReduceParams(n_components=5, n_neighbors=15, min_dist=0.0)
     map: ReduceParams = ReduceParams(n_components=2, n_neighbors=15, min_dist=0.1)
@@ -53,16 +48,25 @@ class SegmentParams:
     max_rows: int = param(MAX_ROWS, what="The row limit", label="Row limit", low=1, high=100 * MAX_ROWS,
                           help="refuse tables with more rows")
 
+    def __post_init__(self, embedder: str | None, model: str | None, device: str | None,
+                      backend: str | None) -> None:
+        shorthands = {"embedder": embedder, "model": model, "device": device, "backend": backend}
+        given: dict[str, Any] = {name: value for name, value in shorthands.items() if value is not None}
+        if given:
+            object.__setattr__(self, "embed", replace(self.embed, **given))
+
     def with_seed(self, seed: int) -> SegmentParams:
         return replace(self, reduce=replace(self.reduce, seed=seed), map=replace(self.map, seed=seed),
                        cluster=replace(self.cluster, seed=seed))
 
     def embedder_choice(self) -> EmbedderChoice:
         """What decides the text vectors (the embedder is seeded with the reduction's seed)."""
-        return EmbedderChoice(self.embedder, self.model, self.device, self.backend, self.reduce.seed)
+        return replace(self.embed, seed=self.reduce.seed)
 
     def as_dict(self) -> dict:
         out = asdict(self)
+        out["embed"] = {name: getattr(self.embed, name) for name in declared(EmbedderChoice)}
+        out["cluster"] = self.cluster.as_dict()
         out["roles"] = dict(self.roles)
         out["weights"] = dict(self.weights)
         out["text_cols"] = list(self.text_cols)
@@ -71,12 +75,17 @@ class SegmentParams:
 
     @classmethod
     def from_dict(cls, data: dict) -> SegmentParams:
-        """The parameters back from :meth:`as_dict` (``run.json`` ``parameters``), to run a saved run again."""
+        """The parameters back from :meth:`as_dict` (``run.json`` ``parameters``), to run a saved run again;
+        reads the formats of earlier versions too."""
         known = {f.name for f in fields(cls)}
         out = {k: v for k, v in data.items() if k in known}
-        for name, kind in (("reduce", ReduceParams), ("map", ReduceParams), ("cluster", ClusterParams)):
+        for name in ("reduce", "map"):
             if name in out:
-                out[name] = kind(**out[name])
+                out[name] = ReduceParams(**out[name])
+        if "cluster" in out:
+            out["cluster"] = ClusterParams.from_dict(out["cluster"])
+        embed = data.get("embed", data)  # runs saved before ``embed`` keep its fields at the top level
+        out["embed"] = EmbedderChoice(**{name: embed[name] for name in declared(EmbedderChoice) if name in embed})
         for name in ("roles", "weights"):
             if name in out:
                 out[name] = tuple(out[name].items())
@@ -88,6 +97,7 @@ class SegmentParams:
     def validate(self) -> SegmentParams:
         """Check every parameter; the first bad one raises :class:`~core.errors.ParameterError`."""
         check_fields(self)
+        check_fields(self.embed)
         if self.map.n_components not in MAP_DIMS:
             raise ParameterError(f"The map has 2 or 3 dimensions, not {self.map.n_components}.")
         for block, weight in self.weights:

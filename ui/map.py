@@ -13,7 +13,7 @@ from core.explain.figures import MAX_MAP_POINTS, hover_labels, map_figure, subsa
 from core.parameters import DEFAULT_WEIGHTS, MAP_DIMS, WEIGHT, SegmentParams
 from core.recommend.evaluate import METHODS
 from core.recommend.lists import RecommendParams
-from core.represent.embedders import EMBEDDERS, embedder_names
+from core.represent.embedders import EMBEDDERS, EmbedderChoice, embedder_names
 from core.runs.store import SavedRun
 from core.schema import declared
 from core.segment.clusterers import CLUSTERERS, ClusterParams
@@ -23,13 +23,11 @@ from ui.state import default_embedder
 
 SEGMENT = "Segment"
 TABLE_BLOCKS = ("text", "numeric", "categorical")  # the blocks a single table gives
-#: widget keys the tests and the browser flows use, per field of ClusterParams
-CLUSTER_KEYS = {"algo": "p-algo", "k": "p-k", "min_cluster_size": "p-mcs", "min_samples": "p-ms",
-                "reassign_outliers": "p-reassign"}
 
 
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
+def widget_key(name: str) -> str:
+    """The form's widget key of a declared parameter (the tests and the browser flows use it): ``p-min-samples``."""
+    return "p-" + name.replace("_", "-")
 
 
 @dataclass(frozen=True)
@@ -45,12 +43,18 @@ def parameters_form(roles: dict[str, str], behaviour: bool = False) -> FormResul
     With ``behaviour`` (interactions loaded) the behaviour block gets a weight slider too, and
     the form asks how many items to recommend per customer.
     """
-    defaults, fields = SegmentParams(), declared(SegmentParams)
+    defaults, fields = SegmentParams(), declared(EmbedderChoice)
     embedders = tuple(e for e in embedder_names()
                       if e == "auto" or not EMBEDDERS[e].for_tests or default_embedder() == e)
     embedder_labels = {"auto": "Automatic (the model for English; the multilingual embedder for other languages)",
                        **{name: plugin.label for name, plugin in EMBEDDERS.items()}}
     reduce_fields, cluster_fields = declared(ReduceParams), declared(ClusterParams)
+    algorithms = (defaults.cluster.algo, *(a for a in CLUSTERERS if a != defaults.cluster.algo))
+    # outside the form, so that choosing one shows its own parameters in the form at once
+    algo = declared_input(cluster_fields["algo"], defaults.cluster.algo, "p-algo", "Clustering algorithm",
+                          format_func=lambda name: CLUSTERERS[name].label, options=algorithms,
+                          radio_max=len(algorithms))
+    clusterer = CLUSTERERS[algo]
     with st.form("parameters", border=True):
         st.markdown("**Parameters**")
         c1, c2, c3 = st.columns(3)
@@ -58,7 +62,7 @@ def parameters_form(roles: dict[str, str], behaviour: bool = False) -> FormResul
             st.caption("Text embedding")
             embedder = declared_input(fields["embedder"], default_embedder(), "p-embedder", options=embedders,
                                       format_func=embedder_labels.__getitem__, radio_max=0)
-            model = declared_input(fields["model"], defaults.model, "p-model")
+            model = declared_input(fields["model"], defaults.embed.model, "p-model")
             st.caption("Weight of each feature block (0 leaves it out)")
             blocks = TABLE_BLOCKS + (("behaviour",) if behaviour else ())
             given = {block: declared_input(WEIGHT, DEFAULT_WEIGHTS[block], f"p-w-{block}", block) for block in blocks}
@@ -80,23 +84,19 @@ def parameters_form(roles: dict[str, str], behaviour: bool = False) -> FormResul
             min_dist = declared_input(reduce_fields["min_dist"], defaults.map.min_dist, "p-min-dist",
                                       "Spread of the map (min_dist)")
         with c3:
-            st.caption("Clustering")
-            algorithms = (defaults.cluster.algo, *(a for a in CLUSTERERS if a != defaults.cluster.algo))
-            cluster = {"algo": declared_input(cluster_fields["algo"], defaults.cluster.algo, "p-algo",
-                                              format_func=lambda name: CLUSTERERS[name].label, options=algorithms)}
-            for name, declaration in cluster_fields.items():
-                users = [c.label for c in CLUSTERERS.values() if name in c.uses]
-                if users:  # a setting some clusterer reads: named after them
-                    cluster[name] = declared_input(declaration, getattr(defaults.cluster, name), CLUSTER_KEYS[name],
-                                                   f"{', '.join(users)}: {_lower_first(declaration.name)}")
+            st.caption(f"Clustering ({clusterer.label})")
+            own_defaults = clusterer.Params()
+            cluster = {name: declared_input(declaration, getattr(own_defaults, name), widget_key(name))
+                       for name, declaration in clusterer.parameters().items()}
             seed = declared_input(cluster_fields["seed"], defaults.cluster.seed, "p-seed")
         submitted = st.form_submit_button("Run", type="primary", icon="▶️", key="run")
     params = SegmentParams(
-        roles=tuple(sorted(roles.items())), embedder=embedder, model=model.strip() or defaults.model,
+        roles=tuple(sorted(roles.items())),
+        embed=replace(defaults.embed, embedder=embedder, model=model.strip() or defaults.embed.model),
         weights=tuple(weights.items()),
         reduce=replace(defaults.reduce, n_components=dims, n_neighbors=neighbours, seed=seed),
         map=replace(defaults.map, n_components=map_dims, n_neighbors=map_neighbours, min_dist=min_dist, seed=seed),
-        cluster=replace(defaults.cluster, **cluster, seed=seed),
+        cluster=ClusterParams(algo, seed, **cluster),
     )
     return FormResult(submitted, params, RecommendParams(top_k=top_k, method=method) if behaviour else None)
 

@@ -19,9 +19,10 @@ def declared_input(declaration: Param, default: Any, key: str, label: str | None
                    radio_max: int = 3) -> Any:
     """A widget for one declared parameter; returns the value in the parameter's own terms.
 
-    Choices become a radio (up to ``radio_max``) or a select box; a whole number a number input (0 stands for "auto"
-    or "default" where the parameter allows it, said in the label); a number a slider; true/false a
-    checkbox. ``options`` narrows the declared choices (e.g. the map's 2 or 3 dimensions).
+    Choices become a radio (up to ``radio_max``) or a select box; a whole number a number input (0 stands for
+    "auto" or "default" where the parameter allows it, said in the label); a number a slider, or a number input
+    where it may be left out (0 = not set); true/false a checkbox. ``options`` narrows the declared choices
+    (e.g. the map's 2 or 3 dimensions).
     """
     label = label or declaration.name
     choices = options or declaration.allowed()
@@ -33,6 +34,11 @@ def declared_input(declaration: Param, default: Any, key: str, label: str | None
         return st.selectbox(label, choices, index=index, format_func=format_func, key=key, help=declaration.help)
     if declaration.kind is bool:
         return st.checkbox(label, value=bool(default), key=key, help=declaration.help)
+    if declaration.kind is float and declaration.optional:  # a number that may be left out: 0 leaves it out
+        maximum_float = float(declaration.high) if declaration.high is not None else None
+        number = st.number_input(f"{label} (0 = not set)", 0.0, maximum_float, float(default or 0.0), key=key,
+                                 help=declaration.help)
+        return float(number) or None
     if declaration.kind is float:
         low, high = float(declaration.low or 0.0), float(declaration.high if declaration.high is not None else 1.0)
         return st.slider(label, low, high, float(default), FLOAT_STEP, key=key, help=declaration.help)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import pandas as pd
 import streamlit as st
@@ -25,7 +25,6 @@ from core.runs.curate import (
     split_segment,
 )
 from core.runs.store import SavedRun
-from core.schema import declared
 from core.segment.clusterers import CLUSTERERS, ClusterParams
 from core.segment.quality import sweep
 from ui.data import loaded_table
@@ -160,8 +159,8 @@ def _edit(action: Callable[[], object], message: str) -> None:
 
 
 def _setting(run: SavedRun) -> tuple[ClusterParams, int | None]:
-    params = ClusterParams(**run.run_info["parameters"]["cluster"])
-    value = getattr(params, CLUSTERERS[params.algo].sweep_parameter)
+    params = ClusterParams.from_dict(run.run_info["parameters"]["cluster"])
+    value = getattr(params.settings, CLUSTERERS[params.algo].sweep_parameter)
     current = value if isinstance(value, int) else (
         run.run_info.get("quality_before_curation", run.run_info["quality"])["n_segments"])
     return params, current
@@ -171,7 +170,7 @@ def sweep_panel(run: SavedRun) -> None:
     """Try a range of settings on the run's clustering space, chart them, and apply the recommended one."""
     params, current = _setting(run)
     clusterer = CLUSTERERS[params.algo]
-    what = f"{declared(ClusterParams)[clusterer.sweep_parameter].name.lower()} settings ({clusterer.label})"
+    what = f"{clusterer.parameters()[clusterer.sweep_parameter].name.lower()} settings ({clusterer.label})"
     original = run.run_info.get("quality_before_curation", run.run_info["quality"])
     if original.get("k_silhouette"):
         st.plotly_chart(k_silhouette_figure(original["k_silhouette"], original["n_segments"]), key="k-silhouette",
@@ -191,7 +190,7 @@ def sweep_panel(run: SavedRun) -> None:
         st.info("No setting found two or more segments; the data may hold no clear groups.", icon=":material/info:")
         return
     row = next(r for r in found["rows"] if r["value"] == best)
-    name = declared(ClusterParams)[found["parameter"]].name.lower()
+    name = CLUSTERERS[found["algo"]].parameters()[found["parameter"]].name.lower()
     st.success(f"Recommended {name}: {best} — {row['n_segments']} segments, {row['outlier_share']:.0%} unassigned, "
                f"best {found['criterion'].upper() if found['criterion'] == 'dbcv' else found['criterion']} "
                f"({row[found['criterion']]:.2f}).", icon=":material/recommend:")
@@ -215,8 +214,7 @@ def apply_setting(run: SavedRun, parameter: str, value: int) -> None:
         return
     if st.button(f"Apply {value} (a new run)", key="sweep-apply", type="primary", icon=":material/check:"):
         params = SegmentParams.from_dict(run.run_info["parameters"])
-        change: dict[str, Any] = {parameter: int(value)}
-        params = replace(params, cluster=replace(params.cluster, **change))
+        params = replace(params, cluster=CLUSTERERS[params.cluster.algo].with_value(params.cluster, int(value)))
         try:
             run_and_save(table, params)
         except CoreError as exc:

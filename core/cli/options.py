@@ -18,6 +18,7 @@ from core.progress import Progress
 from core.recommend.lists import RecommendParams
 from core.represent.behaviour import InteractionInputs
 from core.schema import AUTO, Param, declared
+from core.segment.clusterers import CLUSTERERS, ClusterParams
 
 DEFAULT_WORKSPACE = Path("workspace")
 RUN_HELP = "an output folder of 'segment' or 'refresh', or a saved run or refresh id in the workspace"
@@ -27,15 +28,11 @@ RUN_HELP = "an output folder of 'segment' or 'refresh', or a saved run or refres
 TUNING: dict[str, tuple[str, ...]] = {
     "--text-aggregation": ("text_aggregation",),
     "--algo": ("cluster.algo",),
-    "--k": ("cluster.k",),
-    "--min-cluster-size": ("cluster.min_cluster_size",),
-    "--min-samples": ("cluster.min_samples",),
-    "--reassign-outliers": ("cluster.reassign_outliers",),
     "--seed": ("cluster.seed", "reduce.seed", "map.seed"),
-    "--model": ("model",),
-    "--device": ("device",),
-    "--embedder": ("embedder",),
-    "--backend": ("backend",),
+    "--model": ("embed.model",),
+    "--device": ("embed.device",),
+    "--embedder": ("embed.embedder",),
+    "--backend": ("embed.backend",),
     "--dims": ("reduce.n_components",),
     "--neighbors": ("reduce.n_neighbors", "map.n_neighbors"),
     "--map-dims": ("map.n_components",),
@@ -43,6 +40,23 @@ TUNING: dict[str, tuple[str, ...]] = {
     "--max-rows": ("max_rows",),
 }
 CHOICES = {"--map-dims": MAP_DIMS}  # narrower than the field's own bounds
+
+
+def flag_of(name: str) -> str:
+    """The command-line flag of a declared parameter: ``min_cluster_size`` → ``--min-cluster-size``."""
+    return "--" + name.replace("_", "-")
+
+
+def clusterer_parameters() -> dict[str, tuple[Param, Any, tuple[str, ...]]]:
+    """Every registered clusterer's own parameters by name: (declaration, default, the algorithms that declare
+    it). A name several clusterers declare (k) is one parameter: they declare it alike."""
+    out: dict[str, tuple[Param, Any, tuple[str, ...]]] = {}
+    for clusterer in CLUSTERERS.values():
+        defaults = clusterer.Params()
+        for name, declaration in clusterer.parameters().items():
+            _, _, algos = out.get(name, (declaration, None, ()))
+            out[name] = (declaration, getattr(defaults, name), (*algos, clusterer.name))
+    return out
 
 
 class _Parser(argparse.ArgumentParser):
@@ -127,6 +141,9 @@ def add_segment_options(seg: argparse.ArgumentParser, out_help: str) -> None:
     for flag, paths in TUNING.items():
         declaration, default = _lookup(defaults, paths[0])
         add_declared(seg, flag, declaration, default, dest=flag.lstrip("-").replace("-", "_"))
+    for name, (declaration, default, algos) in clusterer_parameters().items():  # the chosen --algo's count
+        add_declared(seg, flag_of(name), replace(declaration, help=f"{', '.join(algos)}: {declaration.help}"),
+                     default, dest=name)
     seg.add_argument("--weight", action="append", type=_weight, default=[], metavar="BLOCK=W",
                      help="feature block weight, e.g. text=1 numeric=0.5 categorical=0.5")
     seg.add_argument("--interactions", type=Path, help="interactions table (user, item, value, time) for behaviour "
@@ -152,6 +169,7 @@ def params_from_args(args: argparse.Namespace) -> SegmentParams:
         id_col=args.id_col, text_cols=tuple(args.text_col), user_col=args.user_col, roles=tuple(args.role),
         weights=tuple({**DEFAULT_WEIGHTS, **dict(args.weight)}.items()), allow_pii=tuple(args.allow_pii),
         stability_runs=getattr(args, "stability_runs", 0),
+        cluster=ClusterParams(args.algo, **{name: getattr(args, name) for name in CLUSTERERS[args.algo].parameters()}),
     )
     for flag, paths in TUNING.items():
         for path in paths:

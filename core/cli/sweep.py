@@ -7,7 +7,7 @@ import argparse
 
 import pandas as pd
 
-from core.cli.options import add_segment_options, params_from_args, progress_printer
+from core.cli.options import add_segment_options, flag_of, params_from_args, progress_printer
 from core.ingest.io import load_table
 from core.pipeline import run_segmentation
 from core.runs.export import write_csv, write_json
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         mark = "  <- recommended" if row["value"] == found["recommended"] else ""
         print("\t".join(_cell(row[c]) for c in columns) + mark)
     if found["recommended"] is not None:
-        flag = "--k" if found["parameter"] == "k" else "--min-cluster-size"
+        flag = flag_of(found["parameter"])
         print(f"recommended: {flag} {found['recommended']} (best {found['criterion']}); wrote {args.out / 'sweep.csv'}")
     else:
         print(f"no setting found two or more segments; wrote {args.out / 'sweep.csv'}")

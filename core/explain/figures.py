@@ -13,8 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.explain.profile import CategoryTrait, NumericTrait, Profile, Term
-from core.schema import declared
-from core.segment.clusterers import CLUSTERERS, ClusterParams
+from core.segment.clusterers import CLUSTERERS
 
 MAX_MAP_POINTS = 200_000
 MAX_LEGEND_VALUES = 12
@@ -277,7 +276,8 @@ def sweep_figure(found: dict, current: int | None = None) -> go.Figure:
     rows = found["rows"]
     values = [r["value"] for r in rows]
     x = list(range(len(rows)))
-    label = f"{CLUSTERERS[found['algo']].label} {declared(ClusterParams)[found['parameter']].name.lower()}"
+    clusterer = CLUSTERERS[found["algo"]]
+    label = f"{clusterer.label} {clusterer.parameters()[found['parameter']].name.lower()}"
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.4, 0.6])
     fig.add_trace(go.Scatter(x=x, y=[r["n_segments"] for r in rows], mode="lines+markers", name="segments",
                              marker_color=PALETTE[0], customdata=values,

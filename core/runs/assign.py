@@ -69,7 +69,7 @@ def assignment_model(result: SegmentationResult) -> AssignmentModel:
     return AssignmentModel(
         spec=result.features.spec, roles=dict(result.customers.roles), text_aggregation=params["text_aggregation"],
         embedding_model=result.run_info["embedding"]["model"], embedder=result.run_info["embedding"]["embedder"],
-        backend=result.run_info["embedding"]["backend"], model=params["model"],
+        backend=result.run_info["embedding"]["backend"], model=params["embed"]["model"],
         seed=int(params["reduce"]["seed"]), features=result.features.matrix.astype(np.float32),
         labels=np.asarray(result.clustering.labels, dtype=np.int64), coords=result.map_coords.astype(np.float32),
         blocks={name: (int(a), int(b)) for name, (a, b) in result.features.blocks.items()},

@@ -177,8 +177,7 @@ def sweep(points: np.ndarray, params: ClusterParams, values: list[int] | None = 
     values = values or clusterer.sweep_values(params, len(points))
     rows: list[dict[str, Any]] = []
     for value in values:
-        change: dict[str, Any] = {name: int(value)}
-        labels = cluster(points, replace(params, **change)).labels
+        labels = cluster(points, clusterer.with_value(params, int(value))).labels
         mask = labels >= 0
         silhouette, _ = silhouettes_on_sample(points, labels, params.seed)
         rows.append({

@@ -123,7 +123,7 @@ def test_role_overrides_reach_the_run(ws):
     from core.ingest.io import load_table
     content = load_table(SMALL).content_hash
     at.session_state["role_overrides"] = {content: {"Clothing ID": "categorical"}}
-    _run(at, **{"p-mcs": 10})
+    _run(at, **{"p-min-cluster-size": 10})
     run = load_run(ws, at.session_state["run_id"])
     assert run.run_info["roles"]["Clothing ID"] == "categorical"
     assert run.run_info["parameters"]["roles"] == {"Clothing ID": "categorical"}
@@ -132,7 +132,7 @@ def test_role_overrides_reach_the_run(ws):
 def test_full_flow_upload_run_map_segments_rename_export(ws):
     at = _upload(_app(), "reviews.csv", SMALL.read_bytes())
     assert not at.exception and {m.label: m.value for m in at.metric}["Rows"] == "150"
-    _run(at, **{"p-mcs": 10})
+    _run(at, **{"p-min-cluster-size": 10})
     assert not at.error, _texts(at.error)
     run_id = at.session_state["run_id"]
     assert at.query_params["run"] == run_id
@@ -205,7 +205,7 @@ def test_data_text_never_renders_as_markdown(ws):
 
     assert md("**bold** [x](http://e.com) <b>") == r"\*\*bold\*\* \[x\]\(http\://e\.com\) \<b\>"
     at = _upload(_app(), "reviews.csv", SMALL.read_bytes())
-    _run(at, **{"p-mcs": 10})
+    _run(at, **{"p-min-cluster-size": 10})
     run_id = at.session_state["run_id"]
     _page(at, "segments")
     at.text_input(key="name-0").input("**loud** [link](http://example.com)")

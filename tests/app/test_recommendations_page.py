@@ -65,7 +65,7 @@ def test_upload_interactions_run_and_read_recommendations(ws):
 
     _page(at, "map")
     assert at.slider(key="p-w-behaviour").value == 1.0
-    at.radio(key="p-algo").set_value("kmeans")
+    at.radio(key="p-algo").set_value("kmeans").run()
     at.number_input(key="p-k").set_value(3)
     at.number_input(key="p-top-k").set_value(5)
     at.button(key="run").click().run(timeout=RUN_TIMEOUT)
@@ -118,7 +118,7 @@ def test_cold_start_customers_are_told_and_lists_follow_edited_segments(ws):
     at.file_uploader(key="upload-interactions").upload("events.csv", _csv(events), "text/csv")
     at.run()
     _page(at, "map")
-    at.radio(key="p-algo").set_value("kmeans")
+    at.radio(key="p-algo").set_value("kmeans").run()
     at.number_input(key="p-k").set_value(3)
     at.button(key="run").click().run(timeout=RUN_TIMEOUT)
     assert not at.exception, at.exception
@@ -169,7 +169,7 @@ def test_the_shop_demo_shows_recommendations_with_reasons_and_the_evaluation_wit
     assert not at.exception and any("Synthetic shop" in c.value for c in at.caption)
     assert {s.label: s.value for s in at.selectbox}["How times are written"] == "auto"
     _page(at, "map")
-    at.radio(key="p-algo").set_value("kmeans")
+    at.radio(key="p-algo").set_value("kmeans").run()
     at.number_input(key="p-k").set_value(4)
     assert at.radio(key="p-method").value == "ease"  # the default per-customer method, from RecommendParams
     at.button(key="run").click().run(timeout=RUN_TIMEOUT)

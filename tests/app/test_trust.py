@@ -26,7 +26,7 @@ CORPUS = ROOT / "tests" / "data" / "corpus"
 
 def _run(at: AppTest, mcs: int = 10) -> str:
     _page(at, "map")
-    at.number_input(key="p-mcs").set_value(mcs)
+    at.number_input(key="p-min-cluster-size").set_value(mcs)
     at.button(key="run").click().run(timeout=RUN_TIMEOUT)
     assert not at.exception, at.exception
     return at.session_state["run_id"]
@@ -95,7 +95,7 @@ def test_refused_corpus_files_are_one_readable_message(ws, name):
 
 def _run_kmeans(at: AppTest) -> str:
     _page(at, "map")
-    at.radio(key="p-algo").set_value("kmeans")
+    at.radio(key="p-algo").set_value("kmeans").run()
     at.number_input(key="p-k").set_value(2)
     at.button(key="run").click().run(timeout=RUN_TIMEOUT)
     assert not at.exception, at.exception

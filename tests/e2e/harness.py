@@ -133,7 +133,7 @@ def map_points(page) -> int:
 def run_segmentation(page, timeout: float = 600, min_cluster_size: int | None = None) -> float:
     """Press Run on the Map page (optionally with another minimum segment size); wait for the map; seconds taken."""
     if min_cluster_size is not None:
-        field = page.get_by_label("HDBSCAN: minimum segment size", exact=True)  # not its "Help for …" button
+        field = page.get_by_label("Minimum segment size", exact=True)  # not its "Help for …" button
         field.fill(str(min_cluster_size))
         field.press("Tab")
     started = time.perf_counter()

@@ -14,7 +14,7 @@ from core.represent.embedders import EMBEDDERS, EmbedderPlugin, embedder_names, 
 from core.runs.assign import assign_table, assignment_model, save_model
 from core.runs.export import write_outputs
 from core.segment.cluster import ClusterParams, cluster
-from core.segment.clusterers import CLUSTERERS, Clusterer
+from core.segment.clusterers import CLUSTERERS, Clusterer, KParams
 from core.segment.clusterers import register as register_clusterer
 from core.segment.quality import sweep
 from core.segment.reduce import ReduceParams
@@ -39,7 +39,7 @@ class Halves(Clusterer):
 
     name = "halves"
     label = "Halves"
-    uses = ()
+    Params = KParams  # declares k, which it ignores
 
     def fit(self, points: np.ndarray) -> "Halves":
         self.labels_ = (points[:, 0] > np.median(points[:, 0])).astype(np.int32)

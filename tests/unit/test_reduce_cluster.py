@@ -18,7 +18,9 @@ def test_reduce_params_are_validated(kwargs):
 
 
 @pytest.mark.parametrize("kwargs", [
-    {"algo": "dbscan"}, {"k": 1}, {"k": "many"}, {"min_cluster_size": 1}, {"min_samples": 0}, {"seed": -3},
+    {"algo": "dbscan"}, {"algo": "kmeans", "k": 1}, {"algo": "gmm", "k": "many"}, {"min_cluster_size": 1},
+    {"min_samples": 0}, {"reassign_outliers": "yes"}, {"seed": -3},
+    {"k": 3},  # HDBSCAN (the default) has no k
 ])
 def test_cluster_params_are_validated(kwargs):
     with pytest.raises(ParameterError):

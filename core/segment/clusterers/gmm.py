@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from core.segment.clusterers.base import AUTO_K_RANGE, Clusterer, register
+from core.segment.clusterers.base import AUTO_K_RANGE, Clusterer, KParams, register
 
 if TYPE_CHECKING:
     from sklearn.mixture import GaussianMixture
@@ -32,9 +32,10 @@ class GaussianMixtureClusterer(Clusterer):
 
     name = "gmm"
     label = "Gaussian mixture"
+    Params = KParams
 
     def fit(self, points: np.ndarray) -> GaussianMixtureClusterer:
-        n, k = len(points), self.params.k
+        n, k = len(points), self.settings.k
         self.k_scores_, self.notices_ = {}, []
         if k == "auto":
             tried = range(AUTO_K_RANGE[0], max(AUTO_K_RANGE[0], min(AUTO_K_RANGE[1], n - 1)) + 1)

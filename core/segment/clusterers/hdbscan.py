@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from core.errors import ParameterError
+from core.schema import param
 from core.segment.clusterers.base import Clusterer, ClusterParams, register
 from core.segment.geometry import reassign_to_nearest
 
@@ -19,6 +20,22 @@ MIN_RERUN_SIZE = 10
 NEIGHBOUR_TABLE_BUDGET = 1 << 30
 
 
+@dataclass(frozen=True)
+class HDBSCANParams:
+    """HDBSCAN's own parameters."""
+
+    min_cluster_size: int = param(30, what="The minimum segment size", label="Minimum segment size", low=2,
+                                  high=10_000_000, help="smallest group that counts as a segment")
+    min_samples: int | None = param(None, what="min_samples", label="Min samples", low=1, high=10_000_000,
+                                    optional=True,
+                                    help="larger is more conservative (more unassigned customers); default: the "
+                                         "minimum segment size, lowered on large inputs so its neighbour table "
+                                         "stays within 1 GiB")
+    reassign_outliers: bool = param(False, what="Reassigning outliers",
+                                    label="Give unassigned customers their nearest segment", kind=bool,
+                                    help="give unassigned customers their nearest segment")
+
+
 def _table_bytes(n: int, min_samples: int) -> int:
     return n * (min_samples + 1) * 16
 
@@ -28,12 +45,12 @@ def max_min_samples(n: int) -> int:
     return max(1, NEIGHBOUR_TABLE_BUDGET // (16 * max(n, 1)) - 1)
 
 
-def hdbscan_min_samples(params: ClusterParams, n: int) -> tuple[int, str | None]:
+def hdbscan_min_samples(params: HDBSCANParams, n: int) -> tuple[int, str | None]:
     """HDBSCAN's ``min_samples`` for ``n`` points, and a notice when the default had to be lowered.
 
     The default follows the minimum segment size (HDBSCAN's own default) while its neighbour table
     fits :data:`NEIGHBOUR_TABLE_BUDGET`; beyond, it is the largest value that fits. An explicit value
-    over the budget is refused by :meth:`ClusterParams.validate`.
+    over the budget is refused by :meth:`HDBSCANClusterer.check`.
     """
     if params.min_samples is not None:
         return params.min_samples, None
@@ -51,23 +68,26 @@ class HDBSCANClusterer(Clusterer):
 
     name = "hdbscan"
     label = "HDBSCAN"
-    uses = ("min_cluster_size", "min_samples", "reassign_outliers")
+    Params = HDBSCANParams
     sweep_parameter = "min_cluster_size"
     sweep_criterion = "dbcv"
     sweep_prefers_larger = True
     finds_outliers = True
 
     @classmethod
-    def check(cls, params: ClusterParams, n: int) -> None:
-        if params.min_cluster_size > n:
+    def check(cls, params: ClusterParams, n: int | None) -> None:
+        own: HDBSCANParams = params.settings
+        if n is None:
+            return
+        if own.min_cluster_size > n:
             raise ParameterError(
-                f"The minimum segment size is {params.min_cluster_size} but there are only {n} customers; "
+                f"The minimum segment size is {own.min_cluster_size} but there are only {n} customers; "
                 f"choose at most {n} or use KMeans."
             )
-        if params.min_samples is not None and params.min_samples > max_min_samples(n):
+        if own.min_samples is not None and own.min_samples > max_min_samples(n):
             raise ParameterError(
-                f"min_samples {params.min_samples:,} on {n:,} customers would need "
-                f"{_table_bytes(n, params.min_samples) / 2**30:.1f} GiB for HDBSCAN's neighbour table; choose at "
+                f"min_samples {own.min_samples:,} on {n:,} customers would need "
+                f"{_table_bytes(n, own.min_samples) / 2**30:.1f} GiB for HDBSCAN's neighbour table; choose at "
                 f"most {max_min_samples(n):,}, or leave it empty."
             )
 
@@ -75,13 +95,14 @@ class HDBSCANClusterer(Clusterer):
         import hdbscan
 
         self.k_scores_, self.notices_ = {}, []
-        min_samples, notice = hdbscan_min_samples(self.params, len(points))
+        own: HDBSCANParams = self.settings
+        min_samples, notice = hdbscan_min_samples(own, len(points))
         if notice:
             self.notices_.append(notice)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             model = hdbscan.HDBSCAN(
-                min_cluster_size=self.params.min_cluster_size, min_samples=min_samples, core_dist_n_jobs=1
+                min_cluster_size=own.min_cluster_size, min_samples=min_samples, core_dist_n_jobs=1
             ).fit(points)
         labels = model.labels_.astype(np.int32)
         membership = np.nan_to_num(model.probabilities_).astype(np.float32)
@@ -89,7 +110,7 @@ class HDBSCANClusterer(Clusterer):
             self.notices_.append(
                 "HDBSCAN found no segment: every customer is unassigned. Lower the minimum segment size or use KMeans."
             )
-        if self.params.reassign_outliers and (labels < 0).any() and (labels >= 0).any():
+        if own.reassign_outliers and (labels < 0).any() and (labels >= 0).any():
             labels, membership = reassign_to_nearest(points, labels, membership)
             self.notices_.append("Unassigned customers were given their nearest segment; their membership says how "
                                  "central they are in it.")
@@ -98,12 +119,13 @@ class HDBSCANClusterer(Clusterer):
 
     @classmethod
     def sweep_values(cls, params: ClusterParams, n: int) -> list[int]:
-        values = {v for v in SWEEP_SIZES if v <= max(2, n // 2)} | {params.min_cluster_size}
+        values = {v for v in SWEEP_SIZES if v <= max(2, n // 2)} | {params.settings.min_cluster_size}
         return sorted(v for v in values if 2 <= v <= n)
 
     @classmethod
     def rerun_params(cls, params: ClusterParams, n_segments: int, n: int, size: int) -> ClusterParams | None:
         # the same share of customers, but never so small that HDBSCAN shatters the segments
-        scaled = int(round(params.min_cluster_size * size / n))
-        rerun = replace(params, min_cluster_size=max(min(params.min_cluster_size, MIN_RERUN_SIZE), scaled))
-        return rerun if rerun.min_cluster_size <= size else None
+        own: HDBSCANParams = params.settings
+        scaled = int(round(own.min_cluster_size * size / n))
+        rerun = max(min(own.min_cluster_size, MIN_RERUN_SIZE), scaled)
+        return params.with_options(min_cluster_size=rerun) if rerun <= size else None

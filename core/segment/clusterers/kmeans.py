@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.segment.clusterers.base import AUTO_K_RANGE, Clusterer, register
+from core.segment.clusterers.base import AUTO_K_RANGE, Clusterer, KParams, register
 from core.segment.geometry import silhouette_on_sample
 
 #: below this many points KMeans runs in one thread: OpenMP's start-ups cost more than they save
@@ -41,9 +41,10 @@ class KMeansClusterer(Clusterer):
 
     name = "kmeans"
     label = "KMeans"
+    Params = KParams
 
     def fit(self, points: np.ndarray) -> KMeansClusterer:
-        n, k = len(points), self.params.k
+        n, k = len(points), self.settings.k
         self.k_scores_, self.notices_ = {}, []
         if k == "auto":
             if n < 4:
