@@ -47,7 +47,7 @@ def run(workspace=None, sizes=(80, 120, 160)) -> dict:
     warm_up()  # NN-descent compiled in this process, as it is for BERTopic's UMAP below: neither pays compilation
 
     texts = first.customers.texts
-    embedder, _ = choose_embedder(texts, EmbedderChoice(model=params.model))
+    embedder, _ = choose_embedder(texts, EmbedderChoice(model=params.embed.model))
     vectors, _ = EmbeddingCache(workspace).embed(embedder, texts)
     keep = np.array([bool(t) for t in texts])
     docs = [t for t, k in zip(texts, keep) if k]

@@ -66,7 +66,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _lookup(obj: Any, path: str) -> tuple[Param, Any]:
-    """The declaration and the default value of the field at ``path`` (e.g. "cluster.k") below ``obj``."""
+    """The declaration and the default value of the field at ``path`` (e.g. "reduce.seed") below ``obj``."""
     *parents, name = path.split(".")
     for parent in parents:
         obj = getattr(obj, parent)

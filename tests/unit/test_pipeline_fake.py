@@ -125,5 +125,5 @@ def test_parameters_come_back_from_run_json():
     params = SegmentParams(roles=(("Age", "numeric"),), embedder="fake", allow_pii=("email",),
                            cluster=ClusterParams(algo="kmeans", k=4, seed=3))
     back = SegmentParams.from_dict(json.loads(json.dumps(params.as_dict())))
-    assert back == params and back.cluster.k == 4 and back.roles == (("Age", "numeric"),)
-    assert SegmentParams.from_dict({"cluster": {"algo": "hdbscan", "k": "auto"}}).cluster.k == "auto"
+    assert back == params and back.cluster.settings.k == 4 and back.roles == (("Age", "numeric"),)
+    assert SegmentParams.from_dict({"cluster": {"algo": "kmeans"}}).cluster.settings.k == "auto"
