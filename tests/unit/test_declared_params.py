@@ -90,10 +90,9 @@ def test_the_new_format_saves_embed_and_each_clusterers_own_parameters_and_loads
 
 
 def test_the_default_model_is_named_once():
-    from core.represent.embedders import sentence_transformer
-    from core.represent.embedders.base import DEFAULT_MODEL
+    from core.represent.embedders.sentence_transformer import DEFAULT_MODEL
 
-    assert SegmentParams().embed.model == EmbedderChoice().model == sentence_transformer.DEFAULT_MODEL == DEFAULT_MODEL
+    assert SegmentParams().embed.model == EmbedderChoice().model == DEFAULT_MODEL
 
 
 @pytest.mark.parametrize("embed", [{"embedder": "nope"}, {"device": "tpu"}, {"backend": "fp8"}, {"model": 3}])

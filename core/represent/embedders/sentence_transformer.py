@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from core.errors import ModelError, ParameterError
-from core.represent.embedders.base import DEFAULT_MODEL, Progress, length_sorted_batches
+from core.represent.embedders.base import Progress, length_sorted_batches
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -24,6 +24,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
 #: threads tokenising ahead of the GPU: one core stays free for the thread that drives the GPU
 TOKENIZER_WORKERS = max(1, min(4, (os.cpu_count() or 2) - 1))
 DEVICES = ("auto", "cpu", "cuda")
