@@ -8,7 +8,7 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from core.runs.users import add_user
+from core.auth.users import add_user
 from tests.e2e.harness import ROOT, free_port, listening_addresses, wait_healthy
 
 LOOPBACK = {"127.0.0.1", "::1"}

@@ -20,6 +20,7 @@ def test_core_never_imports_streamlit():
 LAYERS = [
     {"core.errors", "core.schema", "core.progress", "core.versions"},
     {"core.storage"},
+    {"core.auth"},  # sign-in list, throttling, audit log: files and hashes, nothing of the pipeline
     {"core.ingest"},
     {"core.represent", "core.testing"},
     {"core.segment"},
@@ -28,7 +29,7 @@ LAYERS = [
     {"core.parameters", "core.pipeline"},
     {"core.runs"},
     {"core.distributed"},
-    {"core.cli", "core.__main__", "core"},
+    {"core.cli", "core.__main__", "core", "core.runs.users"},  # core.runs.users: the old entry point of `users`
 ]
 
 

@@ -1,0 +1,55 @@
+"""``python -m core users add NAME | remove NAME | list [--file PATH]``: manage the app's sign-in list
+(:mod:`core.auth.users`). ``add`` asks for the password twice, or reads one line from standard input when
+that is not a terminal; the list keeps only its argon2id hash."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+from core.auth.users import (
+    DEFAULT_USERS_FILE,
+    USERS_ENV,
+    UserListError,
+    add_user,
+    normal_name,
+    read_users,
+    remove_user,
+    users_file,
+)
+
+NAME = "users"
+HELP = "manage the app's sign-in list: add NAME, remove NAME, list"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--file", type=Path, default=None,
+                        help=f"the user list (default: ${USERS_ENV} or {DEFAULT_USERS_FILE})")
+    actions = parser.add_subparsers(dest="action", required=True, parser_class=type(parser))
+    actions.add_parser("add", help="add a user or change their password").add_argument("name")
+    actions.add_parser("remove", help="remove a user").add_argument("name")
+    actions.add_parser("list", help="list the user names")
+
+
+def _ask_password() -> str:
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != password:
+        raise UserListError("The two passwords differ; nothing was changed.")
+    return password
+
+
+def run(args: argparse.Namespace) -> int:
+    path = args.file or users_file()
+    if args.action == "add":
+        add_user(path, args.name, _ask_password())
+        print(f"{normal_name(args.name)} can sign in (user list: {path}).")
+    elif args.action == "remove":
+        remove_user(path, args.name)
+        print(f"{normal_name(args.name)} removed from {path}.")
+    else:
+        print("\n".join(sorted(read_users(path))) or f"No users in {path}.")
+    return 0
