@@ -13,9 +13,9 @@ import sys
 
 import streamlit as st
 
-from core.errors import CoreError
 from core.auth.throttle import SignInThrottle
 from core.auth.users import normal_name, read_users, users_file, verify_password
+from core.errors import CoreError
 from ui.state import USER_KEY, current_user, session_uid, signed_in_with_provider
 from ui.widgets import md
 
