@@ -40,7 +40,7 @@ from core.ingest.roles import resolve_roles
 from core.parameters import SegmentParams
 from core.pipeline import SegmentationResult, run_segmentation
 from core.progress import Progress
-from core.represent.embedders import EmbedderChoice
+from core.represent.embedders import EMBEDDERS, EmbedderChoice
 from core.represent.features import prepare_customers
 from core.represent.text import choose_embedder
 from core.runs.assign import DEFAULT_K, MODEL_DIR, assignment_model, load_model, save_model
@@ -128,8 +128,8 @@ def _embed_all(ds: Any, frame: pd.DataFrame, roles: dict[str, str], params: Segm
         raise ParameterError(f"The {embedder.name} embedder is fitted on one corpus, so blocks on several workers "
                              "cannot share it; use --embedder model or multilingual with --engine ray.")
     choice = EmbedderChoice(embedder.name, params.model, params.device, params.backend, params.reduce.seed)
-    counts = ds.map_batches(EmbedBatches, fn_constructor_args=(roles, params.text_aggregation, choice,
-                                                               str(workspace)),
+    counts = ds.map_batches(EmbedBatches, fn_constructor_args=(roles, params.text_aggregation,
+                                                               EMBEDDERS[choice.embedder], choice, str(workspace)),
                             concurrency=plan.actors, num_cpus=plan.num_cpus, num_gpus=plan.num_gpus,
                             batch_size=EMBED_BATCH, batch_format="pandas")
     started = time.perf_counter()
