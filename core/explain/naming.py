@@ -16,13 +16,19 @@ MIN_EFFECT_H = 0.3  # a category worth naming (Cohen's h)
 _AGE = re.compile(r"(^|[^a-z])age($|[^a-z])", re.IGNORECASE)
 
 
+def _binary(values: np.ndarray) -> bool:
+    """Whether a numeric column only holds 0 and 1 (a flag such as 'Recommended IND')."""
+    return set(np.unique(values[~np.isnan(values)]).tolist()) <= {0.0, 1.0}
+
+
 def _band(low: float, high: float, step: int) -> tuple[int, int]:
     return int(np.floor(low / step) * step), int(np.ceil(high / step) * step)
 
 
 def numeric_label(trait: NumericTrait, values: np.ndarray, mask: np.ndarray) -> str:
     """How an analyst would say a numeric trait: '55+' or 'under 30' for ages, 'Rating 1–3' for small
-    whole numbers, 'Recommended 35%' for a 0/1 column, else 'high Spend'."""
+    whole numbers, 'Recommended: 35% vs 80%' (the segment's share of ones against everyone else's) for a 0/1
+    column, else 'high Spend'."""
     col, up = trait["column"], trait["std_diff"] > 0
     x = values[mask]
     x = x[~np.isnan(x)]
@@ -35,9 +41,11 @@ def numeric_label(trait: NumericTrait, values: np.ndarray, mask: np.ndarray) -> 
         if not up and q75 <= np.percentile(everyone, 40):
             return f"under {high}"
         return f"age {low}–{high}"
+    if _binary(everyone):
+        rest = values[~mask]
+        rest = rest[~np.isnan(rest)]
+        return f"{col}: {x.mean():.0%} vs {rest.mean():.0%}" if len(rest) else f"{col}: {x.mean():.0%}"
     whole = np.all(np.mod(everyone, 1) == 0)
-    if whole and set(np.unique(everyone).tolist()) <= {0.0, 1.0}:
-        return f"{col} {x.mean():.0%}"
     if whole and len(np.unique(everyone)) <= 11:
         low, high = int(q25), int(q75)
         return f"{col} {low}" if low == high else f"{col} {low}–{high}"
@@ -56,13 +64,17 @@ def auto_name(customers: Customers, mask: np.ndarray, words: list[Term], numbers
     A number enters when its standardised difference is large (≥ 0.8), a category when it is
     significant, over-represented (Cohen's h ≥ 0.3) and held by ≥ 30 % of members; the words are
     the two most distinctive ones used by ≥ 5 % of members that do not repeat the category.
-    Members mostly without text are called so ('no text').
+    Members mostly without text are called so ('no text'). A 0/1 column says less than a band of
+    ages or ratings: it enters only when no other number does, and last, as shares
+    ('words · category · Recommended: 4% vs 92%').
     """
     parts = []
     nums = [n for n in numbers if n["significant"] and abs(n["std_diff"]) >= NAME_STD_DIFF]
-    if nums:
-        values = customers.frame[nums[0]["column"]].to_numpy(dtype="float64", na_value=np.nan)
-        parts.append(numeric_label(nums[0], values, mask))
+    columns = {n["column"]: customers.frame[n["column"]].to_numpy(dtype="float64", na_value=np.nan) for n in nums}
+    flags = [n for n in nums if _binary(columns[n["column"]])]
+    leading = [n for n in nums if n not in flags]
+    if leading:
+        parts.append(numeric_label(leading[0], columns[leading[0]["column"]], mask))
     cats = [c for c in categories if c["significant"] and c["effect"] >= MIN_EFFECT_H and c["share"] >= 0.3]
     category = _category_label(cats[0]) if cats else None
     lowered = category.lower() if category else ""
@@ -74,5 +86,7 @@ def auto_name(customers: Customers, mask: np.ndarray, words: list[Term], numbers
         parts.append("no text")
     if category:
         parts.append(category)
+    if flags and not leading:
+        parts.append(numeric_label(flags[0], columns[flags[0]["column"]], mask))
     return " · ".join(parts) if parts else "Mixed"
 
