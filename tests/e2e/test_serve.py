@@ -15,7 +15,7 @@ LOOPBACK = {"127.0.0.1", "::1"}
 
 
 def _env(tmp_path, users_file) -> dict[str, str]:
-    return {**os.environ, "SEGMENT_STUDIO_WORKSPACE": str(tmp_path / "ws"), "SEGMENT_STUDIO_EMBEDDER": "fake",
+    return {**os.environ, "SEGMENT_STUDIO_WORKSPACE": str(tmp_path / "ws"),
             "SEGMENT_STUDIO_USERS": str(users_file)}
 
 
