@@ -27,10 +27,9 @@ HELP = "manage the app's sign-in list: add NAME, remove NAME, list"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--file", type=Path, default=None,
                         help=f"the user list (default: ${USERS_ENV} or {DEFAULT_USERS_FILE})")
-    actions = parser.add_subparsers(dest="action", required=True, parser_class=type(parser))
-    actions.add_parser("add", help="add a user or change their password").add_argument("name")
-    actions.add_parser("remove", help="remove a user").add_argument("name")
-    actions.add_parser("list", help="list the user names")
+    parser.add_argument("action", choices=("add", "remove", "list"),
+                        help="add a user (or change their password), remove a user, or list the user names")
+    parser.add_argument("name", nargs="?", help="the user name (add and remove)")
 
 
 def _ask_password() -> str:
@@ -44,6 +43,9 @@ def _ask_password() -> str:
 
 def run(args: argparse.Namespace) -> int:
     path = args.file or users_file()
+    if (args.name is None) != (args.action == "list"):
+        raise UserListError(f"'{args.action}' takes {'no user name' if args.action == 'list' else 'a user name'}: "
+                            "python -m core users add NAME | remove NAME | list.")
     if args.action == "add":
         add_user(path, args.name, _ask_password())
         print(f"{normal_name(args.name)} can sign in (user list: {path}).")

@@ -109,6 +109,10 @@ def test_the_users_command_adds_lists_and_removes_with_the_password_on_stdin(tmp
     err = capsys.readouterr().err
     assert err.startswith("error: ") and len(err.splitlines()) == 1
     assert cli("remove", "alice") == 0 and read_users(path) == {}
+    for wrong in (["add"], ["list", "bob"]):
+        assert cli(*wrong) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and len(err.splitlines()) == 1
 
 
 @pytest.mark.slow
