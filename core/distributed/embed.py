@@ -8,22 +8,24 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.distributed.embedders import Registry, adopt_embedders
 from core.distributed.read import tidy_batch
-from core.represent.embedders import EmbedderChoice, EmbedderPlugin
+from core.represent.embedders import EMBEDDERS, EmbedderChoice
 from core.represent.embedding_cache import EmbeddingCache
 from core.represent.features import prepare_customers
 
 
 class EmbedBatches:
     """A Ray Data ``map_batches`` callable: a block of rows in, one row out (texts, embedded) after the block's
-    texts are in the cache. Built once per actor, so the model is loaded once per worker. ``plugin`` comes from
-    the driver's registry, so an embedder registered there alone (the tests' fake one) builds on the workers too."""
+    texts are in the cache. Built once per actor, so the model is loaded once per worker. ``embedders`` is the
+    driver's registry (:func:`~core.distributed.embedders.driver_embedders`)."""
 
-    def __init__(self, roles: dict[str, str], text_aggregation: str, plugin: EmbedderPlugin, choice: EmbedderChoice,
+    def __init__(self, roles: dict[str, str], text_aggregation: str, embedders: Registry, choice: EmbedderChoice,
                  workspace: str) -> None:
+        adopt_embedders(embedders)
         self.roles = roles
         self.text_aggregation = text_aggregation
-        self.embedder, _ = plugin.build(choice)
+        self.embedder, _ = EMBEDDERS[choice.embedder].build(choice)
         self.cache = EmbeddingCache(Path(workspace))
 
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:

@@ -30,6 +30,7 @@ import pandas as pd
 
 from core.distributed.assign import VALUE_PREFIX, Aggregates, AssignBatches, partial_aggregates
 from core.distributed.embed import EmbedBatches
+from core.distributed.embedders import driver_embedders
 from core.distributed.engine import ActorPlan, actor_plan, ray_cluster
 from core.distributed.read import checked_parts, read_parts, tidy_batch
 from core.errors import CoreError, InputError, ParameterError
@@ -40,7 +41,7 @@ from core.ingest.roles import resolve_roles
 from core.parameters import SegmentParams
 from core.pipeline import SegmentationResult, run_segmentation
 from core.progress import Progress
-from core.represent.embedders import EMBEDDERS, EmbedderChoice
+from core.represent.embedders import EmbedderChoice
 from core.represent.features import prepare_customers
 from core.represent.text import choose_embedder
 from core.runs.assign import DEFAULT_K, MODEL_DIR, assignment_model, load_model, save_model
@@ -129,7 +130,7 @@ def _embed_all(ds: Any, frame: pd.DataFrame, roles: dict[str, str], params: Segm
                              "cannot share it; use --embedder model or multilingual with --engine ray.")
     choice = EmbedderChoice(embedder.name, params.model, params.device, params.backend, params.reduce.seed)
     counts = ds.map_batches(EmbedBatches, fn_constructor_args=(roles, params.text_aggregation,
-                                                               EMBEDDERS[choice.embedder], choice, str(workspace)),
+                                                               driver_embedders(), choice, str(workspace)),
                             concurrency=plan.actors, num_cpus=plan.num_cpus, num_gpus=plan.num_gpus,
                             batch_size=EMBED_BATCH, batch_format="pandas")
     started = time.perf_counter()
@@ -192,7 +193,7 @@ def _assign_and_write(ds: Any, folder: Path, out: Path, workspace: Path, k: int,
     the population's aggregates; returns (customers, the parts' folder, the aggregates)."""
     started = time.perf_counter()
     say("assign", 0.0, f"Assigning {rows:,} customers with {plan.actors} actor(s)")
-    assigned = ds.map_batches(AssignBatches, fn_constructor_args=(str(folder), str(workspace), k),
+    assigned = ds.map_batches(AssignBatches, fn_constructor_args=(str(folder), str(workspace), k, driver_embedders()),
                               concurrency=plan.actors, num_cpus=plan.num_cpus, num_gpus=plan.num_gpus,
                               batch_size=ASSIGN_BATCH, batch_format="pandas").materialize()
     customers = int(assigned.count())
