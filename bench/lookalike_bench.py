@@ -44,6 +44,7 @@ from core.runs.opened import open_run
 from core.runs.store import save_run
 from core.segment.cluster import ClusterParams
 from core.segment.reduce import ReduceParams
+from core.testing import fake_embedder  # noqa: F401  (registers "fake", the embedder of its planted groups)
 from core.testing.planted import PLANTED_TRAITS, planted_groups
 
 HERE = WORK / "lookalike"

@@ -29,24 +29,29 @@ from ui.interactions import (  # after ui.state: keeps merges apart
 from ui.state import current_dataset, role_overrides, set_role_overrides
 from ui.widgets import PAGES, inside_app, md
 
+
+def _take_upload() -> None:
+    """The uploader's callback: it runs before the script, so the sidebar (drawn before this page) names the
+    new table on the same run."""
+    upload = st.session_state.get("upload")
+    if upload is not None:  # None: the file was removed from the uploader; the table stays loaded
+        use_upload(upload.name, upload.getvalue())
+
+
 inside_app()
 st.title("Data")
 limit_mb = int(st.get_option("server.maxUploadSize"))
 left, right = st.columns([3, 1])
-upload = left.file_uploader(
+left.file_uploader(
     f"Upload a customers table — CSV, Parquet or Excel (.xlsx), up to {limit_mb} MB",
-    type=UPLOAD_TYPES, key="upload",
+    type=UPLOAD_TYPES, key="upload", on_change=_take_upload,
     help="One row per customer (or per review/event with a customer id column). The file is kept in your workspace.",
 )
 left.caption(f"Limits: {limit_mb} MB per file, {MAX_ROWS:,} rows, {MAX_COLUMNS:,} columns. Texts longer than "
              f"{MAX_TEXT_CHARS:,} characters are cut to that length for embedding, with a notice saying how many.")
-if upload is not None and st.session_state.get("upload_saved") != upload.file_id:
-    use_upload(upload.name, upload.getvalue())
-    st.session_state["upload_saved"] = upload.file_id
 with right:
     st.write("")
-    if st.button("Use the demo data", icon=":material/play_circle:", key="data-demo", width="stretch"):
-        use_demo()
+    st.button("Use the demo data", icon=":material/play_circle:", key="data-demo", width="stretch", on_click=use_demo)
     st.caption(DEMO_ATTRIBUTION)
 
 dataset = current_dataset()

@@ -6,7 +6,6 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import CoreError
-from core.explain.figures import MAX_MAP_POINTS
 from core.runs.selection import (
     save_selection_as_segment,
     selection_profile,
@@ -14,6 +13,7 @@ from core.runs.selection import (
 )
 from ui.data import loaded_table
 from ui.explain import customer_card, customer_lookup
+from ui.figures import MAX_MAP_POINTS
 from ui.interactions import has_interactions, interaction_inputs
 from ui.lookalike import lookalike_toggle, lookalikes_of_a_list
 from ui.map import cached_map, colour_options, parameters_form

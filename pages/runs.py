@@ -4,11 +4,11 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import CoreError
-from core.explain.figures import overlap_figure
 from core.ingest.io import MAX_FILE_BYTES
 from core.runs.store import delete_run, list_runs
 from ui.audit import audited_download
 from ui.data import UPLOAD_TYPES
+from ui.figures import overlap_figure
 from ui.runs import assign_upload, comparison, current_assignment
 from ui.state import current_run_id, set_current_run, workspace
 from ui.widgets import PAGES, core_errors, inside_app, md

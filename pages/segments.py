@@ -4,8 +4,8 @@ significance, members), two side by side, segments × traits, curation and a par
 import numpy as np
 import streamlit as st
 
-from core.explain.figures import sizes_figure, traits_heatmap
 from core.runs.curate import rename
+from ui.figures import sizes_figure, traits_heatmap
 from ui.lookalike import lookalike_toggle
 from ui.segments import (
     curation_controls,

@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import core.testing.fake_embedder  # noqa: F401  (registers the tests' "fake" embedder; production code does not)
+
 if TYPE_CHECKING:
     from core.pipeline import SegmentationResult
     from core.testing.planted import PlantedGroups

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.runs.audit import record_export
+from core.auth.audit import record_export
 from ui.state import current_user, workspace_root
 
 LOCAL_USER = "local"  # who exports in single-user local mode (no sign-in configured)

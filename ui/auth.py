@@ -1,6 +1,6 @@
 """Sign-in: nobody sees the workspace before signing in, once sign-in is configured.
 
-Sign-in is configured by a user list with argon2id hashes (:mod:`core.runs.users`) and/or an
+Sign-in is configured by a user list with argon2id hashes (:mod:`core.auth.users`) and/or an
 ``[auth]`` section in ``.streamlit/secrets.toml`` for Streamlit's own OpenID Connect sign-in
 (``st.login``). Without either the app is in single-user local mode, which it serves on a
 loopback address only. ``python -m ui.auth check`` says, in one line, when ``--network`` must refuse.
@@ -13,15 +13,15 @@ import sys
 
 import streamlit as st
 
+from core.auth.throttle import SignInThrottle
+from core.auth.users import normal_name, read_users, users_file, verify_password
 from core.errors import CoreError
-from core.runs.throttle import SignInThrottle
-from core.runs.users import normal_name, read_users, users_file, verify_password
 from ui.state import USER_KEY, current_user, session_uid, signed_in_with_provider
 from ui.widgets import md
 
 _THROTTLE = SignInThrottle()  # wrong passwords per user name and browser session, for this server process
 NOT_CONFIGURED = ("Sign-in is not configured, so the app will not serve the network: add a user with "
-                  "`.venv/bin/python -m core.runs.users add NAME` (or an [auth] section for your identity provider "
+                  "`.venv/bin/python -m core users add NAME` (or an [auth] section for your identity provider "
                   "in .streamlit/secrets.toml), then start it again.")
 
 

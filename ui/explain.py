@@ -7,12 +7,12 @@ import streamlit as st
 
 from core.errors import CoreError
 from core.explain.explanations import Explainer, SegmentedCustomers
-from core.explain.figures import reasons_figure
 from core.runs.export import json_text
 from core.runs.opened import rows_of, saved_people
 from core.runs.store import SavedRun
 from core.storage.stage_cache import StageCache
 from ui.downloads import offer_download
+from ui.figures import reasons_figure
 from ui.state import run_version, workspace
 from ui.widgets import md
 

@@ -10,7 +10,6 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import CoreError
-from core.explain.figures import audience_curve_figure, shorten
 from core.explain.lookalike import (
     DEFAULT_SIZE,
     METHOD_NOTES,
@@ -29,6 +28,7 @@ from core.runs.store import SavedRun
 from core.schema import declared
 from ui.downloads import offer_download
 from ui.explain import people_of
+from ui.figures import audience_curve_figure, shorten
 from ui.params import declared_input
 from ui.state import run_version, workspace
 from ui.widgets import md

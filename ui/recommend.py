@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.explain.figures import EVALUATION_METRICS
 from core.ingest.privacy import hash_ids, workspace_key
 from core.runs.export import csv_bytes, json_text
 from core.runs.store import HISTORY_FILE, SavedRun
+from ui.figures import EVALUATION_METRICS
 from ui.state import workspace
 
 LIST_TITLES = {"lift": "Chosen more here than elsewhere (lift)", "popular": "Most chosen in the segment"}

@@ -15,7 +15,6 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import CoreError
-from core.explain.figures import k_silhouette_figure, sweep_figure
 from core.explain.profile import Profile
 from core.parameters import SegmentParams
 from core.runs.curate import (
@@ -28,6 +27,7 @@ from core.runs.store import SavedRun
 from core.segment.clusterers import CLUSTERERS, ClusterParams
 from core.segment.quality import sweep
 from ui.data import loaded_table
+from ui.figures import k_silhouette_figure, sweep_figure
 from ui.run import run_and_save
 from ui.widgets import core_errors, md, segment_label
 

@@ -13,9 +13,9 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import CoreError
-from core.explain.figures import numeric_traits_figure, shorten, words_figure
 from core.explain.profile import Profile, Traits
 from core.runs.store import SavedRun
+from ui.figures import numeric_traits_figure, shorten, words_figure
 from ui.state import current_dataset, current_run, workspace
 
 APP_SCRIPT = Path(__file__).resolve().parents[1] / "app.py"

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.distributed.embedders import Registry, adopt_embedders
 from core.distributed.read import tidy_batch
 from core.explain.profile import segment_names
 from core.ingest.io import LoadedTable
@@ -30,9 +31,11 @@ OTHER = "(other)"
 
 class AssignBatches:
     """A Ray Data ``map_batches`` callable: rows in, the ``segments.csv`` columns out (plus the typed numeric
-    and categorical values under :data:`VALUE_PREFIX`). Loads the run's model once per actor."""
+    and categorical values under :data:`VALUE_PREFIX`). Loads the run's model once per actor; ``embedders`` is the
+    driver's registry (:func:`~core.distributed.embedders.driver_embedders`)."""
 
-    def __init__(self, folder: str, workspace: str, k: int) -> None:
+    def __init__(self, folder: str, workspace: str, k: int, embedders: Registry) -> None:
+        adopt_embedders(embedders)
         self.model = load_model(Path(folder) / MODEL_DIR)
         profiles = json.loads((Path(folder) / "profiles.json").read_text(encoding="utf-8"))
         self.names = segment_names(profiles)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.distributed.embedders import Registry, adopt_embedders
 from core.distributed.read import tidy_batch
 from core.represent.embedders import EMBEDDERS, EmbedderChoice
 from core.represent.embedding_cache import EmbeddingCache
@@ -16,9 +17,12 @@ from core.represent.features import prepare_customers
 
 class EmbedBatches:
     """A Ray Data ``map_batches`` callable: a block of rows in, one row out (texts, embedded) after the block's
-    texts are in the cache. Built once per actor, so the model is loaded once per worker."""
+    texts are in the cache. Built once per actor, so the model is loaded once per worker. ``embedders`` is the
+    driver's registry (:func:`~core.distributed.embedders.driver_embedders`)."""
 
-    def __init__(self, roles: dict[str, str], text_aggregation: str, choice: EmbedderChoice, workspace: str) -> None:
+    def __init__(self, roles: dict[str, str], text_aggregation: str, embedders: Registry, choice: EmbedderChoice,
+                 workspace: str) -> None:
+        adopt_embedders(embedders)
         self.roles = roles
         self.text_aggregation = text_aggregation
         self.embedder, _ = EMBEDDERS[choice.embedder].build(choice)

@@ -30,6 +30,7 @@ import pandas as pd
 
 from core.distributed.assign import VALUE_PREFIX, Aggregates, AssignBatches, partial_aggregates
 from core.distributed.embed import EmbedBatches
+from core.distributed.embedders import driver_embedders
 from core.distributed.engine import ActorPlan, actor_plan, ray_cluster
 from core.distributed.read import checked_parts, read_parts, tidy_batch
 from core.errors import CoreError, InputError, ParameterError
@@ -127,8 +128,8 @@ def _embed_all(ds: Any, frame: pd.DataFrame, roles: dict[str, str], params: Segm
         raise ParameterError(f"The {embedder.name} embedder is fitted on one corpus, so blocks on several workers "
                              "cannot share it; use --embedder model or multilingual with --engine ray.")
     choice = replace(params.embedder_choice(), embedder=embedder.name)
-    counts = ds.map_batches(EmbedBatches, fn_constructor_args=(roles, params.text_aggregation, choice,
-                                                               str(workspace)),
+    counts = ds.map_batches(EmbedBatches, fn_constructor_args=(roles, params.text_aggregation,
+                                                               driver_embedders(), choice, str(workspace)),
                             concurrency=plan.actors, num_cpus=plan.num_cpus, num_gpus=plan.num_gpus,
                             batch_size=EMBED_BATCH, batch_format="pandas")
     started = time.perf_counter()
@@ -191,7 +192,7 @@ def _assign_and_write(ds: Any, folder: Path, out: Path, workspace: Path, k: int,
     the population's aggregates; returns (customers, the parts' folder, the aggregates)."""
     started = time.perf_counter()
     say("assign", 0.0, f"Assigning {rows:,} customers with {plan.actors} actor(s)")
-    assigned = ds.map_batches(AssignBatches, fn_constructor_args=(str(folder), str(workspace), k),
+    assigned = ds.map_batches(AssignBatches, fn_constructor_args=(str(folder), str(workspace), k, driver_embedders()),
                               concurrency=plan.actors, num_cpus=plan.num_cpus, num_gpus=plan.num_gpus,
                               batch_size=ASSIGN_BATCH, batch_format="pandas").materialize()
     customers = int(assigned.count())

@@ -2,7 +2,7 @@
 downloaded), without stop words and single characters; two-word phrases of adjacent content words.
 
 Japanese and Korean are not segmented here (jieba reads Chinese only); profiles keep character n-grams
-for them (``core.explain.profile.cjk_terms``).
+for them (``core.explain.terms.cjk_terms``).
 """
 
 from __future__ import annotations

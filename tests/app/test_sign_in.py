@@ -7,8 +7,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from core.runs.audit import read_audit
-from core.runs.users import add_user
+from core.auth.audit import read_audit
+from core.auth.users import add_user
 from tests.app.test_pages import APP, RUN_TIMEOUT, SMALL, _page, _upload
 from tests.app.test_trust import _run
 

@@ -31,11 +31,15 @@ def free_port() -> int:
 
 @contextmanager
 def app_server(workspace: Path, env: dict[str, str] | None = None, timeout: float = 120) -> Iterator[str]:
-    """Start the app on a free localhost port with its own workspace (and no secrets.toml); yield its URL; stop it."""
+    """Start the app on a free localhost port with its own workspace (and no secrets.toml); yield its URL; stop it.
+
+    With ``SEGMENT_STUDIO_EMBEDDER=fake`` in ``env`` the server starts through :mod:`tests.e2e.serve_app`, which
+    registers the tests' fake embedder first (the app itself does not)."""
     port = free_port()
+    streamlit = "tests.e2e.serve_app" if (env or {}).get("SEGMENT_STUDIO_EMBEDDER") == "fake" else "streamlit"
     with open(Path(workspace).parent / f"streamlit-{port}.log", "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+            [sys.executable, "-m", streamlit, "run", str(ROOT / "app.py"), "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
              "--server.fileWatcherType", "none", "--secrets.files", str(Path(workspace).parent / "secrets.toml")],
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,

@@ -8,14 +8,14 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from core.runs.users import add_user
+from core.auth.users import add_user
 from tests.e2e.harness import ROOT, free_port, listening_addresses, wait_healthy
 
 LOOPBACK = {"127.0.0.1", "::1"}
 
 
 def _env(tmp_path, users_file) -> dict[str, str]:
-    return {**os.environ, "SEGMENT_STUDIO_WORKSPACE": str(tmp_path / "ws"), "SEGMENT_STUDIO_EMBEDDER": "fake",
+    return {**os.environ, "SEGMENT_STUDIO_WORKSPACE": str(tmp_path / "ws"),
             "SEGMENT_STUDIO_USERS": str(users_file)}
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from core.runs.audit import read_audit
-from core.runs.users import add_user
+from core.auth.audit import read_audit
+from core.auth.users import add_user
 from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS, ROOT, app_server, sign_in, wait_idle
 
 SMALL = ROOT / "tests" / "data" / "reviews_150.csv"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 
-from core.runs.audit import AUDIT_FILE, read_audit, record_export
+from core.auth.audit import AUDIT_FILE, read_audit, record_export
 
 
 def _export(args: tuple) -> None:

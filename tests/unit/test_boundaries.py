@@ -20,15 +20,17 @@ def test_core_never_imports_streamlit():
 LAYERS = [
     {"core.errors", "core.schema", "core.progress", "core.versions"},
     {"core.storage"},
+    {"core.auth"},  # sign-in list, throttling, audit log: files and hashes, nothing of the pipeline
     {"core.ingest"},
-    {"core.represent", "core.testing"},
+    {"core.represent"},
     {"core.segment"},
     {"core.explain"},
     {"core.recommend"},
     {"core.parameters", "core.pipeline"},
     {"core.runs"},
     {"core.distributed"},
-    {"core.cli", "core.__main__", "core"},
+    {"core.testing"},  # test support (the fake embedder, planted data): offered by the command line alone
+    {"core.cli", "core.__main__", "core", "core.runs.users"},  # core.runs.users: the old entry point of `users`
 ]
 
 

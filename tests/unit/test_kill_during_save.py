@@ -30,6 +30,7 @@ from tests.unit.test_store import PARAMS
 ROOT = Path(__file__).resolve().parents[2]
 CHILD = textwrap.dedent("""
     import sys
+    import core.testing.fake_embedder  # registers "fake", as tests/conftest.py does
     from core.ingest.io import load_table
     from core.pipeline import run_segmentation
     from core.runs.store import save_run

@@ -135,7 +135,7 @@ def test_english_phrases_keep_inner_stop_words():
     ("customer_age", [21, 23, 25, 27], np.arange(20, 80), False, "under 30"),
     ("Age", [40, 42, 44, 46], np.arange(20, 80), True, "age 40–45"),
     ("Rating", [1, 2, 2, 3], [1, 2, 3, 4, 5] * 12, False, "Rating 1–2"),
-    ("Recommended", [0, 0, 0, 1], [0, 1] * 30, False, "Recommended 25%"),
+    ("Recommended", [0, 0, 0, 1], [0, 1] * 30, False, "Recommended: 25% vs 50%"),
     ("spend", [900.5, 950.2, 990.1, 1000.7], np.linspace(0, 1000, 60), True, "high spend"),
 ])
 def test_numeric_labels_read_like_an_analyst(column, inside, everyone, up, expected):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.runs.throttle import SignInThrottle
+from core.auth.throttle import SignInThrottle
 
 
 class Clock:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 import tomllib
 
 import pytest
 
-from core.runs.users import UserListError, add_user, folder_name, read_users, remove_user, users_file, verify_password
+from core.auth.users import UserListError, add_user, folder_name, read_users, remove_user, users_file, verify_password
+from core.cli import main
 from tests.conftest import ROOT
 
 PASSWORD = "correct horse battery"
@@ -92,12 +94,35 @@ def test_users_file_follows_the_environment(tmp_path, monkeypatch):
     assert users_file() == tmp_path / "team.toml"
 
 
+def test_the_users_command_adds_lists_and_removes_with_the_password_on_stdin(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "users.toml"
+
+    def cli(*args: str, stdin: str = "") -> int:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        return main(["users", "--file", str(path), *args])
+
+    assert cli("add", "Alice", stdin=PASSWORD + "\n") == 0
+    assert verify_password(read_users(path), "alice", PASSWORD) and PASSWORD not in path.read_text()
+    capsys.readouterr()
+    assert cli("list") == 0 and capsys.readouterr().out.split() == ["alice"]
+    assert cli("add", "bob", stdin="short\n") == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and len(err.splitlines()) == 1
+    assert cli("remove", "alice") == 0 and read_users(path) == {}
+    for wrong in (["add"], ["list", "bob"]):
+        assert cli(*wrong) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and len(err.splitlines()) == 1
+
+
 @pytest.mark.slow
-def test_cli_adds_lists_and_removes_with_the_password_on_stdin(tmp_path):
+@pytest.mark.parametrize("entry", [["core", "users"], ["core.runs.users"]], ids=["python -m core users",
+                                                                              "python -m core.runs.users"])
+def test_both_entry_points_add_list_and_remove_with_the_password_on_stdin(tmp_path, entry):
     path = tmp_path / "users.toml"
 
     def cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "core.runs.users", "--file", str(path), *args], input=stdin,
+        return subprocess.run([sys.executable, "-m", *entry, "--file", str(path), *args], input=stdin,
                               capture_output=True, text=True, cwd=ROOT, timeout=60)
 
     added = cli("add", "alice", stdin=PASSWORD + "\n")

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.explain.figures import (
+from ui.figures import (
     escape,
     hover_labels,
     k_silhouette_figure,

@@ -3,7 +3,7 @@
 import numpy as np
 import plotly.graph_objects as go
 
-from core.explain.figures import overlap_figure
+from ui.figures import overlap_figure
 
 
 def test_overlap_figure_counts_escaped_names_and_row_shares():

@@ -1,6 +1,6 @@
 """The evaluation chart: one bar group per method, the popularity baseline in grey, data text escaped."""
 
-from core.explain.figures import UNASSIGNED_COLOUR, evaluation_figure
+from ui.figures import UNASSIGNED_COLOUR, evaluation_figure
 
 EVALUATION = {"k": 10, "methods": {
     "popularity": {"label": "Global popularity (baseline)", "precision": 0.05, "recall": 0.1, "ndcg": 0.07,

@@ -5,6 +5,5 @@ Each import below registers one (see :mod:`core.represent.embedders.base`)."""
 from core.represent.embedders import lexical, model, multilingual  # noqa: F401  (the registry: one line per embedder)
 from core.represent.embedders.base import EMBEDDERS, EmbedderPlugin, embedder_names, register
 from core.represent.embedders.choice import EmbedderChoice
-from core.testing import fake_embedder  # noqa: F401  (the tests' embedder, also --embedder fake)
 
 __all__ = ["EMBEDDERS", "EmbedderChoice", "EmbedderPlugin", "embedder_names", "register"]
