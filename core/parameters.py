@@ -12,6 +12,7 @@ from core.represent.embedders.sentence_transformer import DEFAULT_MODEL, DEVICES
 from core.represent.features import TEXT_AGGREGATIONS
 from core.schema import Param, check_fields, param
 from core.segment.cluster import ClusterParams
+from core.segment.levels import LevelParams, check_levels
 from core.segment.quality import STABILITY_RUNS
 from core.segment.reduce import ReduceParams
 
@@ -47,6 +48,7 @@ class SegmentParams:
     reduce: ReduceParams = ReduceParams(n_components=5, n_neighbors=15, min_dist=0.0)
     map: ReduceParams = ReduceParams(n_components=2, n_neighbors=15, min_dist=0.1)
     cluster: ClusterParams = ClusterParams()
+    levels: LevelParams = LevelParams()  # segments within segments (core.segment.levels)
     stability_runs: int = param(STABILITY_RUNS, what="The number of stability runs", label="Stability runs",
                                 low=0, high=50, help="re-cluster this many subsamples to measure stability (0 skips)")
     allow_pii: tuple[str, ...] = ()  # columns that look like personal data but may be used anyway
@@ -74,7 +76,8 @@ class SegmentParams:
         """The parameters back from :meth:`as_dict` (``run.json`` ``parameters``), to run a saved run again."""
         known = {f.name for f in fields(cls)}
         out = {k: v for k, v in data.items() if k in known}
-        for name, kind in (("reduce", ReduceParams), ("map", ReduceParams), ("cluster", ClusterParams)):
+        for name, kind in (("reduce", ReduceParams), ("map", ReduceParams), ("cluster", ClusterParams),
+                           ("levels", LevelParams)):
             if name in out:
                 out[name] = kind(**out[name])
         for name in ("roles", "weights"):
@@ -97,4 +100,5 @@ class SegmentParams:
         self.reduce.validate()
         self.map.validate()
         self.cluster.validate()
+        check_levels(self.levels, self.cluster.algo)
         return self
