@@ -15,6 +15,7 @@ from core.runs.selection import (
 from ui.data import loaded_table
 from ui.explain import customer_card, customer_lookup
 from ui.interactions import has_interactions, interaction_inputs
+from ui.levels import drill_into, drilled_map
 from ui.lookalike import lookalike_toggle, lookalikes_of_a_list
 from ui.map import cached_map, colour_options, parameters_form
 from ui.run import run_and_save
@@ -79,8 +80,12 @@ def interactive_map() -> None:
     run = current_run()
     if run is None:
         return
-    colour = st.selectbox("Colour by", colour_options(run), key="map-colour")
-    fig, drawn = cached_map(run, run_version(run.folder), colour)
+    parent = drill_into(run)
+    if parent is None:
+        colour = st.selectbox("Colour by", colour_options(run), key="map-colour")
+        fig, drawn = cached_map(run, run_version(run.folder), colour)
+    else:
+        fig, drawn = drilled_map(run, run_version(run.folder), parent)
     if drawn < len(run.segments):
         st.caption(f"Showing a seeded sample of {drawn:,} of {len(run.segments):,} customers "
                    f"(the browser draws at most {MAX_MAP_POINTS:,}); profiles and exports use everyone.")

@@ -14,6 +14,7 @@ from collections import Counter
 from typing import Any, NotRequired
 
 import numpy as np
+import pandas as pd
 
 from core.explain.profile import Profile, profile_segments
 from core.represent.features import Customers
@@ -101,3 +102,33 @@ def levels_stage(stages: StageCache, profile_key: str, customers: Customers, par
     arrays, meta, hit = stages.cached("levels", key, compute)
     clustering = Clustering(arrays["labels"], arrays["membership"], {}, meta["notices"])
     return clustering, meta["profiles"], meta["parents"], meta["info"], key, hit
+
+
+def tree_rows(parents: list[Profile], profiles: list[Profile]) -> list[dict[str, Any]]:
+    """The two levels as rows (``id``, ``name``, ``parent`` ("" at the top), ``size``, ``share``), each parent
+    followed by its children, for a sunburst or an indented list; ids are "p<parent>" and "s<segment>"."""
+    rows: list[dict[str, Any]] = []
+    for parent in parents:
+        if parent["segment_id"] < 0:
+            continue
+        rows.append({"id": f"p{parent['segment_id']}", "name": parent["name"], "parent": "", "size": parent["size"],
+                     "share": parent["share"]})
+        rows += [{"id": f"s{c['segment_id']}", "name": c["name"], "parent": f"p{parent['segment_id']}",
+                  "size": c["size"], "share": c["share"]}
+                 for c in profiles if c.get("parent") == parent["segment_id"]]
+    return rows
+
+
+def drill_labels(segment_ids: np.ndarray, parent_ids: np.ndarray, parent: int) -> np.ndarray:
+    """Each customer's segment inside ``parent``, -1 for everyone outside it (drawn grey on the map)."""
+    return np.where(np.asarray(parent_ids) == parent, np.asarray(segment_ids), -1)
+
+
+def parent_level(segments: pd.DataFrame) -> pd.DataFrame:
+    """A two-level segments table at the parent level: ``segment_id`` and ``segment_name`` are the parent's, and
+    the fine segment's own columns (membership, runner_up, margin, parent_*) are left out."""
+    fine = ["segment_id", "segment_name", "membership", "runner_up", "margin", "parent_id", "parent_name"]
+    out = segments.drop(columns=[c for c in fine if c in segments])
+    out.insert(1, "segment_id", segments["parent_id"].to_numpy())
+    out.insert(2, "segment_name", segments["parent_name"].to_numpy())
+    return out
