@@ -63,7 +63,8 @@ info = run.run_info
 q = info["quality"]
 m = st.columns(4)
 m[0].metric("Customers", f"{info['input']['customers']:,}")
-m[1].metric("Segments", q["n_segments"])
+m[1].metric("Segments", f"{q['n_segments']} › {info['levels']['segments']}" if "levels" in info else q["n_segments"],
+            help="parents › the segments inside them" if "levels" in info else None)
 m[2].metric("Unassigned", f"{q['outlier_share']:.1%}")
 m[3].metric("Silhouette", "—" if q.get("silhouette") is None else f"{q['silhouette']:.2f}")
 if info.get("population"):  # made on Ray: the map is the fitting sample

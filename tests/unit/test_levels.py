@@ -14,6 +14,7 @@ from core.errors import ParameterError
 from core.ingest.io import load_table
 from core.parameters import SegmentParams
 from core.pipeline import SegmentationResult, run_segmentation
+from core.runs.curate import merge_segments
 from core.runs.store import load_run, save_run
 from core.segment.cluster import ClusterParams
 from core.segment.levels import LevelParams, nest
@@ -126,5 +127,29 @@ def test_saved_runs_keep_the_parents_and_old_runs_still_load(planted, tmp_path):
     saved = load_run(tmp_path, run_id)
     assert saved.parents == json.loads(json.dumps(result.parents))
     assert saved.segments["parent_id"].tolist() == result.segments_frame()["parent_id"].tolist()
+    with pytest.raises(ParameterError, match="not available on a run with two levels"):
+        merge_segments(tmp_path, run_id, 0, 1)
     (saved.folder / "parents.json").unlink()
     assert load_run(tmp_path, run_id).parents is None
+
+
+def test_the_tree_the_drill_down_and_the_parent_level_table():
+    import pandas as pd
+
+    from core.explain.levels import drill_labels, parent_level, tree_rows
+
+    parents = [{"segment_id": 0, "name": "A", "size": 3, "share": 0.6}, {"segment_id": 1, "name": "B", "size": 2,
+               "share": 0.4}]
+    children = [{"segment_id": 0, "name": "a1", "size": 2, "share": 0.4, "parent": 0},
+                {"segment_id": 1, "name": "a2", "size": 1, "share": 0.2, "parent": 0},
+                {"segment_id": 2, "name": "B", "size": 2, "share": 0.4, "parent": 1}]
+    rows = tree_rows(parents, children)  # type: ignore[arg-type]
+    assert [(r["id"], r["parent"], r["size"]) for r in rows] == [("p0", "", 3), ("s0", "p0", 2), ("s1", "p0", 1),
+                                                                ("p1", "", 2), ("s2", "p1", 2)]
+    segment_ids, parent_ids = np.array([0, 1, 0, 2, 2, -1]), np.array([0, 0, 0, 1, 1, -1])
+    assert drill_labels(segment_ids, parent_ids, 1).tolist() == [-1, -1, -1, 2, 2, -1]
+    table = pd.DataFrame({"id": list("abcdef"), "segment_id": segment_ids, "segment_name": list("xyxzzu"),
+                          "parent_id": parent_ids, "parent_name": list("AAABBu"), "membership": 1.0, "outlier": False})
+    flat = parent_level(table)
+    assert list(flat.columns) == ["id", "segment_id", "segment_name", "outlier"]
+    assert flat["segment_id"].tolist() == parent_ids.tolist() and flat["segment_name"].tolist() == list("AAABBu")
