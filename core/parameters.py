@@ -11,6 +11,7 @@ from core.represent.embedders import EmbedderChoice
 from core.represent.features import TEXT_AGGREGATIONS
 from core.schema import Param, check_fields, declared, param
 from core.segment.cluster import ClusterParams
+from core.segment.levels import LevelParams, check_levels
 from core.segment.quality import STABILITY_RUNS
 from core.segment.reduce import ReduceParams
 
@@ -42,6 +43,7 @@ class SegmentParams:
     reduce: ReduceParams = ReduceParams(n_components=5, n_neighbors=15, min_dist=0.0)
     map: ReduceParams = ReduceParams(n_components=2, n_neighbors=15, min_dist=0.1)
     cluster: ClusterParams = ClusterParams()
+    levels: LevelParams = LevelParams()  # segments within segments (core.segment.levels)
     stability_runs: int = param(STABILITY_RUNS, what="The number of stability runs", label="Stability runs",
                                 low=0, high=50, help="re-cluster this many subsamples to measure stability (0 skips)")
     allow_pii: tuple[str, ...] = ()  # columns that look like personal data but may be used anyway
@@ -84,6 +86,8 @@ class SegmentParams:
                 out[name] = ReduceParams(**out[name])
         if "cluster" in out:
             out["cluster"] = ClusterParams.from_dict(out["cluster"])
+        if "levels" in out:
+            out["levels"] = LevelParams(**out["levels"])
         embed = data.get("embed", data)  # runs saved before ``embed`` keep its fields at the top level
         out["embed"] = EmbedderChoice(**{name: embed[name] for name in declared(EmbedderChoice) if name in embed})
         for name in ("roles", "weights"):
@@ -107,4 +111,5 @@ class SegmentParams:
         self.reduce.validate()
         self.map.validate()
         self.cluster.validate()
+        check_levels(self.levels, self.cluster.algo)
         return self

@@ -19,7 +19,8 @@ from typing import Any, NotRequired, TypedDict
 import numpy as np
 import pandas as pd
 
-from core.errors import InputError
+from core.errors import InputError, ParameterError
+from core.explain.levels import levels_stage
 from core.explain.profile import (
     UNASSIGNED,
     Profile,
@@ -57,7 +58,7 @@ from core.storage.hashing import array_hash, stable_hash
 from core.storage.stage_cache import StageCache, StageResult
 from core.versions import library_versions
 
-STAGES = ("load", "embed", "behaviour", "features", "reduce", "cluster", "map", "profile", "recommend")
+STAGES = ("load", "embed", "behaviour", "features", "reduce", "cluster", "map", "profile", "recommend", "levels")
 
 
 _PROFILE_FORMAT = 1  # bump when profiles or quality figures change (cached per clustering, table and roles)
@@ -78,6 +79,7 @@ class RunInfo(TypedDict):
     created: str
     interactions: NotRequired[dict[str, Any]]  # with interactions: columns, matched events, behaviour features
     recommend: NotRequired[dict[str, Any]]  # with recommendations: parameters and evaluation
+    levels: NotRequired[dict[str, Any]]  # with two levels: parents, segments, parents that stayed whole
 
 
 @dataclass
@@ -100,6 +102,8 @@ class SegmentationResult:
     notices: list[str] = field(default_factory=list)
     recommendations: Recommendations | None = None
     features: FeatureMatrix | None = None  # the matrix clustered on, with its fitted spec (for assign)
+    parents: list[Profile] | None = None  # with two levels: the parents' profiles (``clustering`` is the fine one)
+    parent_labels: np.ndarray | None = None  # with two levels: each customer's parent
 
     def segments_frame(self) -> pd.DataFrame:
         """One row per customer: id, segment_id, segment_name, membership, outlier, x, y (z), and with the feature
@@ -113,6 +117,10 @@ class SegmentationResult:
             "membership": np.round(self.clustering.membership.astype(float), 4),
             "outlier": labels < 0,
         })
+        if self.parents is not None and self.parent_labels is not None:
+            parent_names = segment_names(self.parents)
+            frame.insert(3, "parent_id", self.parent_labels)
+            frame.insert(4, "parent_name", [parent_names.get(int(s), UNASSIGNED) for s in self.parent_labels])
         for i, axis in enumerate("xyz"[: self.map_coords.shape[1]]):
             frame[axis] = np.round(self.map_coords[:, i].astype(float), 4)
         if self.features is not None:
@@ -293,6 +301,9 @@ def run_segmentation(
     params.validate()
     if recommend is not None:
         recommend.validate()
+        if params.levels.levels > 1:
+            raise ParameterError("Segments within segments do not combine with recommendations yet; "
+                                 "run with one level, or without interactions.")
     workspace = Path(workspace)
     workspace.mkdir(parents=True, exist_ok=True)
     progress = progress or (lambda stage, fraction, message: None)
@@ -326,6 +337,16 @@ def run_segmentation(
         attach_items(profiles, recommendations.segment_lists)
         recommend_info = {"parameters": recommend.as_dict(), "evaluation": recommendations.evaluation}
 
+    parents, parent_labels, levels_key, levels_info = None, None, None, None
+    if params.levels.levels > 1:
+        with _Timer(stages_rec, "levels") as rec:
+            progress("levels", 0.0, "Segments inside each segment")
+            parent_labels = clustering.labels
+            clustering, profiles, parents, levels_info, levels_key, rec.cache_hit = levels_stage(
+                stages, profile_key, customers, parent_labels, space, params.cluster, params.levels, profiles)
+            notices.extend(clustering.notices)
+            progress("levels", 1.0, f"{levels_info['segments']} segments inside {levels_info['parents']}")
+
     run_info: RunInfo = {
         "input": {"name": table.name, "hash": table.content_hash, "rows": int(len(table.frame)),
                   "customers": int(len(customers)), "format": table.format, "encoding": table.encoding,
@@ -337,7 +358,8 @@ def run_segmentation(
         "stages": {name: asdict(stages_rec[name]) for name in STAGES if name in stages_rec},
         "cache_keys": {"features": done.matrix_key, "reduce": done.reduce_key, "cluster": done.cluster_key,
                        "profile": profile_key,
-                       **({"recommend": recommend_key} if recommend_key else {})},
+                       **({"recommend": recommend_key} if recommend_key else {}),
+                       **({"levels": levels_key} if levels_key else {})},
         "quality": figures,
         "notices": list(dict.fromkeys(notices)),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -346,5 +368,8 @@ def run_segmentation(
         run_info["interactions"] = done.behaviour_info
     if recommend_info is not None:
         run_info["recommend"] = recommend_info
+    if levels_info is not None:
+        run_info["levels"] = levels_info
     return SegmentationResult(customers, clustering, space, coords, profiles, figures, run_info,
-                              run_info["notices"], recommendations=recommendations, features=done.features)
+                              run_info["notices"], recommendations=recommendations, features=done.features,
+                              parents=parents, parent_labels=parent_labels)

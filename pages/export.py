@@ -6,6 +6,7 @@ import streamlit as st
 
 from ui.audit import audited_download
 from ui.export import export_files
+from ui.levels import export_level
 from ui.recommend import recommendation_files, recommendation_rows
 from ui.state import run_version
 from ui.widgets import inside_app, need_run, segment_label
@@ -19,8 +20,10 @@ if run is None:
 st.caption("One row per customer: id, segment_id, segment_name, membership, outlier and the map coordinates — "
            "the same columns as the command line's segments.csv. The CSV opens safely in Excel "
            "(UTF-8, no formulas run).")
-labels = {segment_label(p): p["segment_id"] for p in run.profiles}
-chosen = st.multiselect("Segments to include", list(labels), default=list(labels), key="export-segments",
+view = export_level(run)  # a two-level run exports its segments or its parents
+level = "" if view is run else "-parents"
+labels = {segment_label(p): p["segment_id"] for p in view.profiles}
+chosen = st.multiselect("Segments to include", list(labels), default=list(labels), key=f"export-segments{level}",
                         placeholder="Choose one or more segments")
 if not chosen:
     st.info("Choose at least one segment to export.", icon=":material/info:")
@@ -30,10 +33,10 @@ ids = tuple(sorted(labels[c] for c in chosen))
 hashed = st.toggle("Hash customer ids", key="export-hash-ids",
                    help="Replaces every id by a keyed hash (HMAC-SHA256) with this workspace's secret key: the same "
                         "customer gets the same hash in every export, and nobody without the key can recover the id.")
-files = export_files(str(run.folder), run_version(run.folder), ids, run, hashed)
+files = export_files(str(run.folder) + level, run_version(run.folder), ids, view, hashed)  # folder: the cache key
 st.metric("Customers in the export", f"{files.rows:,}")
 stem = f"segments-{run.run_id}" if len(ids) == len(labels) else f"segments-{run.run_id}-" + "-".join(map(str, ids))
-stem += "-hashed-ids" if hashed else ""
+stem += level + ("-hashed-ids" if hashed else "")
 audit: dict[str, Any] = {"run_id": run.run_id, "ids_hashed": hashed}
 c1, c2, c3, c4 = st.columns(4)
 with c1:

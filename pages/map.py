@@ -15,6 +15,7 @@ from ui.data import loaded_table
 from ui.explain import customer_card, customer_lookup
 from ui.figures import MAX_MAP_POINTS
 from ui.interactions import has_interactions, interaction_inputs
+from ui.levels import drill_into, drilled_map
 from ui.lookalike import lookalike_toggle, lookalikes_of_a_list
 from ui.map import cached_map, colour_options, parameters_form
 from ui.run import run_and_save
@@ -62,7 +63,8 @@ info = run.run_info
 q = info["quality"]
 m = st.columns(4)
 m[0].metric("Customers", f"{info['input']['customers']:,}")
-m[1].metric("Segments", q["n_segments"])
+m[1].metric("Segments", f"{q['n_segments']} › {info['levels']['segments']}" if "levels" in info else q["n_segments"],
+            help="parents › the segments inside them" if "levels" in info else None)
 m[2].metric("Unassigned", f"{q['outlier_share']:.1%}")
 m[3].metric("Silhouette", "—" if q.get("silhouette") is None else f"{q['silhouette']:.2f}")
 if info.get("population"):  # made on Ray: the map is the fitting sample
@@ -79,8 +81,12 @@ def interactive_map() -> None:
     run = current_run()
     if run is None:
         return
-    colour = st.selectbox("Colour by", colour_options(run), key="map-colour")
-    fig, drawn = cached_map(run, run_version(run.folder), colour)
+    parent = drill_into(run)
+    if parent is None:
+        colour = st.selectbox("Colour by", colour_options(run), key="map-colour")
+        fig, drawn = cached_map(run, run_version(run.folder), colour)
+    else:
+        fig, drawn = drilled_map(run, run_version(run.folder), parent)
     if drawn < len(run.segments):
         st.caption(f"Showing a seeded sample of {drawn:,} of {len(run.segments):,} customers "
                    f"(the browser draws at most {MAX_MAP_POINTS:,}); profiles and exports use everyone.")

@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.runs.curate import rename
 from ui.figures import sizes_figure, traits_heatmap
+from ui.levels import level_tree
 from ui.lookalike import lookalike_toggle
 from ui.segments import (
     curation_controls,
@@ -37,6 +38,10 @@ st.caption(f"{len(segments)} segments of {run.run_info['input']['customers']:,} 
            f"from {md(run.run_info['input']['name'])} (run {run.run_id}). Names are yours to change.")
 
 quality_header(run)
+if run.parents:
+    with st.expander(f"Segments within segments: {len([p for p in run.parents if p['segment_id'] >= 0])} parents",
+                     expanded=True):
+        level_tree(run)
 
 cards, compare, overview, curate, settings = st.tabs(["Cards", "Side by side", "Overview", "Curate", "Sweep settings"])
 

@@ -18,6 +18,7 @@ from core.schema import declared
 from core.segment.clusterers import CLUSTERERS, ClusterParams
 from core.segment.reduce import ReduceParams
 from ui.figures import MAX_MAP_POINTS, hover_labels, map_figure, subsample
+from ui.levels import levels_inputs
 from ui.params import declared_input
 from ui.state import default_embedder
 
@@ -89,6 +90,7 @@ def parameters_form(roles: dict[str, str], behaviour: bool = False) -> FormResul
             cluster = {name: declared_input(declaration, getattr(own_defaults, name), widget_key(name))
                        for name, declaration in clusterer.parameters().items()}
             seed = declared_input(cluster_fields["seed"], defaults.cluster.seed, "p-seed")
+            levels = levels_inputs()
         submitted = st.form_submit_button("Run", type="primary", icon="▶️", key="run")
     params = SegmentParams(
         roles=tuple(sorted(roles.items())),
@@ -96,7 +98,7 @@ def parameters_form(roles: dict[str, str], behaviour: bool = False) -> FormResul
         weights=tuple(weights.items()),
         reduce=replace(defaults.reduce, n_components=dims, n_neighbors=neighbours, seed=seed),
         map=replace(defaults.map, n_components=map_dims, n_neighbors=map_neighbours, min_dist=min_dist, seed=seed),
-        cluster=ClusterParams(algo, seed, **cluster),
+        cluster=ClusterParams(algo, seed, **cluster), levels=levels,
     )
     return FormResult(submitted, params, RecommendParams(top_k=top_k, method=method) if behaviour else None)
 

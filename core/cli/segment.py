@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 
 from core.cli.engines import add_engine_options, segment_with_engine
 from core.cli.options import (
@@ -17,6 +18,7 @@ from core.cli.options import (
     summary,
 )
 from core.distributed.engine import EngineParams
+from core.errors import ParameterError
 from core.ingest.io import load_table
 from core.ingest.privacy import hash_ids, workspace_key
 from core.parameters import SegmentParams
@@ -26,6 +28,7 @@ from core.runs.assign import MODEL_DIR, assignment_model, save_model
 from core.runs.export import write_customers, write_outputs, write_recommendations
 from core.runs.store import save_run
 from core.schema import declared
+from core.segment.levels import LevelParams
 
 NAME = "segment"
 HELP = "segment the customers of a CSV, Parquet or XLSX file"
@@ -37,10 +40,14 @@ def add_arguments(seg: argparse.ArgumentParser) -> None:
     seg.add_argument("--save-run", action="store_true",
                      help="also save the run in the workspace (for 'curate'); prints its id")
     add_engine_options(seg, declared(EngineParams))
+    for flag, name in (("--levels", "levels"), ("--sub-k", "sub_k")):
+        add_declared(seg, flag, declared(LevelParams)[name], getattr(LevelParams(), name))
 
 
 def run(args: argparse.Namespace) -> int:
-    params = params_from_args(args).validate()
+    params = replace(params_from_args(args), levels=LevelParams(args.levels, args.sub_k)).validate()
+    if args.engine != "local" and params.levels.levels > 1:
+        raise ParameterError("Segments within segments run on the local engine only; leave out --engine or --levels.")
     if args.engine != "local":
         return segment_with_engine(args, params, progress_printer(args.quiet))
     recommend = RecommendParams(top_k=args.top_k, seed=args.seed, method=args.method).validate()
@@ -53,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
     run_info = {**result.run_info, "command": "segment", "output": str(args.out)}
     key = workspace_key(args.workspace) if args.hash_ids else None
     save_model(assignment_model(result), args.out / MODEL_DIR)
-    paths = write_outputs(result.segments_frame(), result.profiles, run_info, args.out, id_key=key)
+    paths = write_outputs(result.segments_frame(), result.profiles, run_info, args.out, id_key=key,
+                          parents=result.parents)
     write_customers(result.customers, args.out, id_key=key)  # for 'explain' and 'lookalike'
     recs = result.recommendations
     if recs is not None:
@@ -61,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
         paths.update(write_recommendations(recs.segment_lists, users, recs.evaluation, args.out))
     for notice in result.notices:
         sys.stderr.write(f"note: {notice}\n")
-    print(f"{len(result.customers):,} customers in {summary(result.quality)}; wrote {paths['segments']}")
+    inside = f", {result.run_info['levels']['segments']} inside them" if "levels" in result.run_info else ""
+    print(f"{len(result.customers):,} customers in {summary(result.quality)}{inside}; wrote {paths['segments']}")
     if recs is not None:
         for note in recs.evaluation.get("notes", []):
             sys.stderr.write(f"note: {note}\n")

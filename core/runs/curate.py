@@ -103,6 +103,9 @@ def _rewrite(run: SavedRun, segments: pd.DataFrame, profiles: list[Profile], run
 def _apply(run: SavedRun, labels: np.ndarray, membership: np.ndarray, reassigned: np.ndarray, action: dict,
            names: dict[int, str], figures: dict | None = None) -> SavedRun:
     """Re-profile with the new labels, keep the analyst's names, and rewrite the run."""
+    if run.parents is not None:
+        raise ParameterError("Merging, splitting or moving customers is not available on a run with two levels yet; "
+                             "run it again with one level to curate it.")
     kept = {int(p["segment_id"]): p["name"] for p in run.profiles if p.get("renamed")}
     kept.update(names)
     kept = {s: n for s, n in kept.items() if (labels == s).any()}

@@ -20,6 +20,7 @@ from core.storage.atomic import atomic_write_bytes, atomic_write_text
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CUSTOMERS_FILE, TEXTS_FILE = "customers.parquet", "texts.parquet"
+PARENTS_FILE = "parents.json"  # with two levels: the parents' profiles, each with its children
 SEGMENT_COLUMNS = ["id", "segment_id", "segment_name", "membership", "outlier", "x", "y", "runner_up", "margin"]
 
 
@@ -109,19 +110,24 @@ def write_customers(customers: Customers, folder: Path, id_key: bytes | None = N
 
 
 def write_outputs(segments: pd.DataFrame, profiles: list[Profile], run_info: Mapping[str, Any], out_dir: Path,
-                  id_key: bytes | None = None) -> dict[str, Path]:
+                  id_key: bytes | None = None, parents: list[Profile] | None = None) -> dict[str, Path]:
     """Write ``segments.csv``, ``profiles.json`` and ``run.json`` into ``out_dir``; returns their paths.
 
     With ``id_key`` (see :func:`core.ingest.privacy.workspace_key`) customer ids are replaced by keyed hashes.
+    With two levels, ``parents`` (the parents' profiles) go to ``parents.json``.
     """
     if id_key is not None:
         segments, profiles = with_hashed_ids(segments, profiles, id_key)
+        parents = with_hashed_ids(segments.head(0), parents, id_key)[1] if parents is not None else None
         run_info = {**run_info, "ids_hashed": True}
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"segments": out_dir / "segments.csv", "profiles": out_dir / "profiles.json", "run": out_dir / "run.json"}
     write_csv(segments, paths["segments"])
     write_json(profiles, paths["profiles"])
+    if parents is not None:
+        paths["parents"] = out_dir / PARENTS_FILE
+        write_json(parents, paths["parents"])
     write_json(run_info, paths["run"])
     return paths
 

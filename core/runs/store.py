@@ -32,7 +32,7 @@ from core.explain.profile import Profile
 from core.pipeline import SegmentationResult
 from core.recommend.lists import Recommendations
 from core.runs.assign import MODEL_DIR, assignment_model, save_model
-from core.runs.export import CUSTOMERS_FILE, TEXTS_FILE, json_text, write_customers
+from core.runs.export import CUSTOMERS_FILE, PARENTS_FILE, TEXTS_FILE, json_text, write_customers
 from core.storage.atomic import atomic_write_bytes, atomic_write_text
 
 _RUN_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -60,6 +60,7 @@ class SavedRun:
     recommendations: pd.DataFrame | None = None  # segment_id, rank, item_id, score, reason (, item_name), list
     user_recommendations: pd.DataFrame | None = None  # id, rank, item_id, score (, because, reason)
     evaluation: dict | None = None  # see core.recommend.evaluate
+    parents: list[Profile] | None = None  # with two levels: the parents' profiles (``parents.json``)
 
     @property
     def names(self) -> dict[int, str]:
@@ -90,6 +91,8 @@ def save_run(result: SegmentationResult, workspace: Path, run_id: str | None = N
         write_customers(result.customers, tmp)
         np.save(tmp / "cluster_space.npy", result.cluster_space, allow_pickle=False)
         (tmp / "profiles.json").write_text(json_text(result.profiles), encoding="utf-8")
+        if result.parents is not None:
+            (tmp / PARENTS_FILE).write_text(json_text(result.parents), encoding="utf-8")
         if result.features is not None and result.features.spec is not None:
             save_model(assignment_model(result), tmp / MODEL_DIR)
         (tmp / "run.json").write_text(json_text({**result.run_info, "run_id": run_id}), encoding="utf-8")
@@ -171,6 +174,8 @@ def load_run(workspace: Path, run_id: str) -> SavedRun:
         recommendations=pd.read_parquet(folder / "recommendations.parquet") if has_recs else None,
         user_recommendations=pd.read_parquet(folder / "user_recommendations.parquet") if has_recs else None,
         evaluation=json.loads((folder / "evaluation.json").read_text(encoding="utf-8")) if has_recs else None,
+        parents=json.loads((folder / PARENTS_FILE).read_text(encoding="utf-8"))
+        if (folder / PARENTS_FILE).exists() else None,
     )
 
 
