@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
+from core import list_refreshes
 from core.explain.figures import migration_sankey, sizes_over_periods_figure
-from core.runs.refresh import list_refreshes
 from ui.changes import CHOICE_KEY, read_refresh, refresh_upload, sources
 from ui.data import UPLOAD_TYPES
 from ui.state import workspace

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
+from core import SHOP_ATTRIBUTION, SHOP_NAMES
 from core.explain.figures import evaluation_figure
-from core.ingest.demo import SHOP_ATTRIBUTION, SHOP_NAMES
 from ui.recommend import (
     LIST_TITLES,
     METHOD_WORDS,

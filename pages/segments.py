@@ -4,8 +4,8 @@ significance, members), two side by side, segments × traits, curation and a par
 import numpy as np
 import streamlit as st
 
+from core import tasks
 from core.explain.figures import sizes_figure, traits_heatmap
-from core.runs.curate import rename
 from ui.lookalike import lookalike_toggle
 from ui.segments import (
     curation_controls,
@@ -53,7 +53,7 @@ with cards:
                     c2.write("")
                     if c2.form_submit_button("Rename", key=f"rename-btn-{sid}"):
                         with core_errors():
-                            rename(workspace(), run.run_id, sid, name)
+                            tasks.curate(workspace(), run.run_id, tasks.Rename(sid, name))
                             st.rerun()
                 stability_badge(profile)
                 reassigned_note(run, sid)

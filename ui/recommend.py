@@ -6,10 +6,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from core import HISTORY_FILE, SavedRun, csv_bytes, hash_ids, json_text, workspace_key
 from core.explain.figures import EVALUATION_METRICS
-from core.ingest.privacy import hash_ids, workspace_key
-from core.runs.export import csv_bytes, json_text
-from core.runs.store import HISTORY_FILE, SavedRun
 from ui.state import workspace
 
 LIST_TITLES = {"lift": "Chosen more here than elsewhere (lift)", "popular": "Most chosen in the segment"}

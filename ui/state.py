@@ -12,8 +12,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from core import SavedRun, load_run
 from core.errors import CoreError
-from core.runs.store import SavedRun, load_run
 from core.runs.users import folder_name
 
 ROOT = Path(__file__).resolve().parent.parent

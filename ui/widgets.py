@@ -12,10 +12,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from core import Profile, SavedRun, Traits
 from core.errors import CoreError
 from core.explain.figures import numeric_traits_figure, shorten, words_figure
-from core.explain.profile import Profile, Traits
-from core.runs.store import SavedRun
 from ui.state import current_dataset, current_run, workspace
 
 APP_SCRIPT = Path(__file__).resolve().parents[1] / "app.py"
