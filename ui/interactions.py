@@ -11,19 +11,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from core import (
-    SHOP_ATTRIBUTION,
-    SHOP_COLUMNS,
-    SHOP_CUSTOMERS,
-    SHOP_NAMES,
-    SHOP_PRODUCTS,
-    SHOP_PURCHASES,
-    TIME_UNIT,
-    InteractionInputs,
-    LoadedTable,
-    guess_interaction_columns,
-    load_table,
-)
+import core
+from core import TIME_UNIT, InteractionInputs, LoadedTable, guess_interaction_columns, load_table
 from core.errors import CoreError
 from ui.data import UPLOAD_TYPES, save_upload
 from ui.params import declared_input
@@ -43,10 +32,11 @@ def use_extra_upload(kind: str, name: str, data: bytes) -> None:
 
 def use_shop_demo() -> None:
     """Load the synthetic shop demo: its customers as the table, its purchases and products with their columns."""
-    set_current_dataset(SHOP_CUSTOMERS, SHOP_NAMES["customers"])
-    st.session_state[EXTRA_KEY] = {"interactions": {"path": str(SHOP_PURCHASES), "name": SHOP_NAMES["interactions"]},
-                                   "items": {"path": str(SHOP_PRODUCTS), "name": SHOP_NAMES["items"]}}
-    set_interaction_columns(SHOP_COLUMNS)
+    set_current_dataset(core.SHOP_CUSTOMERS, core.SHOP_NAMES["customers"])
+    st.session_state[EXTRA_KEY] = {
+        "interactions": {"path": str(core.SHOP_PURCHASES), "name": core.SHOP_NAMES["interactions"]},
+        "items": {"path": str(core.SHOP_PRODUCTS), "name": core.SHOP_NAMES["items"]}}
+    set_interaction_columns(core.SHOP_COLUMNS)
 
 
 def forget_extra(kind: str) -> None:
@@ -140,8 +130,8 @@ def interactions_section(users_id_col: str | None) -> None:
     if table is None:
         return
     st.caption(f"Interactions: {md(table.describe())}")
-    if table.name == SHOP_NAMES["interactions"]:
-        st.caption(SHOP_ATTRIBUTION)
+    if table.name == core.SHOP_NAMES["interactions"]:
+        st.caption(core.SHOP_ATTRIBUTION)
     columns = [str(c) for c in table.frame.columns]
     guess = guess_interaction_columns(columns, users_id_col)
     suffix = table.content_hash[:8]
