@@ -50,7 +50,7 @@ from core.parameters import SegmentParams
 from core.pipeline import STAGES, SegmentationResult, run_segmentation
 from core.recommend.evaluate import METHODS as RECOMMEND_METHODS
 from core.recommend.lists import RecommendParams
-from core.represent.behaviour import InteractionInputs, guess_interaction_columns
+from core.represent.behaviour import InteractionInputs, guess_interaction_columns, guess_item_column
 from core.represent.embedders import EMBEDDERS, EmbedderChoice, embedder_names
 from core.represent.embedders.sentence_transformer import DEFAULT_MODEL
 from core.represent.features import MAX_TEXT_CHARS
@@ -88,9 +88,9 @@ __all__ = [
     "LoadedTable", "LookalikeParams", "Profile", "RayRun", "RecommendParams", "ReduceParams", "RefreshParams",
     "SavedRun", "SegmentParams", "SegmentationResult", "SegmentedCustomers", "Traits", "assign", "assign_on_ray",
     "atomic_write_bytes", "choose_embedder", "compare_runs", "csv_bytes", "delete_run", "describe_pii",
-    "embedder_names", "guess_interaction_columns", "hash_ids", "json_text", "list_refreshes", "list_runs", "load_run",
-    "load_table", "locate_run", "parquet_bytes", "period_chain", "population_segments", "read_ids", "rows_of",
-    "run_segmentation", "runs_dir", "save_run", "save_selection_as_segment", "saved_people", "segment_names",
-    "segment_on_ray", "selection_profile", "selection_rows", "stable_hash", "tasks", "warm_up", "with_hashed_ids",
-    "workspace_key",
+    "embedder_names", "guess_interaction_columns", "guess_item_column", "hash_ids", "json_text", "list_refreshes",
+    "list_runs", "load_run", "load_table", "locate_run", "parquet_bytes", "period_chain", "population_segments",
+    "read_ids", "rows_of", "run_segmentation", "runs_dir", "save_run", "save_selection_as_segment", "saved_people",
+    "segment_names", "segment_on_ray", "selection_profile", "selection_rows", "stable_hash", "tasks", "warm_up",
+    "with_hashed_ids", "workspace_key",
 ]

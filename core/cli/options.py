@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
-from core import TIME_UNIT, InteractionInputs, RecommendParams, guess_interaction_columns, load_table
+from core import TIME_UNIT, InteractionInputs, RecommendParams, guess_item_column, load_table
 from core.errors import ParameterError
 from core.parameters import DEFAULT_WEIGHTS, MAP_DIMS, SegmentParams
 from core.progress import Progress
@@ -185,12 +185,10 @@ def interaction_inputs(args: argparse.Namespace) -> InteractionInputs | None:
     table = load_table(args.interactions)
     item_col = args.item_col
     if not item_col:
-        columns = [str(c) for c in table.frame.columns]
-        item_col = guess_interaction_columns(columns, args.interactions_user_col or args.user_col or args.id_col)[
-            "item_col"]
+        item_col = guess_item_column([str(c) for c in table.frame.columns if c != args.interactions_user_col])
         if not item_col:
             raise ParameterError("--interactions needs --item-col COL, the column that names the item of each "
-                                 "interaction.")
+                                 "interaction (no column is named like one).")
         sys.stderr.write(f"note: the interactions' item column is {item_col!r} (guessed from its name; name another "
                          "with --item-col).\n")
     return InteractionInputs(table, item_col, args.interactions_user_col, args.value_col, args.time_col,

@@ -9,7 +9,16 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from core import EngineParams, LookalikeParams, SegmentParams, guess_interaction_columns, load_run, load_table, tasks
+from core import (
+    EngineParams,
+    LookalikeParams,
+    SegmentParams,
+    guess_interaction_columns,
+    guess_item_column,
+    load_run,
+    load_table,
+    tasks,
+)
 from core.errors import ParameterError
 from core.ingest.io import LoadedTable
 from core.runs.opened import open_run
@@ -131,6 +140,8 @@ def test_interaction_columns_are_guessed_by_name():
     assert guess_interaction_columns(columns, "customer_id") == {
         "user_col": "customer_id", "item_col": "product", "value_col": "qty", "time_col": "order_date"}
     assert guess_interaction_columns(["user", "thing"], None)["item_col"] == "thing"
+    assert guess_item_column(["buyer", "sku_code", "amount"]) == "sku_code"
+    assert guess_item_column(["buyer", "thing"]) is None  # the command line then asks for --item-col
 
 
 def test_python_m_core_without_a_command_names_the_real_help(capsys):
