@@ -10,15 +10,9 @@ import numpy as np
 import pandas as pd
 
 from core.errors import ParameterError
+from core.explain import lookalike as scoring
 from core.explain.explanations import SegmentedCustomers
-from core.explain.lookalike import (
-    LookalikeParams,
-    audience_frame,
-    audience_rows,
-    eligible_rows,
-    lookalike_scores,
-    size_curve,
-)
+from core.explain.lookalike import LookalikeParams
 from core.ingest.id_lists import read_ids
 from core.ingest.privacy import hash_ids, workspace_key
 from core.runs.export import write_csv
@@ -48,8 +42,9 @@ class Lookalikes:
 
     def top(self, size: int) -> Lookalikes:
         """The same scoring with the audience cut to its best ``size``."""
-        rows = audience_rows(self.scores, self.eligible, size, self.params.min_similarity)
-        return replace(self, rows=rows, frame=audience_frame(rows, self.scores, self.people.ids, self.people.labels))
+        rows = scoring.audience_rows(self.scores, self.eligible, size, self.params.min_similarity)
+        frame = scoring.audience_frame(rows, self.scores, self.people.ids, self.people.labels)
+        return replace(self, rows=rows, frame=frame)
 
 
 def find_lookalikes(people: SegmentedCustomers, seeds: np.ndarray, params: LookalikeParams,
@@ -57,11 +52,12 @@ def find_lookalikes(people: SegmentedCustomers, seeds: np.ndarray, params: Looka
     """The audience of ``seeds`` (rows of ``people``) by ``params``, members of ``exclude_segments`` left out;
     ``scores`` when already computed for these seeds and this scoring (the app caches them)."""
     params.validate()
-    scores = lookalike_scores(people.features, seeds, params) if scores is None else scores
-    eligible = eligible_rows(len(scores), seeds, people.labels, exclude_segments)
-    rows = audience_rows(scores, eligible, params.size, params.min_similarity)
-    return Lookalikes(people, params, np.asarray(seeds), scores, eligible, rows,
-                      audience_frame(rows, scores, people.ids, people.labels), size_curve(scores, eligible))
+    scores = scoring.lookalike_scores(people.features, seeds, params) if scores is None else scores
+    eligible = scoring.eligible_rows(len(scores), seeds, people.labels, exclude_segments)
+    rows = scoring.audience_rows(scores, eligible, params.size, params.min_similarity)
+    frame = scoring.audience_frame(rows, scores, people.ids, people.labels)
+    return Lookalikes(people, params, np.asarray(seeds), scores, eligible, rows, frame,
+                      scoring.size_curve(scores, eligible))
 
 
 def segment_rows(people: SegmentedCustomers, segment_id: int) -> np.ndarray:
