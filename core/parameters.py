@@ -5,8 +5,12 @@ from __future__ import annotations
 from dataclasses import InitVar, asdict, dataclass, fields, replace
 from typing import Any
 
+import pandas as pd
+
 from core.errors import ParameterError
 from core.ingest.io import MAX_ROWS
+from core.ingest.privacy import exclude_pii
+from core.ingest.roles import resolve_roles
 from core.represent.embedders import EmbedderChoice
 from core.represent.features import TEXT_AGGREGATIONS
 from core.schema import Param, check_fields, declared, param
@@ -60,6 +64,14 @@ class SegmentParams:
     def with_seed(self, seed: int) -> SegmentParams:
         return replace(self, reduce=replace(self.reduce, seed=seed), map=replace(self.map, seed=seed),
                        cluster=replace(self.cluster, seed=seed))
+
+    def column_roles(self, frame: pd.DataFrame, notices: list[str],
+                     detected: dict[str, str] | None = None) -> dict[str, str]:
+        """The role of each column of ``frame`` under these column choices, personal-data columns left out
+        unless allowed (a notice each); ``detected``: the detection when already at hand."""
+        roles = resolve_roles(frame, dict(self.roles), self.id_col, list(self.text_cols) or None, self.user_col,
+                              detected=detected)
+        return exclude_pii(frame, roles, self.allow_pii, notices)
 
     def embedder_choice(self) -> EmbedderChoice:
         """What decides the text vectors (the embedder is seeded with the reduction's seed)."""

@@ -31,8 +31,7 @@ from core.explain.profile import (
     segment_names,
 )
 from core.ingest.io import LoadedTable
-from core.ingest.privacy import exclude_pii
-from core.ingest.roles import DETECTION_FORMAT, detect_roles, resolve_roles
+from core.ingest.roles import DETECTION_FORMAT, detect_roles
 from core.parameters import SegmentParams
 from core.progress import Progress
 from core.recommend.lists import Recommendations, RecommendParams
@@ -234,9 +233,7 @@ def _cluster_customers(table: LoadedTable, params: SegmentParams, workspace: Pat
         if len(table.frame) > params.max_rows:
             raise InputError(f"{table.name} has {len(table.frame):,} rows, over the limit of {params.max_rows:,}; "
                              "keep fewer rows or raise the limit.")
-        roles = resolve_roles(table.frame, dict(params.roles), params.id_col, list(params.text_cols) or None,
-                              params.user_col, detected=_cached_detected_roles(stages, table))
-        roles = exclude_pii(table.frame, roles, params.allow_pii, notices)
+        roles = params.column_roles(table.frame, notices, detected=_cached_detected_roles(stages, table))
         customers = prepare_customers(table.frame, roles, params.text_aggregation,
                                       has_behaviour=interactions is not None)
         notices.extend(customers.notices)

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from core.runs.refresh import list_refreshes
+from core import list_refreshes
 from ui.changes import CHOICE_KEY, read_refresh, refresh_upload, sources
 from ui.data import UPLOAD_TYPES
 from ui.figures import migration_sankey, sizes_over_periods_figure

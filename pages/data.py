@@ -3,21 +3,14 @@
 import pandas as pd
 import streamlit as st
 
+from core import DEMO_ATTRIBUTION, MAX_COLUMNS, MAX_ROWS, MAX_TEXT_CHARS, ROLES, describe_pii, stable_hash
 from core.errors import CoreError
-from core.ingest.demo import DEMO_ATTRIBUTION
-from core.ingest.io import MAX_COLUMNS, MAX_ROWS
-from core.ingest.privacy import describe_pii
-from core.ingest.roles import ROLES
-from core.represent.embedders.sentence_transformer import DEFAULT_MODEL
-from core.represent.features import MAX_TEXT_CHARS
-from core.represent.text import auto_embedder
-from core.storage.hashing import stable_hash
+from core.tasks import language_notice, long_text_cells, role_problems
 from ui.data import (
     UPLOAD_TYPES,
     allowed_pii,
     detected_roles,
     loaded_table,
-    long_text_cells,
     set_allowed_pii,
     use_demo,
     use_upload,
@@ -100,12 +93,7 @@ if new_overrides != overrides:
     set_role_overrides(table.content_hash, new_overrides)
     st.rerun()
 
-problems = []
-if list(chosen.values()).count("id") > 1:
-    problems.append("Only one column can be the id: set the others to another role.")
-if not any(r in ("text", "numeric", "categorical") for r in chosen.values()) and not has_interactions():
-    problems.append("No column describes the customers: mark at least one as text, numeric or categorical, "
-                    "or upload their interactions below.")
+problems = role_problems(chosen, has_interactions())
 for problem in problems:
     st.warning(problem, icon=":material/error:")
 
@@ -125,18 +113,13 @@ if flagged:
     if sorted(opted) != sorted(allowed & {i.name for i in flagged}):
         set_allowed_pii(table.content_hash, opted)
 
-text_cols = [c for c, r in chosen.items() if r == "text"]
-long_cells = long_text_cells(table, text_cols)
+long_cells = long_text_cells(table, chosen)
 if long_cells:
     st.info(f"{long_cells:,} text cell(s) are longer than {MAX_TEXT_CHARS:,} characters; they will be cut to that "
             "length for embedding (the model reads only their beginning anyway).", icon=":material/content_cut:")
-if text_cols:
-    sample = table.frame[text_cols].head(2000).astype("string").fillna("").agg(" ".join, axis=1).tolist()
-    if auto_embedder(sample, DEFAULT_MODEL)[0] == "multilingual":
-        st.info(
-            f"Most of the text is not in English, which the default model ({DEFAULT_MODEL}) does not read. With the "
-            "embedder on auto the multilingual embedder (16 languages, Chinese included) is used instead.",
-            icon=":material/translate:")
+language = language_notice(table, chosen)
+if language:
+    st.info(language, icon=":material/translate:")
 
 interactions_section(next((c for c, r in chosen.items() if r == "id"), None))
 

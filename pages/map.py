@@ -5,12 +5,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from core import save_selection_as_segment, selection_profile, selection_rows
 from core.errors import CoreError
-from core.runs.selection import (
-    save_selection_as_segment,
-    selection_profile,
-    selection_rows,
-)
 from ui.data import loaded_table
 from ui.explain import customer_card, customer_lookup
 from ui.figures import MAX_MAP_POINTS

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.ingest.demo import SHOP_ATTRIBUTION, SHOP_NAMES
+from core import SHOP_ATTRIBUTION, SHOP_NAMES
 from ui.figures import evaluation_figure
 from ui.recommend import (
     LIST_TITLES,

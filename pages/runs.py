@@ -3,9 +3,8 @@
 import pandas as pd
 import streamlit as st
 
+from core import MAX_FILE_BYTES, delete_run, list_runs
 from core.errors import CoreError
-from core.ingest.io import MAX_FILE_BYTES
-from core.runs.store import delete_run, list_runs
 from ui.audit import audited_download
 from ui.data import UPLOAD_TYPES
 from ui.figures import overlap_figure

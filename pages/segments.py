@@ -4,7 +4,7 @@ significance, members), two side by side, segments × traits, curation and a par
 import numpy as np
 import streamlit as st
 
-from core.runs.curate import rename
+from core import tasks
 from ui.figures import sizes_figure, traits_heatmap
 from ui.levels import level_tree
 from ui.lookalike import lookalike_toggle
@@ -58,7 +58,7 @@ with cards:
                     c2.write("")
                     if c2.form_submit_button("Rename", key=f"rename-btn-{sid}"):
                         with core_errors():
-                            rename(workspace(), run.run_id, sid, name)
+                            tasks.curate(workspace(), run.run_id, tasks.Rename(sid, name))
                             st.rerun()
                 stability_badge(profile)
                 reassigned_note(run, sid)

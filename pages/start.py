@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.ingest.demo import DEMO_ATTRIBUTION, SHOP_ATTRIBUTION
+from core import DEMO_ATTRIBUTION, SHOP_ATTRIBUTION
 from ui.data import use_demo
 from ui.interactions import use_shop_demo
 from ui.widgets import PAGES, inside_app

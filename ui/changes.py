@@ -10,11 +10,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core.explain.profile import segment_names
-from core.ingest.io import load_table
-from core.runs.assign import locate_run
-from core.runs.refresh import list_refreshes, period_chain, refresh_table, save_refresh
-from core.runs.store import list_runs
+from core import list_refreshes, list_runs, load_table, period_chain, segment_names
+from core.tasks import refresh
 from ui.state import workspace
 
 CHOICE_KEY = "changes-choice"  # the refresh the page shows (the one just made, after a refresh)
@@ -32,8 +29,8 @@ def sources() -> dict[str, str]:
 def refresh_upload(folder: str, data: bytes, name: str) -> str:
     """Refresh the run in ``folder`` on an uploaded table and save it in the workspace; returns its id."""
     with st.spinner("Refreshing the segments on the new table…"):
-        refresh = refresh_table(load_table(data, name), locate_run(folder, workspace()), workspace())
-        refresh_id = save_refresh(refresh, workspace())
+        refresh_id = refresh(folder, load_table(data, name), workspace(), save=True).refresh_id
+    assert refresh_id is not None  # saved (save=True)
     st.session_state[CHOICE_KEY] = refresh_id
     return refresh_id
 

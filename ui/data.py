@@ -5,14 +5,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
-from core.ingest.demo import DEMO_PATH
-from core.ingest.io import LoadedTable, load_table
-from core.ingest.roles import ColumnInfo, detect_roles
-from core.represent.features import MAX_TEXT_CHARS
-from core.storage.atomic import atomic_write_bytes
+from core import DEMO_PATH, ColumnInfo, LoadedTable, atomic_write_bytes, load_table
+from core.tasks import detected_roles as detect_roles
 from ui.state import current_dataset, set_current_dataset, uploads_dir
 
 UPLOAD_TYPES = ["csv", "tsv", "txt", "parquet", "pq", "xlsx"]
@@ -65,13 +61,13 @@ def loaded_table() -> LoadedTable | None:
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def _roles(table_hash: str, _frame: pd.DataFrame) -> list[ColumnInfo]:
-    return detect_roles(_frame)
+def _roles(table_hash: str, _table: LoadedTable) -> list[ColumnInfo]:
+    return detect_roles(_table)
 
 
 def detected_roles(table: LoadedTable) -> list[ColumnInfo]:
     """Column roles detected on ``table``, cached by its content hash."""
-    return _roles(table.content_hash, table.frame)
+    return _roles(table.content_hash, table)
 
 
 ALLOW_PII_KEY = "allow_pii"  # {content hash: [column, ...]} personal-data columns the analyst opted in
@@ -84,11 +80,3 @@ def allowed_pii(table_hash: str) -> tuple[str, ...]:
 
 def set_allowed_pii(table_hash: str, columns: list[str]) -> None:
     st.session_state.setdefault(ALLOW_PII_KEY, {})[table_hash] = sorted(columns)
-
-
-def long_text_cells(table: LoadedTable, text_cols: list[str]) -> int:
-    """Text cells longer than the embedding cut (:data:`core.represent.features.MAX_TEXT_CHARS`)."""
-    if not text_cols:
-        return 0
-    lengths = table.frame[text_cols].astype("string").apply(lambda col: col.str.len().fillna(0))
-    return int((lengths > MAX_TEXT_CHARS).to_numpy().sum())

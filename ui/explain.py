@@ -5,12 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core import Explainer, SavedRun, SegmentedCustomers, json_text, rows_of
 from core.errors import CoreError
-from core.explain.explanations import Explainer, SegmentedCustomers
-from core.runs.export import json_text
-from core.runs.opened import rows_of, saved_people
-from core.runs.store import SavedRun
-from core.storage.stage_cache import StageCache
+from core.tasks import explainer
 from ui.downloads import offer_download
 from ui.figures import reasons_figure
 from ui.state import run_version, workspace
@@ -19,7 +16,7 @@ from ui.widgets import md
 
 @st.cache_resource(max_entries=2, show_spinner="Reading the run's feature matrix…")
 def _explainer(folder: str, version: float, _run: SavedRun) -> Explainer:
-    return Explainer(saved_people(_run), StageCache(workspace()))
+    return explainer(_run, workspace())
 
 
 def explainer_of(run: SavedRun) -> Explainer:

@@ -7,16 +7,16 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from core.distributed.run import population_segments
-from core.ingest.privacy import workspace_key
-from core.runs.export import (
+from core import (
     SEGMENT_COLUMNS,
+    SavedRun,
     csv_bytes,
     json_text,
     parquet_bytes,
+    population_segments,
     with_hashed_ids,
+    workspace_key,
 )
-from core.runs.store import SavedRun
 from ui.state import workspace
 
 

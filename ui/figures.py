@@ -12,8 +12,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.explain.profile import CategoryTrait, NumericTrait, Profile, Term
-from core.segment.clusterers import CLUSTERERS
+from core import CLUSTERERS, CategoryTrait, NumericTrait, Profile, Term
 
 MAX_MAP_POINTS = 200_000
 MAX_LEGEND_VALUES = 12

@@ -11,11 +11,9 @@ from pathlib import Path
 
 import streamlit as st
 
+import core
+from core import TIME_UNIT, InteractionInputs, LoadedTable, guess_interaction_columns, load_table
 from core.errors import CoreError
-from core.ingest.demo import SHOP_ATTRIBUTION, SHOP_COLUMNS, SHOP_CUSTOMERS, SHOP_NAMES, SHOP_PRODUCTS, SHOP_PURCHASES
-from core.ingest.io import LoadedTable, load_table
-from core.ingest.times import TIME_UNIT
-from core.represent.behaviour import InteractionInputs
 from ui.data import UPLOAD_TYPES, save_upload
 from ui.params import declared_input
 from ui.state import set_current_dataset
@@ -34,10 +32,11 @@ def use_extra_upload(kind: str, name: str, data: bytes) -> None:
 
 def use_shop_demo() -> None:
     """Load the synthetic shop demo: its customers as the table, its purchases and products with their columns."""
-    set_current_dataset(SHOP_CUSTOMERS, SHOP_NAMES["customers"])
-    st.session_state[EXTRA_KEY] = {"interactions": {"path": str(SHOP_PURCHASES), "name": SHOP_NAMES["interactions"]},
-                                   "items": {"path": str(SHOP_PRODUCTS), "name": SHOP_NAMES["items"]}}
-    set_interaction_columns(SHOP_COLUMNS)
+    set_current_dataset(core.SHOP_CUSTOMERS, core.SHOP_NAMES["customers"])
+    st.session_state[EXTRA_KEY] = {
+        "interactions": {"path": str(core.SHOP_PURCHASES), "name": core.SHOP_NAMES["interactions"]},
+        "items": {"path": str(core.SHOP_PRODUCTS), "name": core.SHOP_NAMES["items"]}}
+    set_interaction_columns(core.SHOP_COLUMNS)
 
 
 def forget_extra(kind: str) -> None:
@@ -61,21 +60,6 @@ def extra_table(kind: str) -> LoadedTable | None:
         return None
     path = Path(entry["path"])
     return _load_extra(str(path), entry["name"], path.stat().st_mtime)
-
-
-def _guess(columns: list[str], hints: tuple[str, ...]) -> str | None:
-    return next((c for h in hints for c in columns if h in c.lower()), None)
-
-
-def default_interaction_columns(columns: list[str], users_id_col: str | None) -> dict[str, str | None]:
-    """First guesses for the interactions' columns: the users' id column name for the user, names for the rest."""
-    user = users_id_col if users_id_col in columns else _guess(columns, ("user", "customer", "client", "id"))
-    rest = [c for c in columns if c != user]
-    item = _guess(rest, ("item", "product", "sku", "article")) or (rest[0] if rest else None)
-    rest = [c for c in rest if c != item]
-    return {"user_col": user or (columns[0] if columns else None), "item_col": item,
-            "value_col": _guess(rest, ("amount", "value", "rating", "quantity", "qty", "price", "spend")),
-            "time_col": _guess(rest, ("time", "date", "when", "ts"))}
 
 
 def set_interaction_columns(columns: Mapping[str, str | None]) -> None:
@@ -146,10 +130,10 @@ def interactions_section(users_id_col: str | None) -> None:
     if table is None:
         return
     st.caption(f"Interactions: {md(table.describe())}")
-    if table.name == SHOP_NAMES["interactions"]:
-        st.caption(SHOP_ATTRIBUTION)
+    if table.name == core.SHOP_NAMES["interactions"]:
+        st.caption(core.SHOP_ATTRIBUTION)
     columns = [str(c) for c in table.frame.columns]
-    guess = default_interaction_columns(columns, users_id_col)
+    guess = guess_interaction_columns(columns, users_id_col)
     suffix = table.content_hash[:8]
     c1, c2, c3, c4 = st.columns(4)
     with c1:

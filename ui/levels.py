@@ -9,11 +9,9 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from ui.figures import MAX_MAP_POINTS, escape, map_figure, subsample
-from core.explain.levels import drill_labels, parent_level, tree_rows
-from core.runs.store import SavedRun
+from core import MAX_LEVELS, LevelParams, SavedRun, drill_labels, parent_level, tree_rows
 from core.schema import declared
-from core.segment.levels import MAX_LEVELS, LevelParams
+from ui.figures import MAX_MAP_POINTS, escape, map_figure, subsample
 from ui.params import declared_input
 from ui.widgets import md, segment_label
 

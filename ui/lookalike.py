@@ -9,23 +9,20 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.errors import CoreError
-from core.explain.lookalike import (
-    DEFAULT_SIZE,
-    METHOD_NOTES,
+from core import (
+    LOOKALIKE_NOTES,
+    LOOKALIKE_SIZE,
     LookalikeParams,
-    audience_frame,
-    audience_rows,
-    eligible_rows,
-    lookalike_scores,
-    size_curve,
+    SavedRun,
+    csv_bytes,
+    hash_ids,
+    read_ids,
+    rows_of,
+    workspace_key,
 )
-from core.ingest.id_lists import read_ids
-from core.ingest.privacy import hash_ids, workspace_key
-from core.runs.export import csv_bytes
-from core.runs.opened import rows_of
-from core.runs.store import SavedRun
+from core.errors import CoreError
 from core.schema import declared
+from core.tasks import find_lookalikes
 from ui.downloads import offer_download
 from ui.explain import people_of
 from ui.figures import audience_curve_figure, shorten
@@ -38,7 +35,7 @@ PREVIEW_ROWS = 20
 
 @st.cache_data(max_entries=16, show_spinner="Scoring every customer…")
 def _scores(folder: str, version: float, seeds_key: str, method: str, _run: SavedRun, _seeds: np.ndarray) -> np.ndarray:
-    return lookalike_scores(people_of(_run).features, _seeds, LookalikeParams(method=method))
+    return find_lookalikes(people_of(_run), _seeds, LookalikeParams(method=method)).scores
 
 
 def scores_for(run: SavedRun, seeds: np.ndarray, params: LookalikeParams) -> np.ndarray:
@@ -69,21 +66,21 @@ def lookalike_panel(run: SavedRun, seeds: np.ndarray, key: str) -> None:
     segment_ids = sorted(p["segment_id"] for p in run.profiles)
     leave_out = st.multiselect("Leave out members of", segment_ids, format_func=people.name, key=f"{key}-exclude",
                                placeholder="No segment left out")
-    eligible = eligible_rows(len(scores), seeds, people.labels, tuple(leave_out))
-    available = int(eligible.sum())
+    found = find_lookalikes(people, seeds, params, tuple(leave_out), scores=scores)
+    available = found.available
     if not available:
         st.info("Nobody is left to find: every other customer is a seed or left out.", icon=":material/info:")
         return
     size_param = declared(LookalikeParams)["size"]
-    size = st.slider(size_param.name, 1, available, min(DEFAULT_SIZE, available), key=f"{key}-size",
+    size = st.slider(size_param.name, 1, available, min(LOOKALIKE_SIZE, available), key=f"{key}-size",
                      help=size_param.help) if available > 1 else 1
-    rows = audience_rows(scores, eligible, size)
-    audience = audience_frame(rows, scores, people.ids, people.labels)
+    found = found.top(size)
+    rows, audience = found.rows, found.frame
     st.caption(f"The {len(rows):,} customers most like the {len(np.unique(seeds)):,} seed(s) score at least "
-               f"{scores[rows[-1]]:.3f} ({params.method}: {METHOD_NOTES[params.method]}).")
+               f"{scores[rows[-1]]:.3f} ({params.method}: {LOOKALIKE_NOTES[params.method]}).")
     chart, where = st.columns([3, 2])
     with chart:
-        st.plotly_chart(audience_curve_figure(size_curve(scores, eligible), size), key=f"{key}-curve",
+        st.plotly_chart(audience_curve_figure(found.curve, size), key=f"{key}-curve",
                         config={"displayModeBar": False})
     with where:
         st.caption("Where they are now")

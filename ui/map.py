@@ -9,14 +9,19 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from core import (
+    CLUSTERERS,
+    EMBEDDERS,
+    ClusterParams,
+    EmbedderChoice,
+    RecommendParams,
+    ReduceParams,
+    SavedRun,
+    embedder_names,
+)
+from core import RECOMMEND_METHODS as METHODS
 from core.parameters import DEFAULT_WEIGHTS, MAP_DIMS, WEIGHT, SegmentParams
-from core.recommend.evaluate import METHODS
-from core.recommend.lists import RecommendParams
-from core.represent.embedders import EMBEDDERS, EmbedderChoice, embedder_names
-from core.runs.store import SavedRun
 from core.schema import declared
-from core.segment.clusterers import CLUSTERERS, ClusterParams
-from core.segment.reduce import ReduceParams
 from ui.figures import MAX_MAP_POINTS, hover_labels, map_figure, subsample
 from ui.levels import levels_inputs
 from ui.params import declared_input

@@ -6,9 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.ingest.privacy import hash_ids, workspace_key
-from core.runs.export import csv_bytes, json_text
-from core.runs.store import HISTORY_FILE, SavedRun
+from core import HISTORY_FILE, SavedRun, csv_bytes, hash_ids, json_text, workspace_key
 from ui.figures import EVALUATION_METRICS
 from ui.state import workspace
 

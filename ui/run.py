@@ -8,12 +8,9 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from core.ingest.io import LoadedTable
+from core import STAGES, InteractionInputs, LoadedTable, RecommendParams
 from core.parameters import SegmentParams
-from core.pipeline import STAGES, run_segmentation
-from core.recommend.lists import RecommendParams
-from core.represent.behaviour import InteractionInputs
-from core.runs.store import save_run
+from core.tasks import segment
 from ui.data import allowed_pii
 from ui.state import set_current_run, workspace
 from ui.warmup import wait_for_warm_up
@@ -86,15 +83,14 @@ def run_and_save(table: LoadedTable, params: SegmentParams, interactions: Intera
         try:
             progress("load", 0.0, "Loading the embedding model and compiling UMAP (first run only)")
             wait_for_warm_up()
-            result = run_segmentation(table, params, workspace(), progress, interactions=interactions,
-                                      recommend=recommend)
-            run_id = save_run(result, workspace())
+            done = segment(table, params, workspace(), interactions=interactions, recommend=recommend, save=True,
+                           progress=progress)
         except Exception:
             status.update(label="The run stopped", state="error", expanded=True)
             raise
         progress.finish()
-        q = result.quality
-        status.update(label=f"Done in {time.perf_counter() - started:,.0f} s: {len(result.customers):,} customers in "
-                            f"{q['n_segments']} segments", state="complete", expanded=False)
-    set_current_run(run_id)
-    return run_id
+        status.update(label=f"Done in {time.perf_counter() - started:,.0f} s: {done.customers:,} customers in "
+                            f"{done.quality['n_segments']} segments", state="complete", expanded=False)
+    assert done.run_id is not None  # saved (save=True)
+    set_current_run(done.run_id)
+    return done.run_id

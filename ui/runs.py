@@ -8,9 +8,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from core.runs.assign import assign_file
-from core.runs.export import csv_bytes
-from core.runs.store import compare_runs, runs_dir
+from core import assign as assign_file
+from core import compare_runs, csv_bytes, runs_dir
 from ui.state import run_version, workspace
 from ui.widgets import md
 

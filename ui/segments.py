@@ -6,26 +6,15 @@ then re-reads the run, whose cache is keyed on the run folder's file times (ui.s
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
 import pandas as pd
 import streamlit as st
 
+from core import CLUSTERERS, Profile, SavedRun
 from core.errors import CoreError
-from core.explain.profile import Profile
-from core.parameters import SegmentParams
-from core.runs.curate import (
-    merge_segments,
-    reassign_outliers,
-    reset_curation,
-    split_segment,
-)
-from core.runs.store import SavedRun
-from core.segment.clusterers import CLUSTERERS, ClusterParams
-from core.segment.quality import sweep
+from core.tasks import Edit, Merge, ReassignOutliers, Reset, Split, curate, current_setting, sweep_run, with_setting
 from ui.data import loaded_table
 from ui.figures import k_silhouette_figure, sweep_figure
 from ui.run import run_and_save
@@ -115,8 +104,7 @@ def curation_controls(run: SavedRun, workspace: Path) -> None:
         name = st.text_input("New name (optional)", key="merge-name", max_chars=120)
         if st.form_submit_button("Merge", icon=":material/merge:", key="merge-btn", disabled=len(ids) < 2):
             assert keep is not None and absorb is not None  # ids is not empty
-            _edit(lambda: merge_segments(workspace, run.run_id, keep, absorb, name.strip() or None),
-                  f"Merged segment {absorb} into {keep}.")
+            _edit(workspace, run, Merge(keep, absorb, name.strip() or None), f"Merged segment {absorb} into {keep}.")
     with split, st.form("split", border=True):
         st.markdown("**Split a segment**")
         target = st.selectbox("Segment", ids, format_func=label.__getitem__, key="split-segment")
@@ -124,8 +112,7 @@ def curation_controls(run: SavedRun, workspace: Path) -> None:
                                 help="KMeans inside the segment, in the clustering space, seeded like the run.")
         if st.form_submit_button("Split", icon=":material/call_split:", key="split-btn"):
             assert target is not None  # ids is not empty
-            _edit(lambda: split_segment(workspace, run.run_id, target, int(parts)),
-                  f"Split segment {target} into {int(parts)}.")
+            _edit(workspace, run, Split(target, int(parts)), f"Split segment {target} into {int(parts)}.")
     outliers = int((run.segments["segment_id"] < 0).sum())
     left, right = st.columns(2)
     with left:
@@ -134,7 +121,7 @@ def curation_controls(run: SavedRun, workspace: Path) -> None:
             st.caption(f"{outliers:,} customers are Unassigned. Giving each the segment with the nearest centre keeps "
                        "their membership (how central they are) visible on the cards, the map and the export.")
             if st.button("Give them their nearest segment", key="reassign-btn", icon=":material/group_add:"):
-                _edit(lambda: reassign_outliers(workspace, run.run_id), f"Reassigned {outliers:,} customers.")
+                _edit(workspace, run, ReassignOutliers(), f"Reassigned {outliers:,} customers.")
         else:
             st.caption("Every customer has a segment.")
     with right:
@@ -148,27 +135,19 @@ def curation_controls(run: SavedRun, workspace: Path) -> None:
             st.caption("None: this is the segmentation as it was run.")
         if ((run.folder / "segments_original.parquet").exists()
                 and st.button("Reset to the original", key="reset-btn", icon=":material/undo:")):
-            _edit(lambda: reset_curation(workspace, run.run_id), "Back to the segmentation as it was run.")
+            _edit(workspace, run, Reset(), "Back to the segmentation as it was run.")
 
 
-def _edit(action: Callable[[], object], message: str) -> None:
+def _edit(workspace: Path, run: SavedRun, edit: Edit, message: str) -> None:
     with core_errors():
-        action()
+        curate(workspace, run.run_id, edit)
         st.toast(md(message))
         st.rerun()
 
 
-def _setting(run: SavedRun) -> tuple[ClusterParams, int | None]:
-    params = ClusterParams.from_dict(run.run_info["parameters"]["cluster"])
-    value = getattr(params.settings, CLUSTERERS[params.algo].sweep_parameter)
-    current = value if isinstance(value, int) else (
-        run.run_info.get("quality_before_curation", run.run_info["quality"])["n_segments"])
-    return params, current
-
-
 def sweep_panel(run: SavedRun) -> None:
     """Try a range of settings on the run's clustering space, chart them, and apply the recommended one."""
-    params, current = _setting(run)
+    params, current = current_setting(run)
     clusterer = CLUSTERERS[params.algo]
     what = f"{clusterer.parameters()[clusterer.sweep_parameter].name.lower()} settings ({clusterer.label})"
     original = run.run_info.get("quality_before_curation", run.run_info["quality"])
@@ -179,7 +158,7 @@ def sweep_panel(run: SavedRun) -> None:
                "charts what each finds; the embedding and UMAP are reused, so it takes seconds, not minutes.")
     if st.button("Try settings", key="sweep-btn", icon=":material/tune:"):
         with st.spinner("Clustering with each setting…"), core_errors():
-            st.session_state[SWEEP_KEY] = {"run_id": run.run_id, "found": sweep(run.cluster_space, params)}
+            st.session_state[SWEEP_KEY] = {"run_id": run.run_id, "found": sweep_run(run)}
     held = st.session_state.get(SWEEP_KEY)
     if not held or held["run_id"] != run.run_id:
         return
@@ -213,10 +192,8 @@ def apply_setting(run: SavedRun, parameter: str, value: int) -> None:
         st.caption("This run used interactions; run it again from the Map page with this setting.")
         return
     if st.button(f"Apply {value} (a new run)", key="sweep-apply", type="primary", icon=":material/check:"):
-        params = SegmentParams.from_dict(run.run_info["parameters"])
-        params = replace(params, cluster=CLUSTERERS[params.cluster.algo].with_value(params.cluster, int(value)))
         try:
-            run_and_save(table, params)
+            run_and_save(table, with_setting(run, parameter, value))
         except CoreError as exc:
             st.error(md(exc.message), icon=":material/error:")
             return

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import streamlit as st
 
+from core import SavedRun, load_run
 from core.auth.users import folder_name
 from core.errors import CoreError
-from core.runs.store import SavedRun, load_run
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKSPACE_ENV = "SEGMENT_STUDIO_WORKSPACE"

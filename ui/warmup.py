@@ -12,10 +12,8 @@ import threading
 
 import streamlit as st
 
+from core import EmbedderChoice, choose_embedder, warm_up
 from core.errors import CoreError
-from core.represent.embedders import EmbedderChoice
-from core.represent.text import choose_embedder
-from core.segment.warmup import warm_up
 from ui.state import default_embedder
 
 

@@ -12,9 +12,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from core import Profile, SavedRun, Traits
 from core.errors import CoreError
-from core.explain.profile import Profile, Traits
-from core.runs.store import SavedRun
 from ui.figures import numeric_traits_figure, shorten, words_figure
 from ui.state import current_dataset, current_run, workspace
 

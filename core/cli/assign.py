@@ -8,14 +8,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from core.cli.engines import add_engine_options, assign_with_engine
+from core.cli.engines import add_engine_options, engine_from_args
 from core.cli.options import DEFAULT_WORKSPACE, RUN_HELP, progress_printer
-from core.distributed.engine import EngineParams
-from core.ingest.io import load_table
-from core.ingest.privacy import hash_ids, workspace_key
-from core.runs.assign import DEFAULT_K, assign_table, locate_run
-from core.runs.export import write_csv
-from core.schema import declared
+from core.tasks import assign
+from core.tasks.assign import DEFAULT_K
 
 NAME = "assign"
 HELP = "give new customers the segments of a finished segmentation"
@@ -31,26 +27,21 @@ def add_arguments(asg: argparse.ArgumentParser) -> None:
     asg.add_argument("--neighbors", type=int, default=DEFAULT_K, help="training customers that vote for each new one")
     asg.add_argument("--hash-ids", action="store_true", help="replace customer ids in segments.csv by keyed hashes")
     asg.add_argument("--quiet", action="store_true", help="no progress on stderr")
-    add_engine_options(asg, declared(EngineParams), sample=False)
+    add_engine_options(asg, sample=False)
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.engine != "local":
-        return assign_with_engine(args, progress_printer(args.quiet))
-    folder = locate_run(args.run, args.workspace)
-    table = load_table(args.input)
-    progress = progress_printer(args.quiet)
-    progress("load", 0.0, table.describe())
-    assignment = assign_table(table, folder, args.workspace, args.neighbors, progress)
-    segments = assignment.segments
-    if args.hash_ids:
-        segments = segments.assign(id=hash_ids(segments["id"], workspace_key(args.workspace)))
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / "segments.csv"
-    write_csv(segments, path)
-    for notice in assignment.notices:
+    engine = engine_from_args(args)
+    done = assign(args.run, args.input, args.workspace, args.out, neighbours=args.neighbors, engine=engine,
+                  hash_ids_out=args.hash_ids, progress=progress_printer(args.quiet))
+    for notice in done.notices:
         sys.stderr.write(f"note: {notice}\n")
-    counts = segments["segment_id"].value_counts()
-    print(f"{len(segments):,} customers assigned to {int((counts.index >= 0).sum())} segments "
-          f"({int(counts.get(-1, 0)):,} unassigned); wrote {path}")
+    unassigned = done.segments.get(-1, 0)
+    if engine.local:
+        print(f"{done.customers:,} customers assigned to {done.assigned_segments} segments "
+              f"({unassigned:,} unassigned); wrote {done.paths['segments']}")
+    else:
+        wrote = done.paths.get("segments", done.paths["segments_parts"])
+        print(f"{done.customers:,} customers assigned to {done.assigned_segments} segments ({unassigned:,} "
+              f"unassigned, on Ray); wrote {wrote} and {done.paths['segments_parts']}")
     return 0

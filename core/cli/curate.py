@@ -8,9 +8,7 @@ from pathlib import Path
 
 from core.cli.options import DEFAULT_WORKSPACE, summary
 from core.errors import ParameterError
-from core.runs.curate import merge_segments, reassign_outliers, rename, reset_curation, split_segment
-from core.runs.export import write_outputs
-from core.runs.store import load_run
+from core.tasks import Edit, Merge, ReassignOutliers, Rename, Reset, Split, curate
 
 NAME = "curate"
 HELP = "merge, split, rename or reassign outliers in a saved run, then export it"
@@ -31,29 +29,29 @@ def add_arguments(cur: argparse.ArgumentParser) -> None:
     cur.add_argument("--name", help="with --merge: name of the merged segment")
 
 
-def run(args: argparse.Namespace) -> int:
+def _edit(args: argparse.Namespace) -> Edit | None:
     if args.merge:
         keep, absorb = args.merge
-        run = merge_segments(args.workspace, args.run_id, keep, absorb, name=args.name)
-    elif args.split is not None:
-        run = split_segment(args.workspace, args.run_id, args.split, args.parts)
-    elif args.rename:
+        return Merge(keep, absorb, args.name)
+    if args.split is not None:
+        return Split(args.split, args.parts)
+    if args.rename:
         try:
-            segment = int(args.rename[0])
+            return Rename(int(args.rename[0]), args.rename[1])
         except ValueError:
             raise ParameterError(
                 f"--rename takes a segment id (a number) and a name, not {args.rename[0]!r}.") from None
-        run = rename(args.workspace, args.run_id, segment, args.rename[1])
-    elif args.reassign_outliers:
-        run = reassign_outliers(args.workspace, args.run_id)
-    elif args.reset:
-        run = reset_curation(args.workspace, args.run_id)
-    else:
-        run = load_run(args.workspace, args.run_id)
+    if args.reassign_outliers:
+        return ReassignOutliers()
+    return Reset() if args.reset else None
+
+
+def run(args: argparse.Namespace) -> int:
+    done = curate(args.workspace, args.run_id, _edit(args), args.out)
+    run = done.run
     for profile in run.profiles:
         print(f"{profile['segment_id']:>3}  {profile['size']:>7,}  {profile['name']}")
     print(f"{len(run.segments):,} customers in {summary(run.run_info['quality'])}")
-    if args.out:
-        paths = write_outputs(run.segments, run.profiles, {**run.run_info, "command": "curate"}, args.out)
-        print(f"wrote {paths['segments']}")
+    if done.paths:
+        print(f"wrote {done.paths['segments']}")
     return 0

@@ -8,11 +8,8 @@ import sys
 from pathlib import Path
 
 from core.cli.options import DEFAULT_WORKSPACE, RUN_HELP
-from core.explain.explanations import N_SIMILAR, explain_rows
-from core.ingest.id_lists import read_ids
-from core.runs.export import write_json
-from core.runs.opened import open_run, rows_of
-from core.storage.stage_cache import StageCache
+from core.tasks import explain
+from core.tasks.explain import N_SIMILAR
 
 NAME = "explain"
 HELP = "explain why customers are in their segments (reasons, runner-up, margin, similar members)"
@@ -32,15 +29,11 @@ def add_arguments(exp: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    people = open_run(args.run, args.workspace)
-    rows, unknown = rows_of(people, read_ids(args.ids), "ids to explain", args.ignore_unknown)
-    explanations = explain_rows(people, rows, max(0, args.similar), StageCache(args.workspace))
-    path = args.out / "explanations.json"
-    args.out.mkdir(parents=True, exist_ok=True)
-    write_json(explanations, path)
-    if unknown:
-        sys.stderr.write(f"note: skipped {len(unknown):,} id(s) that are not customers of this run.\n")
-    for item in explanations[:SHOWN]:
+    done = explain(args.run, args.ids, args.workspace, args.out, similar=args.similar,
+                   ignore_unknown=args.ignore_unknown)
+    if done.unknown:
+        sys.stderr.write(f"note: skipped {len(done.unknown):,} id(s) that are not customers of this run.\n")
+    for item in done.explanations[:SHOWN]:
         top = item["reasons"][0]["sentence"] if item["reasons"] else "no reasons"
         if item["segment_id"] < 0:
             nearest = item["runner_up_name"]
@@ -50,5 +43,5 @@ def run(args: argparse.Namespace) -> int:
             against = f" rather than {item['runner_up_name']!r}" if item["runner_up_name"] else ""
             where = f"{item['segment_name']!r}{against}{margin}"
         print(f"{item['id']}: {where}; {top}")
-    print(f"explained {len(explanations):,} customer(s); wrote {path}")
+    print(f"explained {len(done.explanations):,} customer(s); wrote {done.path}")
     return 0

@@ -8,23 +8,10 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
-
+from core import LookalikeParams
 from core.cli.options import DEFAULT_WORKSPACE, RUN_HELP, add_declared
-from core.errors import ParameterError
-from core.explain.lookalike import (
-    LookalikeParams,
-    audience_frame,
-    audience_rows,
-    eligible_rows,
-    lookalike_scores,
-    size_curve,
-)
-from core.ingest.id_lists import read_ids
-from core.ingest.privacy import hash_ids, workspace_key
-from core.runs.export import write_csv
-from core.runs.opened import open_run, rows_of
 from core.schema import declared
+from core.tasks import lookalike
 
 NAME = "lookalike"
 HELP = "find the customers most like a list of seed customers (a lookalike audience)"
@@ -52,28 +39,13 @@ def add_arguments(look: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     params = LookalikeParams(**{name: getattr(args, name) for name in FLAGS.values()}).validate()
-    people = open_run(args.run, args.workspace)
-    if args.seed_segment is not None:
-        seeds = np.flatnonzero(people.labels == args.seed_segment)
-        if args.seed_segment < 0 or not len(seeds):
-            raise ParameterError(f"There is no segment {args.seed_segment} in this run; give a segment id from "
-                                 "its segments.csv.")
-        unknown: list[str] = []
-    else:
-        seeds, unknown = rows_of(people, read_ids(args.seeds), "seed ids", args.ignore_unknown)
-    scores = lookalike_scores(people.features, seeds, params)
-    eligible = eligible_rows(len(scores), seeds, people.labels, tuple(args.exclude_segment))
-    rows = audience_rows(scores, eligible, params.size, params.min_similarity)
-    audience = audience_frame(rows, scores, people.ids, people.labels)
-    if args.hash_ids:
-        audience["id"] = hash_ids(audience["id"], workspace_key(args.workspace))
-    args.out.mkdir(parents=True, exist_ok=True)
-    write_csv(audience, args.out / "audience.csv")
-    write_csv(size_curve(scores, eligible), args.out / "curve.csv")
-    if unknown:
-        sys.stderr.write(f"note: skipped {len(unknown):,} seed id(s) that are not customers of this run.\n")
+    done = lookalike(args.run, args.seeds if args.seed_segment is None else args.seed_segment, args.workspace,
+                     args.out, params, exclude_segments=tuple(args.exclude_segment), hash_ids_out=args.hash_ids,
+                     ignore_unknown=args.ignore_unknown)
+    audience = done.frame
+    if done.unknown:
+        sys.stderr.write(f"note: skipped {len(done.unknown):,} seed id(s) that are not customers of this run.\n")
     spread = (f"scores {audience['score'].iloc[-1]:.3f} to {audience['score'].iloc[0]:.3f}; " if len(audience) else "")
-    print(f"{len(audience):,} lookalikes of {len(seeds):,} seed(s) by {params.method} ({spread}"
-          f"{int(eligible.sum()):,} customers could join); wrote {args.out / 'audience.csv'} and "
-          f"{args.out / 'curve.csv'}")
+    print(f"{len(audience):,} lookalikes of {len(done.seeds):,} seed(s) by {params.method} ({spread}"
+          f"{done.available:,} customers could join); wrote {done.paths['audience']} and {done.paths['curve']}")
     return 0

@@ -10,15 +10,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
+from core import CLUSTERERS, TIME_UNIT, ClusterParams, InteractionInputs, RecommendParams, guess_item_column, load_table
 from core.errors import ParameterError
-from core.ingest.io import load_table
-from core.ingest.times import TIME_UNIT
 from core.parameters import DEFAULT_WEIGHTS, MAP_DIMS, SegmentParams
 from core.progress import Progress
-from core.recommend.lists import RecommendParams
-from core.represent.behaviour import InteractionInputs
 from core.schema import AUTO, Param, declared
-from core.segment.clusterers import CLUSTERERS, ClusterParams
 
 DEFAULT_WORKSPACE = Path("workspace")
 RUN_HELP = "an output folder of 'segment' or 'refresh', or a saved run or refresh id in the workspace"
@@ -61,7 +57,7 @@ def clusterer_parameters() -> dict[str, tuple[Param, Any, tuple[str, ...]]]:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one line, exit 2, no usage dump
-        sys.stderr.write(f"error: {message}. Run 'python -m core {self.prog.split()[-1]} --help' for the options.\n")
+        sys.stderr.write(f"error: {message}. Run '{self.prog} --help' for the options.\n")
         sys.exit(2)
 
 
@@ -201,13 +197,19 @@ def interaction_inputs(args: argparse.Namespace) -> InteractionInputs | None:
         if stray:
             raise ParameterError(f"{', '.join(stray)} only apply with --interactions FILE; add it or leave them out.")
         return None
-    if not args.item_col:
-        raise ParameterError("--interactions needs --item-col COL, the column that names the item of each interaction.")
     if args.time_unit != "auto" and not args.time_col:
         raise ParameterError("--time-unit says how the --time-col column is written; name that column too.")
-    return InteractionInputs(load_table(args.interactions), args.item_col, args.interactions_user_col,
-                             args.value_col, args.time_col, load_table(args.items) if args.items else None,
-                             args.time_unit)
+    table = load_table(args.interactions)
+    item_col = args.item_col
+    if not item_col:
+        item_col = guess_item_column([str(c) for c in table.frame.columns if c != args.interactions_user_col])
+        if not item_col:
+            raise ParameterError("--interactions needs --item-col COL, the column that names the item of each "
+                                 "interaction (no column is named like one).")
+        sys.stderr.write(f"note: the interactions' item column is {item_col!r} (guessed from its name; name another "
+                         "with --item-col).\n")
+    return InteractionInputs(table, item_col, args.interactions_user_col, args.value_col, args.time_col,
+                             load_table(args.items) if args.items else None, args.time_unit)
 
 
 def summary(q: dict) -> str:

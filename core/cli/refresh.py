@@ -9,11 +9,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from core import RefreshParams
 from core.cli.options import DEFAULT_WORKSPACE, add_declared, progress_printer
-from core.ingest.io import load_table
-from core.runs.assign import locate_run
-from core.runs.refresh import RefreshParams, refresh_table, save_refresh, write_refresh
 from core.schema import declared
+from core.tasks import refresh
 
 NAME = "refresh"
 HELP = "refresh a segmentation on the next period's table: same ids, who moved, what emerged"
@@ -39,19 +38,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     params = RefreshParams(radius_quantile=args.radius_quantile, min_new_size=args.min_new_size,
                            seed=args.seed).validate()
-    folder = locate_run(args.run, args.workspace)
-    table = load_table(args.input)
-    progress = progress_printer(args.quiet)
-    progress("load", 0.0, table.describe())
-    refresh = refresh_table(table, folder, args.workspace, params, progress)
-    paths = write_refresh(refresh, args.out)
-    for notice in refresh.notices:
+    done = refresh(args.run, args.input, args.workspace, params, out=args.out, save=args.save_run,
+                   progress=progress_printer(args.quiet))
+    for notice in done.refresh.notices:
         sys.stderr.write(f"note: {notice}\n")
-    changes = refresh.changes
-    moved = sum(f["customers"] for f in changes["migration"] if f["from"] != f["to"])
-    print(f"{len(refresh.segments):,} customers: {moved:,} moved segment, {len(changes['new_segments'])} new "
-          f"segment(s), {changes['gone']['count']:,} gone, {changes['joined']['count']:,} joined; "
-          f"wrote {paths['segments']} and {paths['changes']}")
-    if args.save_run:
-        print(f"saved refresh {save_refresh(refresh, args.workspace)}")
+    changes = done.refresh.changes
+    print(f"{len(done.refresh.segments):,} customers: {done.moved:,} moved segment, {len(changes['new_segments'])} "
+          f"new segment(s), {changes['gone']['count']:,} gone, {changes['joined']['count']:,} joined; "
+          f"wrote {done.paths['segments']} and {done.paths['changes']}")
+    if done.refresh_id:
+        print(f"saved refresh {done.refresh_id}")
     return 0

@@ -5,13 +5,8 @@ from __future__ import annotations
 
 import argparse
 
-import pandas as pd
-
 from core.cli.options import add_segment_options, flag_of, params_from_args, progress_printer
-from core.ingest.io import load_table
-from core.pipeline import run_segmentation
-from core.runs.export import write_csv, write_json
-from core.segment.quality import sweep
+from core.tasks import sweep
 
 NAME = "sweep"
 HELP = "try a range of one clustering setting (HDBSCAN minimum size, k) and recommend one"
@@ -36,14 +31,8 @@ def _cell(value: object) -> str:
 
 def run(args: argparse.Namespace) -> int:
     params = params_from_args(args).validate()
-    table = load_table(args.input)
-    progress = progress_printer(args.quiet)
-    result = run_segmentation(table, params, args.workspace, progress)
-    progress("sweep", 0.0, f"Trying {params.cluster.algo} settings")
-    found = sweep(result.cluster_space, params.cluster, args.values)
-    args.out.mkdir(parents=True, exist_ok=True)
-    write_csv(pd.DataFrame(found["rows"]), args.out / "sweep.csv")
-    write_json(found, args.out / "sweep.json")
+    done = sweep(args.input, params, args.workspace, args.out, args.values, progress=progress_printer(args.quiet))
+    found = done.found
     columns = ["value", "n_segments", "outlier_share", "silhouette", "dbcv"]
     print("\t".join([found["parameter"], *columns[1:]]))
     for row in found["rows"]:
@@ -51,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
         print("\t".join(_cell(row[c]) for c in columns) + mark)
     if found["recommended"] is not None:
         flag = flag_of(found["parameter"])
-        print(f"recommended: {flag} {found['recommended']} (best {found['criterion']}); wrote {args.out / 'sweep.csv'}")
+        print(f"recommended: {flag} {found['recommended']} (best {found['criterion']}); wrote {done.paths['sweep']}")
     else:
-        print(f"no setting found two or more segments; wrote {args.out / 'sweep.csv'}")
+        print(f"no setting found two or more segments; wrote {done.paths['sweep']}")
     return 0

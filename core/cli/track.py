@@ -8,9 +8,7 @@ import argparse
 from pathlib import Path
 
 from core.cli.options import DEFAULT_WORKSPACE, RUN_HELP
-from core.runs.assign import locate_run
-from core.runs.export import write_csv, write_json
-from core.runs.track import track_runs
+from core.tasks import track
 
 NAME = "track"
 HELP = "match the segments of two runs, so the second carries the first's ids"
@@ -24,10 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    report, segments = track_runs(locate_run(args.run_a, args.workspace), locate_run(args.run_b, args.workspace))
-    args.out.mkdir(parents=True, exist_ok=True)
-    write_csv(segments, args.out / "segments.csv")
-    write_json(report, args.out / "track.json")
+    report = track(args.run_a, args.run_b, args.workspace, args.out).report
     print(f"{len(report['matches'])} segment(s) of B matched to A's by {report['method']} "
           f"({report['customers_shared']:,} shared customers), {len(report['unmatched_b'])} new; "
           f"wrote {args.out / 'track.json'}")

@@ -36,8 +36,6 @@ from core.distributed.read import checked_parts, read_parts, tidy_batch
 from core.errors import CoreError, InputError, ParameterError
 from core.explain.profile import Profile
 from core.ingest.io import LoadedTable
-from core.ingest.privacy import exclude_pii
-from core.ingest.roles import resolve_roles
 from core.parameters import SegmentParams
 from core.pipeline import SegmentationResult, run_segmentation
 from core.progress import Progress
@@ -307,8 +305,7 @@ def segment_on_ray(source: str | Path, params: SegmentParams, out: Path, workspa
             raise InputError(f"{source} holds {len(frame)} usable row; segmenting needs at least 2 customers.")
         say("sample", 1.0, f"Fitting on {len(frame):,} of {rows:,} rows (seed {seed})")
         notices: list[str] = []
-        roles = resolve_roles(frame, dict(params.roles), params.id_col, list(params.text_cols) or None, None)
-        roles = exclude_pii(frame, roles, params.allow_pii, notices)
+        roles = params.column_roles(frame, notices)  # user_col is refused above
         lap("sample")
 
         embedding = _embed_all(ds, frame, roles, params, workspace, plan, rows, say)

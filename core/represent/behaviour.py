@@ -96,6 +96,27 @@ def _missing(table: LoadedTable, names: list[str | None], label: str) -> list[st
             f"its columns are {available}."]
 
 
+def _guess(columns: list[str], hints: tuple[str, ...]) -> str | None:
+    return next((c for h in hints for c in columns if h in c.lower()), None)
+
+
+def guess_item_column(columns: list[str]) -> str | None:
+    """The column whose name says it holds items (item, product, sku, article), or None."""
+    return _guess(columns, ("item", "product", "sku", "article"))
+
+
+def guess_interaction_columns(columns: list[str], users_id_col: str | None) -> dict[str, str | None]:
+    """First guesses for the interactions' columns (``user_col``, ``item_col``, ``value_col``, ``time_col``):
+    the users' id column name for the user, column names for the rest."""
+    user = users_id_col if users_id_col in columns else _guess(columns, ("user", "customer", "client", "id"))
+    rest = [c for c in columns if c != user]
+    item = guess_item_column(rest) or (rest[0] if rest else None)
+    rest = [c for c in rest if c != item]
+    return {"user_col": user or (columns[0] if columns else None), "item_col": item,
+            "value_col": _guess(rest, ("amount", "value", "rating", "quantity", "qty", "price", "spend")),
+            "time_col": _guess(rest, ("time", "date", "when", "ts"))}
+
+
 def prepare_interactions(inputs: InteractionInputs, default_user_col: str | None) -> Interactions:
     """Check every named column at once, type the events and read the catalogue.
 

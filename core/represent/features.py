@@ -21,6 +21,7 @@ from core.ingest.times import parse_times
 MAX_TEXT_CHARS = 2000
 TOP_LEVELS = 20
 TEXT_AGGREGATIONS = ("join", "mean")
+DESCRIBING_ROLES = ("text", "numeric", "categorical", "date")  # the roles that describe a customer
 
 
 @dataclass
@@ -48,7 +49,7 @@ class Customers:
         return len(self.frame)
 
 
-def _row_texts(frame: pd.DataFrame, text_cols: list[str]) -> pd.Series:
+def join_text_columns(frame: pd.DataFrame, text_cols: list[str]) -> pd.Series:
     """Each row's text columns joined with '. ' (empty values skipped)."""
     if not text_cols:
         return pd.Series([""] * len(frame), index=frame.index, dtype="string")
@@ -72,7 +73,7 @@ def prepare_customers(
     if text_aggregation not in TEXT_AGGREGATIONS:
         raise ParameterError(
             f"text aggregation must be one of {', '.join(TEXT_AGGREGATIONS)}, not {text_aggregation!r}.")
-    usable = [c for c, r in roles.items() if r in ("text", "numeric", "categorical", "date")]
+    usable = [c for c, r in roles.items() if r in DESCRIBING_ROLES]
     if not usable and not has_behaviour:
         raise ColumnError(
             "No column can describe the customers: every column is an id or ignored. "
@@ -102,7 +103,7 @@ def prepare_customers(
             columns[col] = frame[col].astype("string")
     typed = pd.DataFrame(columns, index=frame.index)
     text_cols = [c for c, r in roles.items() if r == "text"]
-    texts = _row_texts(typed, text_cols)
+    texts = join_text_columns(typed, text_cols)
     long = texts.str.len() > max_text_chars
     if long.any():
         notices.append(

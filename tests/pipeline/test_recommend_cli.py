@@ -107,7 +107,7 @@ def test_a_ratings_log_with_unix_second_timestamps_runs_with_a_notice(files, tmp
       "--time-unit", "ms"], "name that column too"),
     (["--interactions", "{folder}/events.csv", "--interactions-user-col", "buyer", "--item-col", "item_id",
       "--method", "als"], "invalid choice"),
-    (["--interactions", "{folder}/events.csv"], "needs --item-col"),
+    (["--interactions", "{folder}/events.csv"], "'customer_id'"),  # item_id guessed; the users' id is not there
     (["--interactions", "{folder}/events.csv", "--interactions-user-col", "buyer", "--item-col", "item_id",
       "--top-k", "0"], "top-k"),
 ])

@@ -1,9 +1,11 @@
-"""core/ must never import streamlit: the UI is a thin layer over it."""
+"""core/ must never import streamlit: the UI is a thin layer over it; core's packages import only their own
+layer and those below, without cycles; the command line and the app reach core only through its public API."""
 
 import ast
 from pathlib import Path
 
-CORE = Path(__file__).resolve().parents[2] / "core"
+ROOT = Path(__file__).resolve().parents[2]
+CORE = ROOT / "core"
 
 
 def test_core_never_imports_streamlit():
@@ -29,6 +31,7 @@ LAYERS = [
     {"core.parameters", "core.pipeline"},
     {"core.runs"},
     {"core.distributed"},
+    {"core.tasks"},
     {"core.testing"},  # test support (the fake embedder, planted data): offered by the command line alone
     {"core.cli", "core.__main__", "core", "core.runs.users"},  # core.runs.users: the old entry point of `users`
 ]
@@ -101,3 +104,55 @@ def test_no_import_cycle_inside_core():
         if module not in state:
             visit(module, [])
     assert cycles == []
+
+
+# What the adapters (core/cli/, ui/, pages/, app.py) may import from core: the use cases, the public API in
+# core/__init__.py, and these leaf modules of plain declarations (the error family, the parameter schema and the
+# parameters, the progress callback's type) and the sign-in package (its users, throttle and audit are its API).
+# The command line's own modules import each other, and it registers the tests' fake embedder (core.testing).
+PUBLIC = {"core", "core.errors", "core.schema", "core.parameters", "core.progress", "core.auth.users",
+          "core.auth.throttle", "core.auth.audit"}
+
+
+def _allowed(target: str, importer: str) -> bool:
+    return (target in PUBLIC or target == "core.tasks" or target.startswith("core.tasks.")
+            or (importer.startswith("core.cli") and target.startswith(("core.cli", "core.testing"))))
+
+
+def adapter_violations(source: str, importer: str) -> list[str]:
+    """The core modules that the adapter module ``importer`` (its dotted name), whose text is ``source``,
+    imports besides :data:`PUBLIC` and ``core.tasks`` (at module level or inside functions)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            # "from core import tasks" names a module of the public API; "from core.runs import store" does not
+            targets = [node.module] if node.module != "core" else [
+                f"core.{a.name}" if (CORE / a.name).is_dir() or (CORE / f"{a.name}.py").exists() else "core"
+                for a in node.names]
+        else:
+            continue
+        found += [t for t in targets if t.split(".")[0] == "core" and not _allowed(t, importer)]
+    return sorted(set(found))
+
+
+def _adapters() -> dict[str, Path]:
+    paths = [*(CORE / "cli").rglob("*.py"), *(ROOT / "ui").rglob("*.py"), *(ROOT / "pages").rglob("*.py"),
+             ROOT / "app.py"]
+    return {".".join(p.relative_to(ROOT).with_suffix("").parts): p for p in paths}
+
+
+def test_the_command_line_and_the_app_import_core_only_through_tasks_and_the_public_api():
+    bad = {name: found for name, path in _adapters().items() if (found := adapter_violations(path.read_text(), name))}
+    assert bad == {}
+
+
+def test_a_planted_import_past_the_public_api_is_found():
+    planted = "from core import load_table, tasks\nfrom core.pipeline import run_segmentation\n" \
+              "def later():\n    import core.runs.store\n    from core.runs import curate\n"
+    assert adapter_violations(planted, "ui.planted") == ["core.pipeline", "core.runs", "core.runs.store"]
+    fine = "from core import SavedRun, tasks\nfrom core.tasks.lookalike import find_lookalikes\n" \
+           "from core.errors import CoreError\nfrom core.cli.options import summary\n"
+    assert adapter_violations(fine, "core.cli.planted") == []
+    assert adapter_violations("from core.cli.options import summary", "ui.planted") == ["core.cli.options"]
