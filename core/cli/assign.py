@@ -9,12 +9,20 @@ import sys
 from pathlib import Path
 
 from core.cli.engines import add_engine_options, assign_with_engine
-from core.cli.options import DEFAULT_WORKSPACE, RUN_HELP, progress_printer
+from core.cli.options import (
+    DEFAULT_WORKSPACE,
+    RUN_HELP,
+    add_sql_input_options,
+    add_sql_output_options,
+    load_input,
+    progress_printer,
+    sql_target,
+)
 from core.distributed.engine import EngineParams
-from core.ingest.io import load_table
 from core.ingest.privacy import hash_ids, workspace_key
 from core.runs.assign import DEFAULT_K, assign_table, locate_run
 from core.runs.export import write_csv
+from core.runs.sql_export import check_target, write_tables, written_line
 from core.schema import declared
 
 NAME = "assign"
@@ -24,7 +32,8 @@ HELP = "give new customers the segments of a finished segmentation"
 def add_arguments(asg: argparse.ArgumentParser) -> None:
     asg.add_argument("run", help=RUN_HELP)
     asg.add_argument("input", help="customers table with the same columns (CSV, Parquet or XLSX; with --engine ray "
-                     "also a folder or glob of Parquet/CSV parts)")
+                     "also a folder or glob of Parquet/CSV parts; or a database URL with --table or --query)")
+    add_sql_input_options(asg)
     asg.add_argument("--out", required=True, type=Path, help="folder for segments.csv")
     asg.add_argument("--workspace", type=Path, default=DEFAULT_WORKSPACE,
                      help="workspace (saved runs, embedding cache)")
@@ -32,14 +41,18 @@ def add_arguments(asg: argparse.ArgumentParser) -> None:
     asg.add_argument("--hash-ids", action="store_true", help="replace customer ids in segments.csv by keyed hashes")
     asg.add_argument("--quiet", action="store_true", help="no progress on stderr")
     add_engine_options(asg, declared(EngineParams), sample=False)
+    add_sql_output_options(asg)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.engine != "local":
         return assign_with_engine(args, progress_printer(args.quiet))
     folder = locate_run(args.run, args.workspace)
-    table = load_table(args.input)
+    target = sql_target(args)
     progress = progress_printer(args.quiet)
+    table = load_input(args, progress)
+    if target is not None:
+        check_target(target)
     progress("load", 0.0, table.describe())
     assignment = assign_table(table, folder, args.workspace, args.neighbors, progress)
     segments = assignment.segments
@@ -48,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "segments.csv"
     write_csv(segments, path)
+    if target is not None:
+        print(written_line(target, write_tables(target, segments)))
     for notice in assignment.notices:
         sys.stderr.write(f"note: {notice}\n")
     counts = segments["segment_id"].value_counts()

@@ -16,7 +16,8 @@ from core.progress import Progress
 from core.runs.assign import locate_run
 from core.schema import Param, check_fields
 
-_LOCAL_ONLY = {"interactions": "--interactions", "hash_ids": "--hash-ids"}
+_LOCAL_ONLY = {"interactions": "--interactions", "hash_ids": "--hash-ids", "table": "--table", "query": "--query",
+               "to_sql": "--to-sql"}
 
 
 def add_engine_options(parser: argparse.ArgumentParser, declarations: dict[str, Param],

@@ -11,19 +11,22 @@ from core.cli.engines import add_engine_options, segment_with_engine
 from core.cli.options import (
     add_declared,
     add_segment_options,
+    add_sql_output_options,
     interaction_inputs,
+    load_input,
     params_from_args,
     progress_printer,
+    sql_target,
     summary,
 )
 from core.distributed.engine import EngineParams
-from core.ingest.io import load_table
 from core.ingest.privacy import hash_ids, workspace_key
 from core.parameters import SegmentParams
 from core.pipeline import run_segmentation
 from core.recommend.lists import RecommendParams
 from core.runs.assign import MODEL_DIR, assignment_model, save_model
 from core.runs.export import write_customers, write_outputs, write_recommendations
+from core.runs.sql_export import check_target, write_tables, written_line
 from core.runs.store import save_run
 from core.schema import declared
 
@@ -37,6 +40,7 @@ def add_arguments(seg: argparse.ArgumentParser) -> None:
     seg.add_argument("--save-run", action="store_true",
                      help="also save the run in the workspace (for 'curate'); prints its id")
     add_engine_options(seg, declared(EngineParams))
+    add_sql_output_options(seg)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,18 +48,22 @@ def run(args: argparse.Namespace) -> int:
     if args.engine != "local":
         return segment_with_engine(args, params, progress_printer(args.quiet))
     recommend = RecommendParams(top_k=args.top_k, seed=args.seed, method=args.method).validate()
-    table = load_table(args.input)
-    inputs = interaction_inputs(args)
+    target = sql_target(args)
     progress = progress_printer(args.quiet)
+    table = load_input(args, progress)
+    inputs = interaction_inputs(args)
+    if target is not None:
+        check_target(target, (target.table, target.recommendations_table) if inputs else None)
     progress("load", 0.0, table.describe())
     result = run_segmentation(table, params, args.workspace, progress, interactions=inputs,
                               recommend=recommend if inputs else None)
     run_info = {**result.run_info, "command": "segment", "output": str(args.out)}
     key = workspace_key(args.workspace) if args.hash_ids else None
     save_model(assignment_model(result), args.out / MODEL_DIR)
-    paths = write_outputs(result.segments_frame(), result.profiles, run_info, args.out, id_key=key)
+    segments = result.segments_frame()
+    paths = write_outputs(segments, result.profiles, run_info, args.out, id_key=key)
     write_customers(result.customers, args.out, id_key=key)  # for 'explain' and 'lookalike'
-    recs = result.recommendations
+    recs, users = result.recommendations, None
     if recs is not None:
         users = recs.user_lists.assign(id=hash_ids(recs.user_lists["id"], key)) if key else recs.user_lists
         paths.update(write_recommendations(recs.segment_lists, users, recs.evaluation, args.out))
@@ -71,6 +79,9 @@ def run(args: argparse.Namespace) -> int:
                    f"{m[default]['coverage']:.1%}" if m else recs.evaluation["note"].rstrip("."))
         print(f"recommendations: {figures}; wrote {paths['recommendations']}, {paths['user_recommendations']} "
               f"and {paths['evaluation']}")
+    if target is not None:
+        rows = segments.assign(id=hash_ids(segments["id"], key)) if key else segments
+        print(written_line(target, write_tables(target, rows, users)))
     if args.save_run:
         print(f"saved run {save_run(result, args.workspace)}")
     return 0

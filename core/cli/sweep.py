@@ -7,8 +7,7 @@ import argparse
 
 import pandas as pd
 
-from core.cli.options import add_segment_options, params_from_args, progress_printer
-from core.ingest.io import load_table
+from core.cli.options import add_segment_options, load_input, params_from_args, progress_printer
 from core.pipeline import run_segmentation
 from core.runs.export import write_csv, write_json
 from core.segment.quality import sweep
@@ -36,8 +35,8 @@ def _cell(value: object) -> str:
 
 def run(args: argparse.Namespace) -> int:
     params = params_from_args(args).validate()
-    table = load_table(args.input)
     progress = progress_printer(args.quiet)
+    table = load_input(args, progress)
     result = run_segmentation(table, params, args.workspace, progress)
     progress("sweep", 0.0, f"Trying {params.cluster.algo} settings")
     found = sweep(result.cluster_space, params.cluster, args.values)
