@@ -25,7 +25,8 @@ def db(tmp_path: Path) -> str:
     path = tmp_path / "shop.duckdb"
     customers = planted_customers()
     with duckdb.connect(str(path)) as conn:
-        conn.execute("CREATE TABLE customers AS SELECT * FROM customers")
+        conn.register("planted", customers)
+        conn.execute("CREATE TABLE customers AS SELECT * FROM planted")
         conn.execute("CREATE TABLE photos AS SELECT 'c1' AS id, '\\xAA'::BLOB AS photo")
         conn.execute("CREATE TABLE empty AS SELECT * FROM customers WHERE false")
     return f"duckdb:///{path}"
@@ -42,7 +43,7 @@ def test_a_table_reads_as_the_same_csv_would(db, tmp_path):
     from_file, from_db = load_table(csv), read_sql(SqlSource(db, table="customers"))
     pd.testing.assert_frame_equal(from_db.frame, from_file.frame)
     assert from_db.format == "sql" and "customers (duckdb:///" in from_db.describe()
-    again = read_sql(SqlSource(db, query="SELECT * FROM customers"), )
+    again = read_sql(SqlSource(db, query="SELECT * FROM customers"))
     assert again.content_hash == from_db.content_hash and len(from_db.content_hash) == 16
     fewer = read_sql(SqlSource(db, query="SELECT * FROM customers WHERE age > 30"))
     assert fewer.content_hash != from_db.content_hash and 0 < len(fewer.frame) < len(from_db.frame)
