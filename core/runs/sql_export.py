@@ -3,7 +3,8 @@
 All tables of one export are written in one transaction: a table that does not exist is created and filled; under
 ``replace`` the rows go to a new table first, which then takes the old one's place (drop and rename) before the
 commit, so readers see the old rows or the new ones, never a mix; under ``append-run`` the rows are added with a
-``run_id`` column, so a history of periods accumulates; under ``fail`` an existing table is an error and nothing
+``run_id`` column, so a history of periods accumulates (a column the table has and the rows lack, such as
+``segment``'s ``runner_up`` in a ``refresh``, is left empty); under ``fail`` an existing table is an error and nothing
 is written.
 """
 
@@ -110,9 +111,11 @@ def _write_one(conn: Connection, name: str, frame: pd.DataFrame, if_exists: str)
     if exists and if_exists == "append-run":
         schema, table = split_name(name)
         have = list(conn.execute(sa.select(sa.text("*")).select_from(sa.table(table, schema=schema)).limit(0)).keys())
-        if have != [str(c) for c in frame.columns]:
-            raise InputError(f"Table {name!r} has the columns {', '.join(have)}, not those of this run; append to "
-                             "a table written by the same command or choose another name.")
+        extra = [str(c) for c in frame.columns if str(c) not in have]
+        if extra or RUN_ID_COLUMN not in have:
+            raise InputError(f"Table {name!r} has the columns {', '.join(have)}, not those of this run "
+                             f"({', '.join(extra or [RUN_ID_COLUMN])}); append to a table written with --if-exists "
+                             "append-run or choose another name.")
         _insert(conn, _sa_table(name, frame), frame)
         return
     if not exists:

@@ -138,7 +138,7 @@ def test_write_fail_replace_append_run(db):
     write_tables(SqlTarget(db, "history", "append-run", "2026-02"), frame.head(1))
     assert _rows(db, "SELECT run_id, count(*) FROM history GROUP BY 1 ORDER BY 1") == [("2026-01", 2), ("2026-02", 1)]
     with pytest.raises(InputError, match="has the columns"):
-        write_tables(SqlTarget(db, "history", "append-run"), frame[["id"]])
+        write_tables(SqlTarget(db, "history", "append-run"), frame.assign(extra=1))
 
 
 def test_a_failed_write_leaves_every_table_as_it_was(db):
