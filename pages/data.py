@@ -22,6 +22,7 @@ from ui.data import (
     use_demo,
     use_upload,
 )
+from ui.database import connect_section
 from ui.interactions import (  # after ui.state: keeps merges apart
     has_interactions,
     interactions_section,
@@ -48,6 +49,7 @@ with right:
     if st.button("Use the demo data", icon=":material/play_circle:", key="data-demo", width="stretch"):
         use_demo()
     st.caption(DEMO_ATTRIBUTION)
+connect_section()
 
 dataset = current_dataset()
 if dataset is None:
