@@ -53,7 +53,8 @@ connect_section()
 
 dataset = current_dataset()
 if dataset is None:
-    st.info("Upload a table above, or use the demo data (3,000 clothing reviews) to see how it works.",
+    st.info("Upload a table above, connect a database, or use the demo data (3,000 clothing reviews) to see how "
+            "it works.",
             icon=":material/info:")
     st.stop()
 

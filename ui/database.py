@@ -88,7 +88,7 @@ def connect_section() -> None:
             query = st.text_area("Query (one SELECT; the connection is read-only)", key="db-read-query",
                                  placeholder="SELECT * FROM customers WHERE country = 'FR'")
             source = SqlSource(url, query=query)
-        if st.button("Read", icon=":material/download:", key="db-read-go"):
+        if st.button("Read the rows", icon=":material/download:", key="db-read-go"):
             bar = st.progress(0.0, text="Reading…")
 
             def report(_stage: str, fraction: float, message: str) -> None:
@@ -118,7 +118,7 @@ def write_section(run: SavedRun, segment_ids: tuple[int, ...], ids_hashed: bool)
         if_exists = st.radio("If the table exists", IF_EXISTS, horizontal=True, key="db-write-if-exists",
                              format_func={"fail": "stop", "replace": "replace it",
                                           "append-run": "append with a run_id"}.get)
-        if url is None or not st.button("Write", type="primary", icon=":material/upload:", key="db-write-go"):
+        if url is None or not st.button("Write the segments", type="primary", icon=":material/upload:", key="db-write-go"):
             return
         frame = membership(run, segment_ids)
         if ids_hashed:
