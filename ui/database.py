@@ -118,7 +118,8 @@ def write_section(run: SavedRun, segment_ids: tuple[int, ...], ids_hashed: bool)
         if_exists = st.radio("If the table exists", IF_EXISTS, horizontal=True, key="db-write-if-exists",
                              format_func={"fail": "stop", "replace": "replace it",
                                           "append-run": "append with a run_id"}.get)
-        if url is None or not st.button("Write the segments", type="primary", icon=":material/upload:", key="db-write-go"):
+        clicked = st.button("Write the segments", type="primary", icon=":material/upload:", key="db-write-go")
+        if url is None or not clicked:
             return
         frame = membership(run, segment_ids)
         if ids_hashed:
