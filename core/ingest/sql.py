@@ -20,6 +20,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -100,10 +101,20 @@ def _engine(url: str, read_only: bool) -> Engine:
         if read_only:
             connect_args["options"] = "-c default_transaction_read_only=on"
     try:
-        return sa.create_engine(parsed, poolclass=NullPool, connect_args=connect_args)
+        engine = sa.create_engine(parsed, poolclass=NullPool, connect_args=connect_args)
     except (sa.exc.NoSuchModuleError, ImportError):
         raise InputError(f"No database driver for {parsed.drivername!r} is installed; use duckdb:// or "
                          "postgresql://, or install that dialect's SQLAlchemy driver.") from None
+    if backend == "duckdb":
+        sa.event.listen(engine, "connect", _quiet_duckdb)
+    return engine
+
+
+def _quiet_duckdb(dbapi_connection: Any, _record: object) -> None:
+    """DuckDB draws its own progress bar on long queries, on the terminal: ours says the rows read instead."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET enable_progress_bar = false")
+    cursor.close()
 
 
 def connect_message(url: str, exc: BaseException) -> str:
@@ -207,6 +218,13 @@ def _text_column(values: tuple, column: str, source: SqlSource) -> pd.arrays.Str
     kinds = set(map(type, values)) - {type(None)}
     if kinds <= {str}:
         return pd.array(values, dtype="string")
+    if kinds == {float}:  # as str() writes them, at numpy's speed; NaN and NULL are missing
+        numbers = np.asarray(values, dtype=float)
+        texts = pd.array(numbers.astype(str), dtype="string")
+        texts[np.isnan(numbers)] = pd.NA
+        return texts
+    if kinds == {int} and None not in values:
+        return pd.array(np.asarray(values).astype(str), dtype="string")
     odd = [kind for kind in kinds if not issubclass(kind, _TEXT_TYPES)]
     if odd:
         raise InputError(f"Column {column!r} of {source.label()} holds {odd[0].__name__} values, which cannot be "

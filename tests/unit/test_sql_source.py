@@ -172,3 +172,17 @@ def test_cli_errors_are_one_line_and_write_nothing(db, tmp_path, capsys):
     code = main(["segment", str(tmp_path / "x.csv"), "--table", "t", "--out", str(out)])
     assert code == 2 and "database URL" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_numbers_and_dates_read_as_python_writes_them(tmp_path):
+    path = tmp_path / "n.duckdb"
+    floats = [1.0, 62.123456789012345, None, 1e16, 1e-7, 0.1 + 0.2, 123456789.125]
+    with duckdb.connect(str(path)) as conn:
+        conn.execute("CREATE TABLE t (f DOUBLE, i BIGINT, j BIGINT, d DATE)")
+        conn.executemany("INSERT INTO t VALUES (?, ?, ?, ?)",
+                         [(f, n, None if n == 3 else n, "2026-01-0" + str(n + 1)) for n, f in enumerate(floats)])
+    frame = read_sql(SqlSource(f"duckdb:///{path}", query="SELECT * FROM t ORDER BY i")).frame
+    assert frame["f"].tolist() == [pd.NA if f is None else str(f) for f in floats]
+    assert frame["i"].tolist() == [str(n) for n in range(7)]
+    assert frame["j"].tolist() == [pd.NA if n == 3 else str(n) for n in range(7)]
+    assert frame["d"].tolist()[:2] == ["2026-01-01", "2026-01-02"]
