@@ -4,16 +4,14 @@ Export page's "Write to the database" with its audit line."""
 
 from __future__ import annotations
 
+import shutil
+
 import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.ingest.io import load_table
-from core.parameters import SegmentParams
-from core.pipeline import run_segmentation
 from core.runs.audit import read_audit
-from core.runs.store import load_run, save_run
-from core.segment.cluster import ClusterParams
+from core.runs.store import load_run, runs_dir
 from tests.app.test_pages import APP, _page
 from tests.conftest import planted_customers
 from ui.export import membership
@@ -61,9 +59,10 @@ def test_a_write_query_is_refused_and_nothing_is_loaded(ws, shop):
         assert conn.execute("SELECT count(*) FROM customers").fetchone() == (120,)
 
 
-def test_write_segments_to_the_database_with_an_audit_line(ws, shop, planted_csv):
-    params = SegmentParams(embedder="fake", cluster=ClusterParams(algo="kmeans", k=3))
-    run_id = save_run(run_segmentation(load_table(planted_csv), params, ws), ws)
+def test_write_segments_to_the_database_with_an_audit_line(ws, shop, planted_run):
+    shutil.copytree(runs_dir(planted_run.workspace), runs_dir(ws))  # the session's saved run, not a new one
+    run_id = planted_run.run_id
+    rows = len(load_run(ws, run_id).segments)
     at = _app(shop)
     at.session_state["run_id"] = run_id
     _page(at, "export")
@@ -71,15 +70,15 @@ def test_write_segments_to_the_database_with_an_audit_line(ws, shop, planted_csv
     at.text_input(key="db-write-table").input("segments_run").run()
     at.button(key="db-write-go").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    assert any("wrote 120 rows to segments" in s.value.replace("\\", "") for s in at.success), at.success
+    assert any(f"wrote {rows:,} rows to segments" in s.value.replace("\\", "") for s in at.success), at.success
     path = shop.removeprefix("duckdb:///")
     with duckdb.connect(path, read_only=True) as conn:
         written = conn.execute("SELECT * FROM segments_run ORDER BY id").fetchdf()
-    expected = membership(load_run(ws, run_id), tuple(range(3))).sort_values("id").reset_index(drop=True)
+    expected = membership(load_run(ws, run_id), (-1, 0, 1, 2)).sort_values("id").reset_index(drop=True)
     assert written["id"].tolist() == expected["id"].tolist()
     assert written["segment_id"].tolist() == expected["segment_id"].tolist()
     entry = read_audit(ws)[-1]
-    assert entry["file"] == f"table segments_run at {shop}" and entry["user"] == "local" and entry["rows"] == 120
+    assert entry["file"] == f"table segments_run at {shop}" and entry["user"] == "local" and entry["rows"] == rows
 
     at.button(key="db-write-go").click().run()  # again: the table exists and "stop" is chosen
     assert any("already exists" in e.value for e in at.error)
