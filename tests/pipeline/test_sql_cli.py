@@ -121,3 +121,17 @@ def test_postgres_refresh_appends_a_period(shop, tmp_path):
     assert counts == {"2026-11": 120, "2026-12": len(period2)} and 0 < len(period2) < 120
     rows = history[history["run_id"] == "2026-12"].drop(columns="run_id")[list(period2.columns)]
     _same_rows(rows, period2)
+
+
+@pytest.mark.slow
+def test_postgres_read_side_refuses_writes_and_unreadable_types(shop):
+    url, _ = shop
+    from core.errors import InputError
+    from core.ingest.sql import SqlSource, connect, read_sql
+
+    with connect(url) as conn, pytest.raises(sa.exc.DBAPIError, match="read-only transaction"):
+        conn.execute(sa.text("CREATE TABLE sneaky (a int)"))  # past the statement check: the session refuses
+    with pytest.raises(InputError, match="'photo' .* bytes"):
+        read_sql(SqlSource(url, query="SELECT 'c1' AS id, '\\xdeadbeef'::bytea AS photo"))
+    with pytest.raises(InputError, match="no table 'no_such_table'"):
+        read_sql(SqlSource(url, table="no_such_table"))
