@@ -61,11 +61,11 @@ def run(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "segments.csv"
     write_csv(segments, path)
-    if target is not None:
-        print(written_line(target, write_tables(target, segments)))
     for notice in assignment.notices:
         sys.stderr.write(f"note: {notice}\n")
     counts = segments["segment_id"].value_counts()
     print(f"{len(segments):,} customers assigned to {int((counts.index >= 0).sum())} segments "
           f"({int(counts.get(-1, 0)):,} unassigned); wrote {path}")
+    if target is not None:
+        print(written_line(target, write_tables(target, segments)))
     return 0

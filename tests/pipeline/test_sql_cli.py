@@ -46,6 +46,13 @@ def test_duckdb_table_in_segments_table_out(tmp_path):
         written = conn.execute("SELECT * FROM segments_run").fetchdf()
     _same_rows(written, _csv(out / "segments.csv"))
 
+    assigned = run_cli("assign", out, url, "--query", "SELECT * FROM customers WHERE age < 50", "--out",
+                       tmp_path / "a", "--workspace", tmp_path / "ws", "--to-sql", url, "--to-table", "assigned",
+                       "--quiet")
+    assert assigned.returncode == 0, assigned.stderr
+    with duckdb.connect(str(path), read_only=True) as conn:
+        _same_rows(conn.execute("SELECT * FROM assigned").fetchdf(), _csv(tmp_path / "a" / "segments.csv"))
+
     again = run_cli("segment", url, "--table", "no_such_table", "--out", tmp_path / "o2", "--quiet")
     assert_clean_error(again, "no_such_table")
     assert not (tmp_path / "o2").exists()
