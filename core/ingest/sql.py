@@ -33,6 +33,7 @@ from core.progress import Progress, silent
 CHUNK_ROWS = 50_000
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 _CREDENTIALS = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
+_QUERY_SECRET = re.compile(r"([?&](?:password|passwd|pwd|token|secret)=)[^&]*", re.I)
 _COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
 _LITERALS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
 _WRITES = re.compile(r"\b(insert|update|delete|merge|upsert|create|drop|alter|truncate|copy|attach|detach|grant|"
@@ -68,9 +69,11 @@ def is_url(text: str) -> bool:
 def mask_url(url: str) -> str:
     """The URL with its password replaced by ``***`` (also when SQLAlchemy cannot parse it)."""
     try:
-        return sa.make_url(url).render_as_string(hide_password=True)
+        parsed = sa.make_url(url)
+        shown = parsed.render_as_string(hide_password=True) if parsed.password is not None else str(url)
     except Exception:  # not a URL SQLAlchemy understands: mask anything between "user:" and "@"
-        return _CREDENTIALS.sub(r"\1***@", str(url))
+        shown = _CREDENTIALS.sub(r"\1***@", str(url))
+    return _QUERY_SECRET.sub(r"\1***", shown)
 
 
 def driver_message(text: str, url: str) -> str:

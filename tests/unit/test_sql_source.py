@@ -113,6 +113,9 @@ def test_passwords_are_masked():
     assert mask_url("postgresql://me:hunter2@db.example:5432/shop") == "postgresql://me:***@db.example:5432/shop"
     assert "hunter2" not in mask_url("weird scheme://me:hunter2@host")
     assert mask_url("duckdb:///data/shop.duckdb") == "duckdb:///data/shop.duckdb"
+    assert mask_url("duckdb:///:memory:") == "duckdb:///:memory:"
+    assert mask_url("snowflake://me@acct/db?password=hunter2&warehouse=w") == (
+        "snowflake://me@acct/db?password=***&warehouse=w")
 
 
 def test_load_source_reads_files_and_urls(db, planted_csv):
