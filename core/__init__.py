@@ -46,6 +46,8 @@ from core.ingest.id_lists import read_ids
 from core.ingest.io import MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, LoadedTable, load_table
 from core.ingest.privacy import describe_pii, hash_ids, workspace_key
 from core.ingest.roles import ROLES, ColumnInfo
+from core.ingest.source import load_source, table_source
+from core.ingest.sql import SqlSource, mask_url, table_counts
 from core.ingest.times import TIME_UNIT
 from core.parameters import SegmentParams
 from core.pipeline import STAGES, SegmentationResult, run_segmentation
@@ -62,6 +64,7 @@ from core.runs.export import SEGMENT_COLUMNS, csv_bytes, json_text, parquet_byte
 from core.runs.opened import rows_of, saved_people
 from core.runs.refresh import RefreshParams, list_refreshes, period_chain
 from core.runs.selection import save_selection_as_segment, selection_profile, selection_rows
+from core.runs.sql_export import IF_EXISTS, SqlTarget, written_line
 from core.runs.store import (
     HISTORY_FILE,
     SavedRun,
@@ -82,6 +85,7 @@ from core.storage.hashing import stable_hash
 from core.tasks import LOCAL, Engine
 
 __all__ = [
+    "IF_EXISTS", "SqlSource", "SqlTarget", "load_source", "table_source", "mask_url", "table_counts", "written_line",
     "CLUSTERERS", "DEFAULT_MODEL", "DEMO_ATTRIBUTION", "DEMO_PATH", "EMBEDDERS", "HISTORY_FILE", "LOCAL",
     "LOOKALIKE_NOTES", "LOOKALIKE_SIZE", "MAX_COLUMNS", "MAX_FILE_BYTES", "MAX_LEVELS", "MAX_ROWS", "MAX_TEXT_CHARS",
     "N_SIMILAR", "RECOMMEND_METHODS", "ROLES", "SEGMENT_COLUMNS", "SHOP_ATTRIBUTION", "SHOP_COLUMNS", "SHOP_CUSTOMERS",

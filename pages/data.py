@@ -15,6 +15,7 @@ from ui.data import (
     use_demo,
     use_upload,
 )
+from ui.database import connect_section
 from ui.interactions import (  # after ui.state: keeps merges apart
     has_interactions,
     interactions_section,
@@ -46,10 +47,12 @@ with right:
     st.write("")
     st.button("Use the demo data", icon=":material/play_circle:", key="data-demo", width="stretch", on_click=use_demo)
     st.caption(DEMO_ATTRIBUTION)
+connect_section()
 
 dataset = current_dataset()
 if dataset is None:
-    st.info("Upload a table above, or use the demo data (3,000 clothing reviews) to see how it works.",
+    st.info("Upload a table above, connect a database, or use the demo data (3,000 clothing reviews) to see how "
+            "it works.",
             icon=":material/info:")
     st.stop()
 

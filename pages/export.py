@@ -5,6 +5,7 @@ from typing import Any
 import streamlit as st
 
 from ui.audit import audited_download
+from ui.database import write_section
 from ui.export import export_files
 from ui.levels import export_level
 from ui.recommend import recommendation_files, recommendation_rows
@@ -51,6 +52,7 @@ with c3:
 with c4:
     audited_download("Run parameters (JSON)", files.run, f"run-{run.run_id}.json", "application/json", rows=1,
                      key="dl-run", **audit)
+write_section(run, ids, hashed)
 st.subheader("Preview")
 st.dataframe(files.preview, hide_index=True, key="export-preview")
 

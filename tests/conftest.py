@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +17,7 @@ import core.testing.fake_embedder  # noqa: F401  (registers the tests' "fake" em
 if TYPE_CHECKING:
     from core.pipeline import SegmentationResult
     from core.testing.planted import PlantedGroups
+    from tests.postgres import PostgresServer
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -119,3 +121,15 @@ def planted_run(tmp_path_factory: pytest.TempPathFactory) -> PlantedRun:
     result = run_segmentation(load_table(folder / "planted.csv"), params, folder / "workspace")
     run_id = save_run(result, folder / "workspace")
     return PlantedRun(data, folder / "planted.csv", folder / "workspace", run_id, result)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A private PostgreSQL server for the session (tests/postgres.py); skipped only where no server is installed."""
+    from tests.postgres import postgres_server, server_binaries
+
+    if server_binaries() is None:
+        pytest.skip("PostgreSQL's server binaries are not installed (scripts/setup.sh test installs Debian's "
+                    "postgresql)")
+    with postgres_server() as server:
+        yield server

@@ -10,7 +10,20 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
-from core import CLUSTERERS, TIME_UNIT, ClusterParams, InteractionInputs, RecommendParams, guess_item_column, load_table
+from core import (
+    CLUSTERERS,
+    IF_EXISTS,
+    TIME_UNIT,
+    ClusterParams,
+    InteractionInputs,
+    LoadedTable,
+    RecommendParams,
+    SqlSource,
+    SqlTarget,
+    guess_item_column,
+    load_source,
+    table_source,
+)
 from core.errors import ParameterError
 from core.parameters import DEFAULT_WEIGHTS, MAP_DIMS, SegmentParams
 from core.progress import Progress
@@ -125,7 +138,8 @@ def _role(value: str) -> tuple[str, str]:
 def add_segment_options(seg: argparse.ArgumentParser, out_help: str) -> None:
     """The input, output and tuning options of ``segment`` and ``sweep``."""
     seg.add_argument("input", help="customers table (CSV, Parquet or XLSX; with --engine ray also a folder or glob "
-                     "of Parquet/CSV parts)")
+                     "of Parquet/CSV parts; or a database URL with --table or --query)")
+    add_sql_input_options(seg)
     seg.add_argument("--out", required=True, type=Path, help=out_help)
     seg.add_argument("--workspace", type=Path, default=DEFAULT_WORKSPACE, help="cache folder (default ./workspace)")
     seg.add_argument("--id-col", help="column that identifies a customer (default: detected, else row numbers)")
@@ -142,21 +156,70 @@ def add_segment_options(seg: argparse.ArgumentParser, out_help: str) -> None:
                      default, dest=name)
     seg.add_argument("--weight", action="append", type=_weight, default=[], metavar="BLOCK=W",
                      help="feature block weight, e.g. text=1 numeric=0.5 categorical=0.5")
-    seg.add_argument("--interactions", type=Path, help="interactions table (user, item, value, time) for behaviour "
-                     "features and recommendations")
+    seg.add_argument("--interactions", help="interactions table (user, item, value, time) for behaviour "
+                     "features and recommendations (a file, or a database URL with --interactions-table/-query)")
+    seg.add_argument("--interactions-table", help="read the interactions from this table of the input's database")
+    seg.add_argument("--interactions-query", help="read the interactions with this SELECT on the input's database")
     seg.add_argument("--interactions-user-col",
                      help="the interactions' user column (default: the users' id column name)")
     seg.add_argument("--item-col", help="the item id column of the interactions and of the items table")
     seg.add_argument("--value-col", help="the interactions' value column (rating, quantity, amount)")
     seg.add_argument("--time-col", help="the interactions' timestamp column")
     add_declared(seg, "--time-unit", TIME_UNIT, "auto")
-    seg.add_argument("--items", type=Path, help="items table (id named by --item-col; name, category, price)")
+    seg.add_argument("--items", help="items table (id named by --item-col; name, category, price)")
+    seg.add_argument("--items-table", help="read the items from this table of the input's database")
+    seg.add_argument("--items-query", help="read the items with this SELECT on the input's database")
     add_declared(seg, "--top-k", declared(RecommendParams)["top_k"], RecommendParams().top_k)
     add_declared(seg, "--method", declared(RecommendParams)["method"], RecommendParams().method)
     seg.add_argument("--allow-pii", action="append", default=[], metavar="COLUMN",
                      help="use a column that looks like personal data (e-mail, phone) anyway (repeatable)")
     seg.add_argument("--hash-ids", action="store_true", help="replace customer ids in the outputs by keyed hashes")
     seg.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
+
+def add_sql_input_options(parser: argparse.ArgumentParser) -> None:
+    """``--table`` and ``--query``: what to read when the input is a database URL."""
+    parser.add_argument("--table", help="with a database URL as input: the table of customers to read")
+    parser.add_argument("--query", help="with a database URL as input: one read-only SELECT that gives the customers")
+
+
+def add_sql_output_options(parser: argparse.ArgumentParser) -> None:
+    """``--to-sql URL --to-table NAME [--if-exists …]``: also write segments.csv's rows to a database table."""
+    parser.add_argument("--to-sql", metavar="URL", help="also write segments.csv's rows (and with recommendations the "
+                        "per-customer lists, to TABLE_recommendations) to this database")
+    parser.add_argument("--to-table", metavar="NAME", help="with --to-sql: the table to write")
+    parser.add_argument("--if-exists", choices=IF_EXISTS, default="fail",
+                        help="with --to-sql, when the table exists: fail, replace it (atomically) or append-run "
+                             "(add the rows with a run_id column) (default: fail)")
+    parser.add_argument("--run-id", help="with --if-exists append-run: the run_id of these rows "
+                        "(default: the UTC time)")
+
+
+def sql_target(args: argparse.Namespace) -> SqlTarget | None:
+    """The database table ``--to-sql``/``--to-table`` name, checked before any work, or None."""
+    if args.to_sql is None:
+        stray = [flag for flag, value in (("--to-table", args.to_table), ("--run-id", args.run_id)) if value]
+        stray += ["--if-exists"] if args.if_exists != "fail" else []
+        if stray:
+            raise ParameterError(f"{', '.join(stray)} only apply with --to-sql URL; add it or leave them out.")
+        return None
+    if not args.to_table:
+        raise ParameterError("--to-sql needs --to-table NAME, the table to write the segments to.")
+    return SqlTarget(args.to_sql, args.to_table, args.if_exists, args.run_id or "").validate()
+
+
+def source_of(args: argparse.Namespace) -> SqlSource | str | Path:
+    """Where the customers the positional INPUT names are: a file (or, on Ray, parts), or a database URL's
+    --table or --query."""
+    return table_source(args.input, args.table, args.query)
+
+
+def _side_table(args: argparse.Namespace, name: str) -> LoadedTable | None:
+    """``--NAME FILE_OR_URL``, or ``--NAME-table``/``--NAME-query`` on that URL or else on the input's database."""
+    path, table, query = getattr(args, name), getattr(args, f"{name}_table"), getattr(args, f"{name}_query")
+    if path is None and table is None and query is None:
+        return None
+    return load_source(args.input if path is None else path, table, query, what=f"--{name}-table or --{name}-query")
 
 
 def params_from_args(args: argparse.Namespace) -> SegmentParams:
@@ -190,8 +253,8 @@ def progress_printer(quiet: bool) -> Progress:
 
 def interaction_inputs(args: argparse.Namespace) -> InteractionInputs | None:
     """The interactions and items named on the command line, loaded, or None without --interactions."""
-    if args.interactions is None:
-        named = ("interactions_user_col", "item_col", "value_col", "time_col", "items")
+    if all(getattr(args, n) is None for n in ("interactions", "interactions_table", "interactions_query")):
+        named = ("interactions_user_col", "item_col", "value_col", "time_col", "items", "items_table", "items_query")
         stray = [f"--{n.replace('_', '-')}" for n in named if getattr(args, n) is not None]
         stray += ["--time-unit"] if args.time_unit != "auto" else []
         if stray:
@@ -199,7 +262,8 @@ def interaction_inputs(args: argparse.Namespace) -> InteractionInputs | None:
         return None
     if args.time_unit != "auto" and not args.time_col:
         raise ParameterError("--time-unit says how the --time-col column is written; name that column too.")
-    table = load_table(args.interactions)
+    table = _side_table(args, "interactions")
+    assert table is not None  # one of its three options is given
     item_col = args.item_col
     if not item_col:
         item_col = guess_item_column([str(c) for c in table.frame.columns if c != args.interactions_user_col])
@@ -209,7 +273,7 @@ def interaction_inputs(args: argparse.Namespace) -> InteractionInputs | None:
         sys.stderr.write(f"note: the interactions' item column is {item_col!r} (guessed from its name; name another "
                          "with --item-col).\n")
     return InteractionInputs(table, item_col, args.interactions_user_col, args.value_col, args.time_col,
-                             load_table(args.items) if args.items else None, args.time_unit)
+                             _side_table(args, "items"), args.time_unit)
 
 
 def summary(q: dict) -> str:

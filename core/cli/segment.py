@@ -8,14 +8,17 @@ import argparse
 import sys
 from dataclasses import replace
 
-from core import LevelParams, RecommendParams, SegmentParams
+from core import LevelParams, RecommendParams, SegmentParams, written_line
 from core.cli.engines import add_engine_options, engine_from_args
 from core.cli.options import (
     add_declared,
     add_segment_options,
+    add_sql_output_options,
     interaction_inputs,
     params_from_args,
     progress_printer,
+    source_of,
+    sql_target,
     summary,
 )
 from core.schema import declared
@@ -31,15 +34,17 @@ def add_arguments(seg: argparse.ArgumentParser) -> None:
     seg.add_argument("--save-run", action="store_true",
                      help="also save the run in the workspace (for 'curate'); prints its id")
     add_engine_options(seg)
+    add_sql_output_options(seg)
     for flag, name in (("--levels", "levels"), ("--sub-k", "sub_k")):
         add_declared(seg, flag, declared(LevelParams)[name], getattr(LevelParams(), name))
 
 
 def run(args: argparse.Namespace) -> int:
+    target = sql_target(args)
     params = replace(params_from_args(args), levels=LevelParams(args.levels, args.sub_k)).validate()
     engine = engine_from_args(args).check(interactions=args.interactions, hash_ids=args.hash_ids)
     recommend = RecommendParams(top_k=args.top_k, seed=args.seed, method=args.method).validate()
-    done = segment(args.input, params, args.workspace, engine=engine,
+    done = segment(source_of(args), params, args.workspace, engine=engine, to_sql=target,
                    interactions=interaction_inputs(args) if engine.local else None, recommend=recommend,
                    out=args.out, save=args.save_run, hash_ids_out=args.hash_ids, progress=progress_printer(args.quiet))
     for notice in done.notices:
@@ -53,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
               f"wrote {wrote} and {done.paths['segments_parts']}")
     if done.evaluation is not None:
         _print_evaluation(done)
+    if target is not None and done.written:
+        print(written_line(target, done.written))
     if done.run_id:
         print(f"saved run {done.run_id}")
     return 0

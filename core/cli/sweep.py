@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from core.cli.options import add_segment_options, flag_of, params_from_args, progress_printer
+from core.cli.options import add_segment_options, flag_of, params_from_args, progress_printer, source_of
 from core.tasks import sweep
 
 NAME = "sweep"
@@ -31,7 +31,7 @@ def _cell(value: object) -> str:
 
 def run(args: argparse.Namespace) -> int:
     params = params_from_args(args).validate()
-    done = sweep(args.input, params, args.workspace, args.out, args.values, progress=progress_printer(args.quiet))
+    done = sweep(source_of(args), params, args.workspace, args.out, args.values, progress=progress_printer(args.quiet))
     found = done.found
     columns = ["value", "n_segments", "outlier_share", "silhouette", "dbcv"]
     print("\t".join([found["parameter"], *columns[1:]]))

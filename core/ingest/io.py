@@ -37,7 +37,7 @@ class LoadedTable:
 
     frame: pd.DataFrame
     name: str
-    format: str  # "csv", "parquet" or "xlsx"
+    format: str  # "csv", "parquet", "xlsx" or "sql"
     content_hash: str
     encoding: str | None = None
     delimiter: str | None = None
@@ -243,6 +243,12 @@ def _read_csv(data: bytes, name: str) -> LoadedTable:
         )
     return LoadedTable(frame=frame, name=name, format="csv", content_hash="", encoding=encoding, delimiter=delim,
                        notices=notices)
+
+
+def check_table(table: LoadedTable, max_rows: int | None = None) -> None:
+    """The checks and cleaning every file gets (headers, empty and duplicate rows, limits), for a table read
+    from elsewhere (a database); raises :class:`InputError` as :func:`load_table` does."""
+    _clean(table, MAX_ROWS if max_rows is None else min(max_rows, MAX_ROWS))
 
 
 def _clean(table: LoadedTable, max_rows: int | None) -> None:

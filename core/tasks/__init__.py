@@ -7,6 +7,7 @@ from core.tasks.curate import Curated, Edit, Merge, ReassignOutliers, Rename, Re
 from core.tasks.engine import LOCAL, Engine
 from core.tasks.explain import Explained, explain, explainer
 from core.tasks.lookalike import Lookalikes, find_lookalikes, lookalike, segment_rows
+from core.tasks.publish import publish
 from core.tasks.refresh import Refreshed, refresh
 from core.tasks.segment import Segmented, Source, read_source, segment
 from core.tasks.sweep import Swept, current_setting, sweep, sweep_run, with_setting
@@ -17,6 +18,6 @@ __all__ = [
     "LOCAL", "Assigned", "Curated", "Edit", "Engine", "Explained", "Lookalikes", "Merge", "ReassignOutliers",
     "Refreshed", "Rename", "Reset", "Segmented", "Source", "Split", "Swept", "Tracked", "assign", "curate",
     "current_setting", "detected_roles", "explain", "explainer", "find_lookalikes", "language_notice", "lookalike",
-    "long_text_cells", "read_source", "refresh", "role_problems", "segment", "segment_rows", "sweep", "sweep_run",
-    "track", "with_setting",
+    "long_text_cells", "publish", "read_source", "refresh", "role_problems", "segment", "segment_rows", "sweep",
+    "sweep_run", "track", "with_setting",
 ]

@@ -10,9 +10,11 @@ from core.distributed.run import assign_on_ray
 from core.errors import ParameterError
 from core.ingest.io import LoadedTable
 from core.ingest.privacy import hash_ids, workspace_key
+from core.ingest.sql import SqlSource
 from core.progress import Progress
 from core.runs.assign import DEFAULT_K, assign_table, locate_run
 from core.runs.export import write_csv
+from core.runs.sql_export import SqlTarget, check_target, write_tables
 from core.tasks.engine import LOCAL, Engine
 from core.tasks.segment import Source, read_source
 
@@ -25,6 +27,7 @@ class Assigned:
     segments: dict[int, int]
     paths: dict[str, Path]
     notices: list[str] = field(default_factory=list)
+    written: dict[str, int] = field(default_factory=dict)  # with ``to_sql``: rows written per database table
 
     @property
     def assigned_segments(self) -> int:
@@ -32,14 +35,18 @@ class Assigned:
 
 
 def assign(run: str | Path, source: Source, workspace: Path, out: Path, *, neighbours: int = DEFAULT_K,
-           engine: Engine = LOCAL, hash_ids_out: bool = False, progress: Progress | None = None) -> Assigned:
+           engine: Engine = LOCAL, hash_ids_out: bool = False, to_sql: SqlTarget | None = None,
+           progress: Progress | None = None) -> Assigned:
     """The customers of ``source`` get the segments of ``run`` (an output folder, or a saved run or refresh id
-    in ``workspace``) by their ``neighbours`` nearest training customers; writes ``out/segments.csv``."""
-    engine.check(hash_ids=hash_ids_out)
+    in ``workspace``) by their ``neighbours`` nearest training customers; writes ``out/segments.csv`` and, with
+    ``to_sql``, the same rows to a database table (checked before any work)."""
+    engine.check(hash_ids=hash_ids_out, database=isinstance(source, SqlSource), to_sql=to_sql is not None)
+    if to_sql is not None:
+        check_target(to_sql)
     say: Progress = progress or (lambda *_: None)
     folder = locate_run(run, workspace)
     if not engine.local:
-        if isinstance(source, LoadedTable):
+        if isinstance(source, LoadedTable | SqlSource):
             raise ParameterError("--engine ray reads files; give a file, folder or glob of parts.")
         done = assign_on_ray(folder, source, Path(out), workspace, k=neighbours, address=engine.address,
                              num_cpus=engine.num_cpus, progress=say)
@@ -53,4 +60,5 @@ def assign(run: str | Path, source: Source, workspace: Path, out: Path, *, neigh
     path = out / "segments.csv"
     write_csv(segments, path)
     counts = {int(s): int(n) for s, n in segments["segment_id"].value_counts().sort_index().items()}
-    return Assigned(len(segments), counts, {"segments": path}, list(assignment.notices))
+    written = write_tables(to_sql, segments) if to_sql is not None else {}
+    return Assigned(len(segments), counts, {"segments": path}, list(assignment.notices), written)

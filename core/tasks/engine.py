@@ -9,7 +9,8 @@ from core.errors import ParameterError
 from core.schema import check_fields
 
 #: what a task may be given that only the local engine does, and the command line's name for it
-LOCAL_ONLY = {"interactions": "--interactions", "hash_ids": "--hash-ids", "levels": "--levels 2"}
+LOCAL_ONLY = {"interactions": "--interactions", "hash_ids": "--hash-ids", "levels": "--levels 2",
+              "database": "a database URL as input", "to_sql": "--to-sql"}
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,10 @@ from typing import Any
 
 from core.distributed.run import segment_on_ray
 from core.errors import ParameterError
-from core.ingest.io import LoadedTable, load_table
+from core.ingest.io import LoadedTable
 from core.ingest.privacy import hash_ids, workspace_key
+from core.ingest.source import read_table
+from core.ingest.sql import SqlSource
 from core.parameters import SegmentParams
 from core.pipeline import SegmentationResult, run_segmentation
 from core.progress import Progress
@@ -19,11 +21,13 @@ from core.recommend.lists import RecommendParams
 from core.represent.behaviour import InteractionInputs
 from core.runs.assign import MODEL_DIR, assignment_model, save_model
 from core.runs.export import write_customers, write_outputs, write_recommendations
+from core.runs.sql_export import SqlTarget, check_target, write_tables
 from core.runs.store import save_run
 from core.tasks.engine import LOCAL, Engine
 
-#: what a segmentation reads: a loaded table, or a file (on Ray also a folder or glob of Parquet/CSV parts)
-Source = LoadedTable | str | Path
+#: what a segmentation reads: a loaded table, a file (on Ray also a folder or glob of Parquet/CSV parts), or a
+#: database table or query (local engine)
+Source = LoadedTable | SqlSource | str | Path
 
 
 @dataclass
@@ -40,11 +44,12 @@ class Segmented:
     evaluation: dict[str, Any] | None = None  # the recommendations' hold-out evaluation
     fitted_on: int | None = None  # on Ray: the customers of the fitting sample
     result: SegmentationResult | None = None  # local: everything the pipeline returned
+    written: dict[str, int] = field(default_factory=dict)  # with ``to_sql``: rows written per database table
 
 
 def read_source(source: Source, progress: Progress | None = None) -> LoadedTable:
-    """The table of ``source``, read when it is a file (said to ``progress``)."""
-    table = source if isinstance(source, LoadedTable) else load_table(source)
+    """The table of ``source``, read when it is a file or a database table (said to ``progress``)."""
+    table = source if isinstance(source, LoadedTable) else read_table(source, progress or (lambda *_: None))
     if progress is not None:
         progress("load", 0.0, table.describe())
     return table
@@ -52,13 +57,18 @@ def read_source(source: Source, progress: Progress | None = None) -> LoadedTable
 
 def segment(source: Source, params: SegmentParams, workspace: Path, *, engine: Engine = LOCAL,
             interactions: InteractionInputs | None = None, recommend: RecommendParams | None = None,
-            out: Path | None = None, save: bool = False, hash_ids_out: bool = False,
+            out: Path | None = None, save: bool = False, hash_ids_out: bool = False, to_sql: SqlTarget | None = None,
             progress: Progress | None = None) -> Segmented:
     """Segment the customers of ``source`` with ``params`` on ``engine``; write ``out`` (when given) and save
     the run in ``workspace`` (with ``save``). Local only: ``interactions`` (behaviour features and, with
-    ``recommend``, recommendations) and ``hash_ids_out`` (customer ids in ``out`` as keyed hashes)."""
+    ``recommend``, recommendations), ``hash_ids_out`` (customer ids in ``out`` as keyed hashes), a database
+    ``source`` and ``to_sql`` (segments.csv's rows, and the per-customer lists, written to database tables; the
+    target is checked before any work)."""
     params.validate()
-    engine.check(interactions=interactions is not None, hash_ids=hash_ids_out, levels=params.levels.levels > 1)
+    engine.check(interactions=interactions is not None, hash_ids=hash_ids_out, levels=params.levels.levels > 1,
+                 database=isinstance(source, SqlSource), to_sql=to_sql is not None)
+    if to_sql is not None:
+        check_target(to_sql, (to_sql.table, to_sql.recommendations_table) if interactions else None)
     say: Progress = progress or (lambda *_: None)
     if not engine.local:
         return _on_ray(source, params, workspace, engine, out, save, say)
@@ -66,25 +76,30 @@ def segment(source: Source, params: SegmentParams, workspace: Path, *, engine: E
                               recommend=recommend if interactions else None)
     recs = result.recommendations
     paths: dict[str, Path] = {}
+    key = workspace_key(workspace) if hash_ids_out else None
+    segments = result.segments_frame()
+    users = recs.user_lists if recs is not None else None
+    if key and users is not None:
+        users = users.assign(id=hash_ids(users["id"], key))
     if out is not None:
         run_info = {**result.run_info, "command": "segment", "output": str(out)}
-        key = workspace_key(workspace) if hash_ids_out else None
         save_model(assignment_model(result), out / MODEL_DIR)
-        paths = write_outputs(result.segments_frame(), result.profiles, run_info, out, id_key=key,
-                              parents=result.parents)
+        paths = write_outputs(segments, result.profiles, run_info, out, id_key=key, parents=result.parents)
         write_customers(result.customers, out, id_key=key)  # for 'explain' and 'lookalike'
-        if recs is not None:
-            users = recs.user_lists.assign(id=hash_ids(recs.user_lists["id"], key)) if key else recs.user_lists
+        if recs is not None and users is not None:
             paths.update(write_recommendations(recs.segment_lists, users, recs.evaluation, out))
+    written = {}
+    if to_sql is not None:
+        written = write_tables(to_sql, segments.assign(id=hash_ids(segments["id"], key)) if key else segments, users)
     notices = list(result.notices) + (list(recs.evaluation.get("notes", [])) if recs is not None else [])
     run_id = save_run(result, workspace) if save else None
     return Segmented(len(result.customers), result.quality, dict(result.run_info), paths, notices, run_id,
-                     recs.evaluation if recs is not None else None, result=result)
+                     recs.evaluation if recs is not None else None, result=result, written=written)
 
 
 def _on_ray(source: Source, params: SegmentParams, workspace: Path, engine: Engine, out: Path | None, save: bool,
             progress: Progress) -> Segmented:
-    if isinstance(source, LoadedTable) or out is None:
+    if isinstance(source, LoadedTable | SqlSource) or out is None:
         raise ParameterError("--engine ray reads files and writes an output folder; give a file, folder or glob "
                              "of parts and --out DIR.")
     done = segment_on_ray(source, params, out, workspace, sample_size=engine.params.sample_size,
