@@ -10,7 +10,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.runs.audit import read_audit
+from core.auth.audit import read_audit
 from core.runs.store import load_run, runs_dir
 from tests.app.test_pages import APP, _page
 from tests.conftest import planted_customers

@@ -8,7 +8,7 @@ import shutil
 import duckdb
 import pytest
 
-from core.runs.audit import read_audit
+from core.auth.audit import read_audit
 from tests.conftest import planted_customers
 from tests.e2e.harness import CHROMIUM, app_server, browser_page, open_page, run_segmentation, wait_idle
 
