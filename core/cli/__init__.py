@@ -10,11 +10,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from core.cli import assign, curate, explain, lookalike, refresh, segment, sweep, track
+from core.cli import assign, curate, explain, lookalike, refresh, search, segment, sweep, track
 from core.cli.options import _Parser
 from core.errors import CoreError
 
-COMMANDS = (segment, sweep, curate, assign, explain, lookalike, refresh, track)
+COMMANDS = (segment, sweep, curate, assign, explain, lookalike, refresh, track, search)
 
 
 def build_parser() -> argparse.ArgumentParser:

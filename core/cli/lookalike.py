@@ -22,9 +22,11 @@ from core.explain.lookalike import (
 )
 from core.ingest.id_lists import read_ids
 from core.ingest.privacy import hash_ids, workspace_key
+from core.runs.assign import locate_run
 from core.runs.export import write_csv
 from core.runs.opened import open_run, rows_of
 from core.schema import declared
+from core.tasks.search import QUERY_SEEDS, search, searchable
 
 NAME = "lookalike"
 HELP = "find the customers most like a list of seed customers (a lookalike audience)"
@@ -39,6 +41,8 @@ def add_arguments(look: argparse.ArgumentParser) -> None:
                        help="seed customer ids: a file (one per line, or a CSV with an id column) or ids separated "
                             "by commas")
     seeds.add_argument("--seed-segment", type=int, metavar="ID", help="every member of this segment is a seed")
+    seeds.add_argument("--query", metavar="TEXT",
+                       help=f"an audience from a description: the {QUERY_SEEDS} best matches of this search are the seeds")
     look.add_argument("--out", required=True, type=Path, help="folder for audience.csv and curve.csv")
     look.add_argument("--workspace", type=Path, default=DEFAULT_WORKSPACE, help="workspace (saved runs)")
     look.add_argument("--exclude-segment", type=int, action="append", default=[], metavar="ID",
@@ -53,7 +57,10 @@ def add_arguments(look: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     params = LookalikeParams(**{name: getattr(args, name) for name in FLAGS.values()}).validate()
     people = open_run(args.run, args.workspace)
-    if args.seed_segment is not None:
+    if args.query is not None:
+        seeds, unknown = search(searchable(people, locate_run(args.run, args.workspace), args.workspace), args.query,
+                                QUERY_SEEDS).rows, []
+    elif args.seed_segment is not None:
         seeds = np.flatnonzero(people.labels == args.seed_segment)
         if args.seed_segment < 0 or not len(seeds):
             raise ParameterError(f"There is no segment {args.seed_segment} in this run; give a segment id from "

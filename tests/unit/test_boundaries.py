@@ -23,11 +23,12 @@ LAYERS = [
     {"core.ingest"},
     {"core.represent", "core.testing"},
     {"core.segment"},
-    {"core.explain"},
+    {"core.explain", "core.search"},
     {"core.recommend"},
     {"core.parameters", "core.pipeline"},
     {"core.runs"},
     {"core.distributed"},
+    {"core.tasks"},
     {"core.cli", "core.__main__", "core"},
 ]
 
