@@ -25,8 +25,8 @@ from core.storage.stage_cache import StageCache
 
 SEARCH_VERSION = 1
 MEANING_WEIGHT = 0.5  # weight of the normalised meaning score; the words get the rest (tuned: NOTES-search.md)
-FEEDBACK_ROWS = 10  # first-pass matches whose words extend the query
-FEEDBACK_TERMS = 3  # terms taken from them
+FEEDBACK_ROWS = 30  # first-pass matches whose words extend the query
+FEEDBACK_TERMS = 5  # terms taken from them
 FEEDBACK_SHARE = 0.3  # a feedback term appears in at least this share of them
 FEEDBACK_WEIGHT = 0.5  # query weight of the strongest feedback term (the query's own terms weigh 1)
 
