@@ -23,11 +23,9 @@ from bench.report import write_section
 from core.represent.embedders import EmbedderChoice
 from core.search import meaning
 from core.search.index import SearchIndex
-from core.testing.chinese_reviews import chinese_reviews
+from core.testing.chinese_reviews import ENGLISH_NAMES, chinese_reviews
 
 TOP = 50
-ENGLISH_NAMES = {"书籍": "books", "平板": "tablet", "手机": "mobile phone", "水果": "fruit", "洗发水": "shampoo",
-                 "热水器": "water heater", "牛奶": "milk", "衣服": "clothes", "电脑": "computer", "酒店": "hotel"}
 CLOTHING = {  # query: what makes a review relevant to it (case-insensitive regular expression)
     "runs small": r"runs? (?:\w+ ){0,2}small|too small|too tight|size up|sized up|one size up|a size up",
     "itchy fabric": r"itch|scratch",

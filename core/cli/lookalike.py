@@ -42,7 +42,8 @@ def add_arguments(look: argparse.ArgumentParser) -> None:
                             "by commas")
     seeds.add_argument("--seed-segment", type=int, metavar="ID", help="every member of this segment is a seed")
     seeds.add_argument("--query", metavar="TEXT",
-                       help=f"an audience from a description: the {QUERY_SEEDS} best matches of this search are the seeds")
+                       help=f"an audience from a description: the {QUERY_SEEDS} best matches of this search are "
+                            "the seeds")
     look.add_argument("--out", required=True, type=Path, help="folder for audience.csv and curve.csv")
     look.add_argument("--workspace", type=Path, default=DEFAULT_WORKSPACE, help="workspace (saved runs)")
     look.add_argument("--exclude-segment", type=int, action="append", default=[], metavar="ID",
@@ -57,15 +58,15 @@ def add_arguments(look: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     params = LookalikeParams(**{name: getattr(args, name) for name in FLAGS.values()}).validate()
     people = open_run(args.run, args.workspace)
+    unknown: list[str] = []
     if args.query is not None:
-        seeds, unknown = search(searchable(people, locate_run(args.run, args.workspace), args.workspace), args.query,
-                                QUERY_SEEDS).rows, []
+        seeds = search(searchable(people, locate_run(args.run, args.workspace), args.workspace), args.query,
+                       QUERY_SEEDS).rows
     elif args.seed_segment is not None:
         seeds = np.flatnonzero(people.labels == args.seed_segment)
         if args.seed_segment < 0 or not len(seeds):
             raise ParameterError(f"There is no segment {args.seed_segment} in this run; give a segment id from "
                                  "its segments.csv.")
-        unknown: list[str] = []
     else:
         seeds, unknown = rows_of(people, read_ids(args.seeds), "seed ids", args.ignore_unknown)
     scores = lookalike_scores(people.features, seeds, params)

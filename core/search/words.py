@@ -77,7 +77,9 @@ class WordIndex:
 def build_word_index(texts: Sequence[str]) -> WordIndex:
     """The BM25 index of ``texts`` (one per customer; an empty text matches nothing)."""
     vocabulary: dict[str, int] = {}
-    indptr, indices, counts = [0], [], []
+    indptr: list[int] = [0]
+    indices: list[int] = []
+    counts: list[int] = []
     for text in texts:
         found: dict[int, int] = {}
         for word in terms(text or ""):

@@ -43,6 +43,10 @@ CATEGORIES: dict[str, list[str]] = {
            "酒店停车很不方便。", "从房间窗户可以看到海景。"],
 }
 
+#: each category's name in English (cross-lingual search queries)
+ENGLISH_NAMES = {"书籍": "books", "平板": "tablet", "手机": "mobile phone", "水果": "fruit", "洗发水": "shampoo",
+                 "热水器": "water heater", "牛奶": "milk", "衣服": "clothes", "电脑": "computer", "酒店": "hotel"}
+
 GENERIC = ["价格很实惠，性价比高。", "物流很快，第二天就到了。", "总的来说还不错。", "下次还会再买。",
            "有点贵，等打折再买。", "客服态度很好。", "和描述的一样。", "给五星好评。", "快递太慢了，等了一个星期。",
            "质量一般般，对不起这个价格。", "包装很用心，送人也有面子。", "已经推荐给朋友了。", "第一次买，感觉还行。",
