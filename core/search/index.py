@@ -83,6 +83,11 @@ class SearchIndex:
                                           lambda: (build_word_index(self.texts).arrays(), {}))
         return WordIndex.from_arrays(arrays)
 
+    @cached_property
+    def has_text(self) -> np.ndarray:
+        """Which customers wrote something."""
+        return np.fromiter((bool(t) for t in self.texts), dtype=bool, count=len(self.texts))
+
     def vectors(self, embedder: meaning.Embedder) -> np.ndarray:
         """The texts' normalised vectors by ``embedder``."""
         if embedder.model_id not in self._vectors:
@@ -102,8 +107,9 @@ class SearchIndex:
         query = check_query(query)
         embedder = meaning.build(meaning.query_embedder(query, self.run_embedder))
         by_meaning = self.vectors(embedder) @ meaning.query_vector(embedder, query)
-        has_text = np.fromiter((bool(t) for t in self.texts), dtype=bool, count=len(self.texts))
-        by_meaning = np.where(has_text, by_meaning, by_meaning[has_text].min() if has_text.any() else 0)
+        if not self.has_text.all():  # no text: the lowest meaning score, so it never matches by meaning
+            has_text = self.has_text
+            by_meaning = np.where(has_text, by_meaning, by_meaning[has_text].min() if has_text.any() else 0)
         meaning_part = MEANING_WEIGHT * _minmax(by_meaning)
         own = dict.fromkeys(terms(query), 1.0)
         first = meaning_part + (1 - MEANING_WEIGHT) * _minmax(self.words.scores(own))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy import sparse
@@ -22,28 +23,24 @@ class WordIndex:
 
     by_term: sparse.csr_matrix
     by_customer: sparse.csr_matrix
-    vocabulary: dict[str, int]
+    terms: list[str]  # the terms in row order
 
-    @property
-    def terms(self) -> np.ndarray:
-        """The terms in row order."""
-        out = np.empty(len(self.vocabulary), dtype=object)
-        for word, row in self.vocabulary.items():
-            out[row] = word
-        return out
+    @cached_property
+    def vocabulary(self) -> dict[str, int]:
+        """Each term's row."""
+        return {word: row for row, word in enumerate(self.terms)}
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The index as plain arrays, for the stage cache."""
         m = self.by_customer
         return {"data": m.data, "indices": m.indices, "indptr": m.indptr,
-                "shape": np.array(m.shape, dtype=np.int64), "terms": self.terms.astype(str)}
+                "shape": np.array(m.shape, dtype=np.int64), "terms": np.array(self.terms, dtype=str)}
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> WordIndex:
         shape = tuple(int(v) for v in arrays["shape"])
         by_customer = sparse.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=shape)
-        vocabulary = {str(t): i for i, t in enumerate(arrays["terms"].tolist())}
-        return cls(by_term=by_customer.T.tocsr(), by_customer=by_customer, vocabulary=vocabulary)
+        return cls(by_term=by_customer.T.tocsr(), by_customer=by_customer, terms=arrays["terms"].tolist())
 
     def scores(self, weighted_terms: dict[str, float]) -> np.ndarray:
         """Each customer's BM25 score for these terms (each term's weights times its query weight)."""
@@ -70,8 +67,7 @@ class WordIndex:
         best = best[total[best] > 0]
         if not len(best):
             return {}
-        names = self.terms
-        return {str(names[i]): float(total[i] / total[best[0]]) for i in best}
+        return {self.terms[i]: float(total[i] / total[best[0]]) for i in best}
 
 
 def build_word_index(texts: Sequence[str]) -> WordIndex:
@@ -97,4 +93,4 @@ def build_word_index(texts: Sequence[str]) -> WordIndex:
     idf = np.log(1.0 + (len(texts) - df + 0.5) / (df + 0.5))
     norm = np.repeat(K1 * (1 - B + B * length / average), np.diff(tf.indptr))
     tf.data = (tf.data * (K1 + 1) / (tf.data + norm) * idf[tf.indices]).astype(np.float32)
-    return WordIndex(by_term=tf.T.tocsr(), by_customer=tf, vocabulary=vocabulary)
+    return WordIndex(by_term=tf.T.tocsr(), by_customer=tf, terms=list(vocabulary))
