@@ -53,13 +53,15 @@ GENERIC = ["价格很实惠，性价比高。", "物流很快，第二天就到�
            "退换货很麻烦，客服一直不回复。", "活动价买的，很划算。", "东西收到了，还没开始用。"]
 
 
-def chinese_reviews(per_category: int = 120, seed: int = 0) -> pd.DataFrame:
-    """Customers (``id``, ``review``, ``category``): ``per_category`` reviews in each of the ten categories."""
+def chinese_reviews(per_category: int = 120, seed: int = 0, extra_generic: int = 0) -> pd.DataFrame:
+    """Customers (``id``, ``review``, ``category``): ``per_category`` reviews in each of the ten categories
+    (``extra_generic`` more shopper sentences per review make the category harder to tell)."""
     rng = np.random.default_rng(seed)
     rows = []
     for category, sentences in CATEGORIES.items():
         for i in range(per_category):
-            parts = [GENERIC[j] for j in rng.choice(len(GENERIC), 1 + int(rng.random() < 0.5), replace=False)]
+            parts = [GENERIC[j] for j in rng.choice(len(GENERIC), 1 + int(rng.random() < 0.5) + extra_generic,
+                                                            replace=False)]
             parts.insert(int(rng.integers(0, len(parts) + 1)), sentences[int(rng.integers(len(sentences)))])
             rows.append({"id": f"{category}-{i}", "review": "".join(parts), "category": category})
     return pd.DataFrame(rows).sample(frac=1, random_state=seed).reset_index(drop=True)
