@@ -15,6 +15,7 @@ from ui.levels import drill_into, drilled_map
 from ui.lookalike import lookalike_toggle, lookalikes_of_a_list
 from ui.map import cached_map, colour_options, parameters_form
 from ui.run import run_and_save
+from ui.search import lit, search_box, search_results
 from ui.state import (
     current_dataset,
     current_run,
@@ -83,6 +84,8 @@ def interactive_map() -> None:
         fig, drawn = cached_map(run, run_version(run.folder), colour)
     else:
         fig, drawn = drilled_map(run, run_version(run.folder), parent)
+    found = search_box(run)
+    fig = lit(fig, run, found)
     if drawn < len(run.segments):
         st.caption(f"Showing a seeded sample of {drawn:,} of {len(run.segments):,} customers "
                    f"(the browser draws at most {MAX_MAP_POINTS:,}); profiles and exports use everyone.")
@@ -93,9 +96,11 @@ def interactive_map() -> None:
         st.plotly_chart(fig, key=chart_key, on_select="ignore", selection_mode=("lasso", "box"),
                         config=chart_config)
         st.caption("Drag to turn the 3-D map. Lasso and box selection work on the 2-D map.")
+        search_results(run, found)
         return
     event = st.plotly_chart(fig, key=chart_key, on_select="rerun", selection_mode=("points", "lasso", "box"),
                             config=chart_config)
+    search_results(run, found)
     rows = selection_rows(event.selection.points) if event and event.selection else []
     if not rows:
         st.caption("Click a point to see why that customer is in their segment. Pick the lasso or the box in the map's "

@@ -10,12 +10,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from core.cli import assign, curate, explain, lookalike, refresh, segment, sweep, track, users
+from core.cli import assign, curate, explain, lookalike, refresh, search, segment, sweep, track, users
 from core.cli.options import _Parser
 from core.errors import CoreError
 from core.testing import fake_embedder  # noqa: F401  (registers --embedder fake, for tests and trying things out)
 
-COMMANDS = (segment, sweep, curate, assign, explain, lookalike, refresh, track, users)
+COMMANDS = (segment, sweep, curate, assign, explain, lookalike, refresh, track, search, users)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,6 +12,7 @@ from core import LookalikeParams
 from core.cli.options import DEFAULT_WORKSPACE, RUN_HELP, add_declared
 from core.schema import declared
 from core.tasks import lookalike
+from core.tasks.search import QUERY_SEEDS
 
 NAME = "lookalike"
 HELP = "find the customers most like a list of seed customers (a lookalike audience)"
@@ -26,6 +27,9 @@ def add_arguments(look: argparse.ArgumentParser) -> None:
                        help="seed customer ids: a file (one per line, or a CSV with an id column) or ids separated "
                             "by commas")
     seeds.add_argument("--seed-segment", type=int, metavar="ID", help="every member of this segment is a seed")
+    seeds.add_argument("--query", metavar="TEXT",
+                       help=f"an audience from a description: the {QUERY_SEEDS} best matches of this search are "
+                            "the seeds")
     look.add_argument("--out", required=True, type=Path, help="folder for audience.csv and curve.csv")
     look.add_argument("--workspace", type=Path, default=DEFAULT_WORKSPACE, help="workspace (saved runs)")
     look.add_argument("--exclude-segment", type=int, action="append", default=[], metavar="ID",
@@ -40,8 +44,8 @@ def add_arguments(look: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     params = LookalikeParams(**{name: getattr(args, name) for name in FLAGS.values()}).validate()
     done = lookalike(args.run, args.seeds if args.seed_segment is None else args.seed_segment, args.workspace,
-                     args.out, params, exclude_segments=tuple(args.exclude_segment), hash_ids_out=args.hash_ids,
-                     ignore_unknown=args.ignore_unknown)
+                     args.out, params, query=args.query, exclude_segments=tuple(args.exclude_segment),
+                     hash_ids_out=args.hash_ids, ignore_unknown=args.ignore_unknown)
     audience = done.frame
     if done.unknown:
         sys.stderr.write(f"note: skipped {len(done.unknown):,} seed id(s) that are not customers of this run.\n")

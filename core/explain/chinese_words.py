@@ -67,3 +67,9 @@ def chinese_terms(text: str) -> set[str]:
                 out.add(f"{previous} {word}")
         previous = word if keep else None
     return out
+
+
+def word_spans(text: str) -> list[tuple[str, int, int]]:
+    """jieba's words of ``text`` with their start and end offsets: every word, stop words, punctuation and
+    other scripts included (search indexes and highlights them)."""
+    return [(word, start, end) for word, start, end in _tokenizer().tokenize(text)]

@@ -15,8 +15,10 @@ from core.explain.explanations import SegmentedCustomers
 from core.explain.lookalike import LookalikeParams
 from core.ingest.id_lists import read_ids
 from core.ingest.privacy import hash_ids, workspace_key
+from core.runs.assign import locate_run
 from core.runs.export import write_csv
 from core.runs.opened import open_run, rows_of
+from core.tasks.search import QUERY_SEEDS, search, searchable
 
 
 @dataclass
@@ -68,15 +70,21 @@ def segment_rows(people: SegmentedCustomers, segment_id: int) -> np.ndarray:
     return rows
 
 
-def lookalike(run: str | Path, seeds: str | bytes | int, workspace: Path, out: Path, params: LookalikeParams, *,
-              exclude_segments: tuple[int, ...] = (), hash_ids_out: bool = False,
+def lookalike(run: str | Path, seeds: str | bytes | int | None, workspace: Path, out: Path, params: LookalikeParams, *,
+              query: str | None = None, exclude_segments: tuple[int, ...] = (), hash_ids_out: bool = False,
               ignore_unknown: bool = False) -> Lookalikes:
     """The lookalikes of ``seeds`` (an id list: a file, its bytes or ids separated by commas; or a segment id,
-    every member a seed) among the customers of ``run``; writes ``out/audience.csv`` and ``out/curve.csv``."""
+    every member a seed) or, with ``query``, of the customers whose texts best match it (its
+    :data:`~core.tasks.search.QUERY_SEEDS` best matches) among the customers of ``run``; writes
+    ``out/audience.csv`` and ``out/curve.csv``."""
     params.validate()
     people = open_run(run, workspace)
     unknown: list[str] = []
-    if isinstance(seeds, int):
+    if query is not None:
+        rows = search(searchable(people, locate_run(run, workspace), workspace), query, QUERY_SEEDS).rows
+    elif seeds is None:
+        raise ParameterError("Say who the audience should look like: seed ids, --seed-segment or --query.")
+    elif isinstance(seeds, int):
         rows = segment_rows(people, seeds)
     else:
         rows, unknown = rows_of(people, read_ids(seeds), "seed ids", ignore_unknown)

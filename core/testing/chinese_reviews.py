@@ -43,19 +43,25 @@ CATEGORIES: dict[str, list[str]] = {
            "酒店停车很不方便。", "从房间窗户可以看到海景。"],
 }
 
+#: each category's name in English (cross-lingual search queries)
+ENGLISH_NAMES = {"书籍": "books", "平板": "tablet", "手机": "mobile phone", "水果": "fruit", "洗发水": "shampoo",
+                 "热水器": "water heater", "牛奶": "milk", "衣服": "clothes", "电脑": "computer", "酒店": "hotel"}
+
 GENERIC = ["价格很实惠，性价比高。", "物流很快，第二天就到了。", "总的来说还不错。", "下次还会再买。",
            "有点贵，等打折再买。", "客服态度很好。", "和描述的一样。", "给五星好评。", "快递太慢了，等了一个星期。",
            "质量一般般，对不起这个价格。", "包装很用心，送人也有面子。", "已经推荐给朋友了。", "第一次买，感觉还行。",
            "退换货很麻烦，客服一直不回复。", "活动价买的，很划算。", "东西收到了，还没开始用。"]
 
 
-def chinese_reviews(per_category: int = 120, seed: int = 0) -> pd.DataFrame:
-    """Customers (``id``, ``review``, ``category``): ``per_category`` reviews in each of the ten categories."""
+def chinese_reviews(per_category: int = 120, seed: int = 0, extra_generic: int = 0) -> pd.DataFrame:
+    """Customers (``id``, ``review``, ``category``): ``per_category`` reviews in each of the ten categories
+    (``extra_generic`` more shopper sentences per review make the category harder to tell)."""
     rng = np.random.default_rng(seed)
     rows = []
     for category, sentences in CATEGORIES.items():
         for i in range(per_category):
-            parts = [GENERIC[j] for j in rng.choice(len(GENERIC), 1 + int(rng.random() < 0.5), replace=False)]
+            parts = [GENERIC[j] for j in rng.choice(len(GENERIC), 1 + int(rng.random() < 0.5) + extra_generic,
+                                                            replace=False)]
             parts.insert(int(rng.integers(0, len(parts) + 1)), sentences[int(rng.integers(len(sentences)))])
             rows.append({"id": f"{category}-{i}", "review": "".join(parts), "category": category})
     return pd.DataFrame(rows).sample(frac=1, random_state=seed).reset_index(drop=True)

@@ -26,7 +26,7 @@ LAYERS = [
     {"core.ingest"},
     {"core.represent"},
     {"core.segment"},
-    {"core.explain"},
+    {"core.explain", "core.search"},
     {"core.recommend"},
     {"core.parameters", "core.pipeline"},
     {"core.runs"},
