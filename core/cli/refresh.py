@@ -44,7 +44,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "by its id); prints its id")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     add_sql_output_options(parser)
-    add_sql_output_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
