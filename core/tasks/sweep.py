@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from core.errors import ParameterError
 from core.parameters import SegmentParams
 from core.pipeline import run_segmentation
 from core.progress import Progress
@@ -47,8 +48,8 @@ def sweep(source: Source, params: SegmentParams, workspace: Path, out: Path, val
 def current_setting(run: SavedRun) -> tuple[ClusterParams, int | None]:
     """A saved run's clustering parameters and the value of the setting a sweep varies (for a setting that is
     not a number, such as ``auto``, the segments it found before curation)."""
-    params = ClusterParams(**run.run_info["parameters"]["cluster"])
-    value = getattr(params, CLUSTERERS[params.algo].sweep_parameter)
+    params = ClusterParams.from_dict(run.run_info["parameters"]["cluster"])
+    value = getattr(params.settings, CLUSTERERS[params.algo].sweep_parameter)
     current = value if isinstance(value, int) else (
         run.run_info.get("quality_before_curation", run.run_info["quality"])["n_segments"])
     return params, current
@@ -62,5 +63,7 @@ def sweep_run(run: SavedRun) -> dict[str, Any]:
 def with_setting(run: SavedRun, parameter: str, value: int) -> SegmentParams:
     """The parameters of a saved run with one clustering setting changed, to segment its table again."""
     params = SegmentParams.from_dict(run.run_info["parameters"])
-    change: dict[str, Any] = {parameter: int(value)}
-    return replace(params, cluster=replace(params.cluster, **change))
+    clusterer = CLUSTERERS[params.cluster.algo]
+    if parameter != clusterer.sweep_parameter:
+        raise ParameterError(f"{clusterer.label} sweeps {clusterer.sweep_parameter}, not {parameter}.")
+    return replace(params, cluster=clusterer.with_value(params.cluster, int(value)))

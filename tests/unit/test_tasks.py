@@ -102,7 +102,7 @@ def test_sweep_writes_the_table_and_a_saved_run_gives_its_setting_and_new_parame
     run = load_run(planted_run.workspace, planted_run.run_id)
     params, current = tasks.current_setting(run)
     assert params.algo == "kmeans" and current == 3
-    assert tasks.with_setting(run, "k", 5).cluster.k == 5
+    assert tasks.with_setting(run, "k", 5).cluster.settings.k == 5
     assert tasks.sweep_run(run)["parameter"] == "k"
 
 
