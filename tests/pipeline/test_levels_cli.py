@@ -39,7 +39,7 @@ def test_segment_with_two_levels_writes_parents_beside_the_segments(tmp_path):
 @pytest.mark.parametrize("options, words", [
     (["--levels", "3"], ["number of levels", "from 1 to 2"]),
     (["--levels", "2", "--sub-k", "4"], ["HDBSCAN does not take"]),
-    (["--levels", "2", "--engine", "ray"], ["local engine only"]),
+    (["--levels", "2", "--engine", "ray"], ["--levels 2 works with --engine local only"]),
 ])
 def test_bad_level_options_are_one_sentence_and_write_nothing(tmp_path, options, words):
     data = planted_levels(n_per_subgroup=5)
