@@ -8,6 +8,7 @@ from core.ingest.demo import DEMO_ATTRIBUTION
 from core.ingest.io import MAX_COLUMNS, MAX_ROWS
 from core.ingest.privacy import describe_pii
 from core.ingest.roles import ROLES
+from core.represent.embedders.runtime import default_runtime_line
 from core.represent.embedders.sentence_transformer import DEFAULT_MODEL
 from core.represent.features import MAX_TEXT_CHARS
 from core.represent.text import auto_embedder
@@ -39,7 +40,8 @@ upload = left.file_uploader(
     help="One row per customer (or per review/event with a customer id column). The file is kept in your workspace.",
 )
 left.caption(f"Limits: {limit_mb} MB per file, {MAX_ROWS:,} rows, {MAX_COLUMNS:,} columns. Texts longer than "
-             f"{MAX_TEXT_CHARS:,} characters are cut to that length for embedding, with a notice saying how many.")
+             f"{MAX_TEXT_CHARS:,} characters are cut to that length for embedding, with a notice saying how many. "
+             f"{default_runtime_line()}")
 if upload is not None and st.session_state.get("upload_saved") != upload.file_id:
     use_upload(upload.name, upload.getvalue())
     st.session_state["upload_saved"] = upload.file_id
