@@ -28,4 +28,6 @@ def test_a_texts_vector_does_not_depend_on_its_company(backend, reviews_sample, 
     picked = [40, 7, 3, 21]  # other company (a short and a long text among them), another order, one thread
     apart = _embedder(backend, 1).encode([texts[i] for i in picked] + ["a dress", "word " * 300])
     assert np.array_equal(apart[: len(picked)], together[picked])
+    shortest = int(np.argmin([len(t) for t in texts]))
+    assert np.array_equal(_embedder(backend, 1).encode([texts[shortest]])[0], together[shortest])  # alone, unpadded
     assert np.allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
