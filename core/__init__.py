@@ -55,6 +55,7 @@ from core.recommend.evaluate import METHODS as RECOMMEND_METHODS
 from core.recommend.lists import RecommendParams
 from core.represent.behaviour import InteractionInputs, guess_interaction_columns, guess_item_column
 from core.represent.embedders import EMBEDDERS, EmbedderChoice, embedder_names
+from core.represent.embedders.runtime import default_runtime_line
 from core.represent.embedders.sentence_transformer import DEFAULT_MODEL
 from core.represent.features import MAX_TEXT_CHARS
 from core.represent.text import choose_embedder
@@ -85,6 +86,7 @@ from core.storage.hashing import stable_hash
 from core.tasks import LOCAL, Engine
 
 __all__ = [
+    "default_runtime_line",
     "IF_EXISTS", "SqlSource", "SqlTarget", "load_source", "table_source", "mask_url", "table_counts", "written_line",
     "CLUSTERERS", "DEFAULT_MODEL", "DEMO_ATTRIBUTION", "DEMO_PATH", "EMBEDDERS", "HISTORY_FILE", "LOCAL",
     "LOOKALIKE_NOTES", "LOOKALIKE_SIZE", "MAX_COLUMNS", "MAX_FILE_BYTES", "MAX_LEVELS", "MAX_ROWS", "MAX_TEXT_CHARS",

@@ -3,7 +3,16 @@
 import pandas as pd
 import streamlit as st
 
-from core import DEMO_ATTRIBUTION, MAX_COLUMNS, MAX_ROWS, MAX_TEXT_CHARS, ROLES, describe_pii, stable_hash
+from core import (
+    DEMO_ATTRIBUTION,
+    MAX_COLUMNS,
+    MAX_ROWS,
+    MAX_TEXT_CHARS,
+    ROLES,
+    default_runtime_line,
+    describe_pii,
+    stable_hash,
+)
 from core.errors import CoreError
 from core.tasks import language_notice, long_text_cells, role_problems
 from ui.data import (
@@ -42,7 +51,8 @@ left.file_uploader(
     help="One row per customer (or per review/event with a customer id column). The file is kept in your workspace.",
 )
 left.caption(f"Limits: {limit_mb} MB per file, {MAX_ROWS:,} rows, {MAX_COLUMNS:,} columns. Texts longer than "
-             f"{MAX_TEXT_CHARS:,} characters are cut to that length for embedding, with a notice saying how many.")
+             f"{MAX_TEXT_CHARS:,} characters are cut to that length for embedding, with a notice saying how many. "
+             f"{default_runtime_line()}")
 with right:
     st.write("")
     st.button("Use the demo data", icon=":material/play_circle:", key="data-demo", width="stretch", on_click=use_demo)

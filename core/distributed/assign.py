@@ -23,6 +23,7 @@ from core.explain.profile import segment_names
 from core.ingest.io import LoadedTable
 from core.runs.assign import MODEL_DIR, assign_customers, load_model
 from core.runs.export import SEGMENT_COLUMNS
+from core.runs.neighbours import ReferenceIndex
 
 VALUE_PREFIX = "value:"  # output columns carrying a customer's typed value, for the aggregates only
 MAX_LEVELS = 100  # categories counted per segment and column; rarer ones are summed as OTHER
@@ -31,12 +32,15 @@ OTHER = "(other)"
 
 class AssignBatches:
     """A Ray Data ``map_batches`` callable: rows in, the ``segments.csv`` columns out (plus the typed numeric
-    and categorical values under :data:`VALUE_PREFIX`). Loads the run's model once per actor; ``embedders`` is the
+    and categorical values under :data:`VALUE_PREFIX`). Loads the run's model and builds its neighbour index
+    once per actor (``approximate`` None: by the reference's size, :class:`ReferenceIndex`); ``embedders`` is the
     driver's registry (:func:`~core.distributed.embedders.driver_embedders`)."""
 
-    def __init__(self, folder: str, workspace: str, k: int, embedders: Registry) -> None:
+    def __init__(self, folder: str, workspace: str, k: int, embedders: Registry,
+                 approximate: bool | None = None) -> None:
         adopt_embedders(embedders)
         self.model = load_model(Path(folder) / MODEL_DIR)
+        self.index = ReferenceIndex(self.model.features, approximate, self.model.seed)
         profiles = json.loads((Path(folder) / "profiles.json").read_text(encoding="utf-8"))
         self.names = segment_names(profiles)
         self.workspace, self.k = workspace, k
@@ -44,7 +48,7 @@ class AssignBatches:
 
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
         table = LoadedTable(frame=tidy_batch(batch), name="block", format="parquet", content_hash="")
-        found = assign_customers(table, self.model, self.names, self.workspace, self.k)
+        found = assign_customers(table, self.model, self.names, self.workspace, self.k, index=self.index)
         out = found.segments.reindex(columns=[c for c in SEGMENT_COLUMNS if c in found.segments.columns])
         assert found.values is not None
         for col in self.values:

@@ -54,6 +54,15 @@ def actor_plan(resources: dict[str, float]) -> ActorPlan:
     return ActorPlan(actors=max(1, cpus - 1), num_cpus=1, num_gpus=0, backend=None)
 
 
+def assign_plan(resources: dict[str, float], embeds: bool) -> ActorPlan:
+    """Assignment actors, each holding the run's model and its neighbour index (built once per actor): one per
+    GPU while new texts are to be embedded on a cluster with GPUs, else one per CPU core but one (the vote is
+    CPU work, and after ``segment`` embedded every text they are all in the cache)."""
+    if embeds and int(resources.get("GPU", 0)) >= 1:
+        return actor_plan(resources)
+    return ActorPlan(actors=max(1, int(resources.get("CPU", 1)) - 1), num_cpus=1, num_gpus=0, backend=None)
+
+
 def start_ray(address: str | None, num_cpus: int | None = None) -> None:
     """``ray.init``: join ``address`` or start Ray here with ``num_cpus`` (default: all), workers able to
     import ``core`` (on a remote cluster, Segment Studio must be installed on the nodes)."""

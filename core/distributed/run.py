@@ -31,7 +31,7 @@ import pandas as pd
 from core.distributed.assign import VALUE_PREFIX, Aggregates, AssignBatches, partial_aggregates
 from core.distributed.embed import EmbedBatches
 from core.distributed.embedders import driver_embedders
-from core.distributed.engine import ActorPlan, actor_plan, ray_cluster
+from core.distributed.engine import ActorPlan, actor_plan, assign_plan, ray_cluster
 from core.distributed.read import checked_parts, read_parts, tidy_batch
 from core.errors import CoreError, InputError, ParameterError
 from core.explain.profile import Profile
@@ -253,8 +253,9 @@ def assign_on_ray(folder: Path, source: str | Path, out: Path, workspace: Path, 
         rows = ds.count()
         say("read", 1.0, f"{rows:,} rows in {len(parts.paths)} part(s)")
         lap("read")
-        customers, parts_dir, aggregates = _assign_and_write(ds, Path(folder), out, workspace, k, plan, rows,
-                                                             model_roles, say)
+        customers, parts_dir, aggregates = _assign_and_write(
+            ds, Path(folder), out, workspace, k, assign_plan(resources, "text" in model_roles.values()), rows,
+            model_roles, say)
         lap("assign")
     notices: list[str] = []
     paths = {"segments_parts": parts_dir, "run": out / "assign.json", **_write_csv(parts_dir, customers, out, notices)}
@@ -318,7 +319,8 @@ def segment_on_ray(source: str | Path, params: SegmentParams, out: Path, workspa
         write_json(result.profiles, out / "profiles.json")  # the names the assignment actors read
         lap("fit")
 
-        customers, parts_dir, aggregates = _assign_and_write(ds, out, out, workspace, k, plan, rows,
+        customers, parts_dir, aggregates = _assign_and_write(ds, out, out, workspace, k,
+                                                             assign_plan(resources, embeds=False), rows,
                                                              result.customers.roles, say)
         lap("assign")
     paths = {"segments_parts": parts_dir, "profiles": out / "profiles.json", "run": out / "run.json",

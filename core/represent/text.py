@@ -14,6 +14,7 @@ from core.ingest.language import language_mix
 from core.progress import Progress
 from core.represent.embedders import EMBEDDERS, EmbedderChoice, embedder_names
 from core.represent.embedders.base import Embedder
+from core.represent.embedders.runtime import chosen_because
 from core.represent.embedders.sentence_transformer import model_short_name, reads_cjk, resolve_model_path
 from core.represent.embedding_cache import EmbeddingCache
 from core.represent.features import Customers
@@ -88,6 +89,7 @@ def text_vectors(customers: Customers, params: EmbedderChoice, workspace: Path, 
     embedder, embed_notices = choose_embedder(texts, params)
     notices.extend(embed_notices)
     info.update(model=embedder.model_id, embedder=embedder.name, backend=embedder.backend)
+    info["backend_reason"] = _reason(embedder, params)
 
     def report(done: int, total: int) -> None:
         progress("embed", done / max(total, 1), f"Embedded {done:,} of {total:,} new texts with {embedder.model_id}")
@@ -102,7 +104,8 @@ def text_vectors(customers: Customers, params: EmbedderChoice, workspace: Path, 
                 raise
             embedder, notice = replacement
             notices.append(notice)
-            info.update(model=embedder.model_id, embedder=embedder.name, backend=embedder.backend)
+            info.update(model=embedder.model_id, embedder=embedder.name, backend=embedder.backend,
+                        backend_reason=f"{notice} ({_reason(embedder, params)})")
     if not embedder.per_text:  # a corpus-fitted embedder: its vectors are kept per corpus, not per text
         key = stable_hash(embedder.model_id, text_hash("\x00".join(texts)))
         stored, _, hit = StageCache(workspace).cached(
@@ -122,6 +125,11 @@ def text_vectors(customers: Customers, params: EmbedderChoice, workspace: Path, 
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         vectors = (sums / np.where(norms == 0, 1, norms)).astype(np.float32)
     return vectors, info
+
+
+def _reason(embedder: Embedder, params: EmbedderChoice) -> str | None:
+    """Why a sentence model ran on its runtime (run.json's ``embedding.backend_reason``); None for others."""
+    return chosen_because(params.backend, embedder.backend, params.model) if embedder.name == "model" else None
 
 
 def window_notices(texts: list[str], model: str) -> list[str]:

@@ -35,6 +35,7 @@ from core.pipeline import Progress, SegmentationResult
 from core.represent.embedders import EMBEDDERS, EmbedderChoice
 from core.represent.features import Customers, FeatureSpec, prepare_customers, transform_features
 from core.represent.text import text_vectors
+from core.runs.neighbours import ReferenceIndex
 from core.segment.geometry import runner_up_margin, segment_centres
 from core.storage.atomic import atomic_folder
 
@@ -202,15 +203,14 @@ def describe(table: LoadedTable, model: AssignmentModel, workspace: str | Path,
     return customers, transform_features(customers, vectors, model.spec), notices
 
 
-def nearest_vote(model: AssignmentModel, matrix: np.ndarray,
-                 k: int = DEFAULT_K) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def nearest_vote(model: AssignmentModel, matrix: np.ndarray, k: int = DEFAULT_K,
+                 index: ReferenceIndex | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(segment, share of the weighted vote, map position) for each row of ``matrix``.
 
     Votes of the ``k`` nearest training customers, weighted by 1/distance; a training customer
-    at distance 0 (an identical description) decides alone.
+    at distance 0 (an identical description) decides alone. ``index``: the training customers'
+    neighbour index when the caller keeps one across blocks (else an exact one is built here).
     """
-    from sklearn.neighbors import NearestNeighbors
-
     if not isinstance(k, int) or k < 1:
         raise ParameterError(f"k must be a whole number of at least 1, not {k!r}.")
     k = min(k, len(model.labels))
@@ -219,8 +219,7 @@ def nearest_vote(model: AssignmentModel, matrix: np.ndarray,
             f"The new customers have {matrix.shape[1]} features but the segmentation {model.features.shape[1]}; "
             "give a table with the same columns."
         )
-    index = NearestNeighbors(n_neighbors=k).fit(model.features)
-    dist, idx = index.kneighbors(matrix)
+    dist, idx = (index or ReferenceIndex(model.features, approximate=False)).kneighbors(matrix, k)
     exact = dist <= 1e-6
     weights = np.where(exact.any(axis=1, keepdims=True), exact.astype(float), 1.0 / np.maximum(dist, 1e-12))
     segments = np.unique(model.labels)
@@ -241,11 +240,13 @@ def assign_table(table: LoadedTable, folder: Path, workspace: str | Path, k: int
 
 
 def assign_customers(table: LoadedTable, model: AssignmentModel, names: dict[int, str], workspace: str | Path,
-                     k: int = DEFAULT_K, progress: Progress | None = None) -> Assignment:
+                     k: int = DEFAULT_K, progress: Progress | None = None,
+                     index: ReferenceIndex | None = None) -> Assignment:
     """Assign the customers of ``table`` with a loaded ``model`` (``names``: segment id → name); what
-    :func:`assign_table` does after reading the run, and what the Ray engine runs on every block."""
+    :func:`assign_table` does after reading the run, and what the Ray engine runs on every block (with
+    the ``index`` its actor built once)."""
     customers, matrix, notices = describe_customers(table, model, workspace, progress)
-    labels, share, coords = nearest_vote(model, matrix, k)
+    labels, share, coords = nearest_vote(model, matrix, k, index)
     frame = pd.DataFrame({
         "id": customers["id"].astype(str).to_numpy(),
         "segment_id": labels.astype(int),

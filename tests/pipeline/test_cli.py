@@ -10,8 +10,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from core.represent.embedders.runtime import cpu_has_bf16
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -44,7 +42,7 @@ def test_segment_real_model_then_recluster_from_cache(reviews_sample, tmp_path):
     assert len(profiles) == 6 and all(p["words"] for p in profiles if p["size"] > 100)
     run1 = json.loads((out1 / "run.json").read_text())
     # the CPU default backend for this machine (tests/pipeline/test_onnx_quality.py)
-    assert run1["embedding"]["model"].startswith("st-bf16:" if cpu_has_bf16() else "onnx-int8")
+    assert run1["embedding"]["model"].startswith("onnx-int8")
     assert run1["embedding"]["model"].endswith(":all-MiniLM-L6-v2") and run1["embedding"]["embedded"] == 2000
     assert run1["input"]["rows"] == 2000 and run1["versions"]["umap-learn"]
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from core.distributed.assign import OTHER, VALUE_PREFIX, Aggregates, partial_aggregates
-from core.distributed.engine import actor_plan
+from core.distributed.engine import actor_plan, assign_plan
 from core.distributed.read import checked_parts, tidy_batch
 from core.distributed.run import POPULATION_DIR, _population_profiles, _row_draws, population_segments
 from core.errors import InputError
@@ -25,6 +25,13 @@ def test_cpus_keep_one_core_for_reading() -> None:
     assert actor_plan({"CPU": 16.0}).actors == 15
     assert actor_plan({"CPU": 1.0}).actors == 1
     assert actor_plan({"CPU": 8.0}).backend is None
+
+
+def test_assignment_runs_one_actor_per_cpu_core_and_on_gpus_only_to_embed() -> None:
+    gpu_cluster = {"CPU": 32.0, "GPU": 4.0}
+    assert (assign_plan(gpu_cluster, embeds=False).actors, assign_plan(gpu_cluster, embeds=False).num_gpus) == (31, 0)
+    assert assign_plan(gpu_cluster, embeds=True) == actor_plan(gpu_cluster)
+    assert assign_plan({"CPU": 16.0}, embeds=True).actors == 15 and assign_plan({"CPU": 1.0}, embeds=False).actors == 1
 
 
 def test_a_folder_of_parts_is_read_in_name_order(tmp_path) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from core.errors import ModelError, ParameterError
-from core.represent.embedders.base import Progress, length_sorted_batches
+from core.represent.embedders.base import Progress, cpu_threads, length_sorted_batches
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -178,32 +178,44 @@ class SentenceTransformerEmbedder:
         return model
 
     def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
-        """Embed ``texts`` longest first: on CUDA through :func:`encode_overlapped`, on CPU in chunks of
-        ``model.encode`` (under bfloat16 autocast for the bf16 backend), reporting progress after each
-        chunk (every 16 batches).
-
-        The CPU keeps ``model.encode``: tokenising is about 1% of a CPU forward pass, so there is little to
-        hide, the tokenizer thread competes with torch's intra-op threads on 2 cores, and the overlapped
-        path measured no faster (bench/gpu_bench.py, CPU-side check).
-        """
-        import torch
-
+        """Embed ``texts``: on CUDA through :func:`encode_overlapped`; on CPU each text alone (no pad tokens)
+        on one torch thread, texts spread over :func:`cpu_threads` threads (``per_text_cpu``), so a
+        text's vector is the same bits whatever texts, order or number of workers it is embedded with."""
         texts = list(texts)
         model = self.model
         batch_size = self.batch_size
         assert batch_size is not None  # loading the model sets it
         if self.device == "cuda":
             return encode_overlapped(model, texts, batch_size, progress, workers=TOKENIZER_WORKERS)
-        result = np.zeros((len(texts), _dimension(model)), dtype=np.float32)
-        done = 0
-        # autocast keeps layer norms, softmax and the pooling in fp32 and runs the matrix products in bf16
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"):
-            for idx in length_sorted_batches(texts, max(batch_size * 16, 1024)):
-                result[idx] = model.encode(
-                    [texts[i] for i in idx], batch_size=batch_size, convert_to_numpy=True,
-                    normalize_embeddings=True, show_progress_bar=False,
-                )
+        return per_text_cpu(model, texts, bf16=self.precision == "bf16", progress=progress)
+
+
+def per_text_cpu(model: SentenceTransformer, texts: list[str], bf16: bool = False, progress: Progress | None = None,
+                 threads: int | None = None) -> np.ndarray:
+    """Each text through ``model`` alone (a batch of one, so no padding), ``threads`` texts at a time, torch
+    held to one intra-op thread meanwhile: the arithmetic of a text never depends on its company or on how
+    many threads run. Under ``bf16`` the matrix products run in bfloat16 autocast (entered in each thread:
+    autocast is thread-local); layer norms, softmax and the pooling stay fp32."""
+    import torch
+
+    result = np.zeros((len(texts), _dimension(model)), dtype=np.float32)
+    chunks = list(length_sorted_batches(texts, 32))
+
+    def run(idx: np.ndarray) -> np.ndarray:
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            return model.encode([texts[i] for i in idx], batch_size=1, convert_to_numpy=True,
+                                normalize_embeddings=True, show_progress_bar=False)
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with ThreadPoolExecutor(threads or cpu_threads(), thread_name_prefix="embed") as pool:
+            done = 0
+            for i, (idx, vectors) in enumerate(zip(chunks, pool.map(run, chunks))):
+                result[idx] = vectors
                 done += len(idx)
-                if progress:
+                if progress and (i % 8 == 7 or done == len(texts)):
                     progress(done, len(texts))
-        return result
+    finally:
+        torch.set_num_threads(before)
+    return result
