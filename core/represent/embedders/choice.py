@@ -26,6 +26,6 @@ class EmbedderChoice:
                         help="where the model runs: auto uses a CUDA GPU when there is one")
     backend: str = param("auto", what="The backend", label="Backend", kind=str, choices=BACKENDS,
                          help="model runtime: torch = PyTorch (fp32 on CPU, fp16 on CUDA); bf16 = PyTorch with "
-                              "bfloat16 autocast on CPU (auto's choice on CPUs with AMX or AVX-512 BF16); onnx = int8 "
-                              "ONNX on CPU (auto's choice for the default model on other CPUs)")
+                              "bfloat16 autocast on CPU (auto's choice for other models on CPUs with native bfloat16); "
+                              "onnx = int8 ONNX on CPU (auto's choice for the default model on every CPU)")
     seed: int = 0
