@@ -89,7 +89,9 @@ def text_vectors(customers: Customers, params: EmbedderChoice, workspace: Path, 
     embedder, embed_notices = choose_embedder(texts, params)
     notices.extend(embed_notices)
     info.update(model=embedder.model_id, embedder=embedder.name, backend=embedder.backend)
-    info["backend_reason"] = _reason(embedder, params)
+    reason = _reason(embedder, params)
+    if reason is not None:  # a sentence model: why it runs on its runtime
+        info["backend_reason"] = reason
 
     def report(done: int, total: int) -> None:
         progress("embed", done / max(total, 1), f"Embedded {done:,} of {total:,} new texts with {embedder.model_id}")
