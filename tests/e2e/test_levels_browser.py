@@ -33,7 +33,7 @@ def test_two_levels_from_the_form_then_drill_into_a_parent(tmp_path):
 
         open_page(page, "Map")
         _choose(page, "Algorithm", "KMeans")
-        k = page.get_by_role("spinbutton", name=re.compile(r"KMeans: number of segments \(k\)"))
+        k = page.get_by_role("spinbutton", name=re.compile(r"Number of segments \(k\)"))
         k.fill("3")
         k.press("Tab")
         _choose(page, "Levels", "2")
