@@ -293,7 +293,8 @@ def segment_on_ray(source: str | Path, params: SegmentParams, out: Path, workspa
         ray.data.DataContext.get_current().execution_options.preserve_order = True
         plan = actor_plan(resources)
         if plan.backend:
-            params = replace(params, backend=plan.backend)  # torch: fp16 on the GPUs, same cache identity on CPU
+            # torch fp16 on the GPUs; device cuda gives the driver the actors' cache identity (st-fp16-cuda)
+            params = replace(params, backend=plan.backend, device="cuda")
         say("read", 0.0, f"Reading {source} on Ray ({_describe(resources)})")
         ds = read_parts(parts)
         rows = ds.count()
