@@ -294,7 +294,7 @@ def segment_on_ray(source: str | Path, params: SegmentParams, out: Path, workspa
         plan = actor_plan(resources)
         if plan.backend:
             # torch fp16 on the GPUs; device cuda gives the driver the actors' cache identity (st-fp16-cuda)
-            params = replace(params, backend=plan.backend, device="cuda")
+            params = replace(params, backend=plan.backend, device=plan.device)
         say("read", 0.0, f"Reading {source} on Ray ({_describe(resources)})")
         ds = read_parts(parts)
         rows = ds.count()

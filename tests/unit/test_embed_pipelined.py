@@ -214,3 +214,17 @@ def test_fixed_batches_give_sentence_transformers_vectors_on_cpu():
     assert ours.dtype == np.float32 and ours.shape == reference.shape
     assert np.abs(ours - reference).max() <= 1e-5
     assert (ours * reference).sum(axis=1).min() >= 0.99999
+
+
+def test_rays_gpu_plan_gives_the_driver_the_actors_fp16_cuda_identity_without_a_gpu():
+    from dataclasses import replace
+
+    from core.distributed.engine import actor_plan
+    from core.parameters import SegmentParams
+    from core.represent.embedders import EMBEDDERS
+
+    plan = actor_plan({"CPU": 8.0, "GPU": 2.0})
+    params = replace(SegmentParams(embedder="model"), backend=plan.backend, device=plan.device)  # as segment_on_ray
+    embedder, _ = EMBEDDERS["model"].build(params.embedder_choice())
+    assert embedder.model_id == "st-fp16-cuda:all-MiniLM-L6-v2"  # this machine has no GPU: nothing was loaded
+    assert actor_plan({"CPU": 8.0}).device is None
