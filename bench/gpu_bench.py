@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 TARGET = 50_000  # short texts/s on an H100
-RAY_BLOCK = 2048  # core.distributed.run.EMBED_BATCH: the texts one Ray actor call embeds
+RAY_BLOCK = 2048  # texts per call in the company check: smaller than a Ray GPU actor's, the harder case
 
 
 def workloads(n: int) -> dict[str, list[str]]:

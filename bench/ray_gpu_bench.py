@@ -22,7 +22,7 @@ from bench.report import write_section
 from core.distributed.embed import EmbedBatches
 from core.distributed.embedders import driver_embedders
 from core.distributed.engine import actor_plan, ray_cluster
-from core.distributed.run import EMBED_BATCH
+from core.distributed.run import GPU_EMBED_BATCH
 from core.represent.embedders import EmbedderChoice
 from core.testing.parts import customers
 
@@ -36,7 +36,7 @@ def texts_per_second_per_gpu(texts: list[str], plan_gpus: int, address: str | No
     with tempfile.TemporaryDirectory() as ws:
         ds = ray.data.from_pandas(frame).map_batches(
             EmbedBatches, fn_constructor_args=({"cid": "id", "note": "text"}, "join", driver_embedders(), choice, ws),
-            concurrency=plan.actors, num_cpus=plan.num_cpus, num_gpus=plan.num_gpus, batch_size=EMBED_BATCH,
+            concurrency=plan.actors, num_cpus=plan.num_cpus, num_gpus=plan.num_gpus, batch_size=GPU_EMBED_BATCH,
             batch_format="pandas")
         started = time.perf_counter()
         embedded = int(sum(row["embedded"] for row in ds.iter_rows()))
