@@ -91,14 +91,13 @@ def unpadded(features: Features) -> list[Features]:
 def assemble(rows: Sequence[Features], length: int, pad_id: int) -> Features:
     """One batch of shape (len(rows), length): each row its tokens then pad (``pad_id``, mask 0, type 0)."""
     import torch
+    from torch.nn.utils.rnn import pad_sequence
 
     out = {}
     for key in rows[0]:
         fill = pad_id if key == "input_ids" else 0
-        batch = torch.full((len(rows), length), fill, dtype=rows[0][key].dtype)
-        for i, row in enumerate(rows):
-            batch[i, : len(row[key])] = row[key]
-        out[key] = batch
+        batch = pad_sequence([row[key] for row in rows], batch_first=True, padding_value=fill)
+        out[key] = torch.nn.functional.pad(batch, (0, length - batch.shape[1]), value=fill)
     return out
 
 
