@@ -20,8 +20,9 @@ import pandas as pd
 from bench.common import review_texts
 from bench.report import write_section
 from core.distributed.embed import EmbedBatches
+from core.distributed.embedders import driver_embedders
 from core.distributed.engine import actor_plan, ray_cluster
-from core.distributed.run import EMBED_BATCH
+from core.distributed.run import GPU_EMBED_BATCH
 from core.represent.embedders import EmbedderChoice
 from core.testing.parts import customers
 
@@ -31,11 +32,11 @@ def texts_per_second_per_gpu(texts: list[str], plan_gpus: int, address: str | No
 
     frame = pd.DataFrame({"cid": [f"c{i}" for i in range(len(texts))], "note": texts})
     plan = actor_plan({"CPU": 1.0, "GPU": float(plan_gpus)})
-    choice = EmbedderChoice("model", backend=plan.backend or "auto")
+    choice = EmbedderChoice("model", device="cuda", backend=plan.backend or "auto")  # as segment_on_ray plans it
     with tempfile.TemporaryDirectory() as ws:
         ds = ray.data.from_pandas(frame).map_batches(
-            EmbedBatches, fn_constructor_args=({"cid": "id", "note": "text"}, "join", choice, ws),
-            concurrency=plan.actors, num_cpus=plan.num_cpus, num_gpus=plan.num_gpus, batch_size=EMBED_BATCH,
+            EmbedBatches, fn_constructor_args=({"cid": "id", "note": "text"}, "join", driver_embedders(), choice, ws),
+            concurrency=plan.actors, num_cpus=plan.num_cpus, num_gpus=plan.num_gpus, batch_size=GPU_EMBED_BATCH,
             batch_format="pandas")
         started = time.perf_counter()
         embedded = int(sum(row["embedded"] for row in ds.iter_rows()))

