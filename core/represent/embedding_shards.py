@@ -164,7 +164,8 @@ def lookup_shards(folder: Path, keys: np.ndarray) -> tuple[np.ndarray, np.ndarra
         todo = np.flatnonzero(~found)
         vanished = False
         for path, (positions, rows) in index.candidates(prefixes[todo]).items():
-            positions = todo[positions]
+            order = np.argsort(rows)  # read the shard front to back
+            positions, rows = todo[positions[order]], rows[order]
             try:
                 shard_keys, shard_vectors = read_shard(path)
             except FileNotFoundError:
