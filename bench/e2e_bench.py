@@ -27,9 +27,12 @@ def _fresh_workspace(name: str, embeddings_from: Path) -> Path:
     workspace = WORK / f"e2e-{name}"
     shutil.rmtree(workspace, ignore_errors=True)
     workspace.mkdir(parents=True)
-    with sqlite3.connect(embeddings_from / "embeddings.sqlite") as src, \
-            sqlite3.connect(workspace / "embeddings.sqlite") as dst:
-        src.backup(dst)
+    if (embeddings_from / "embeddings").is_dir():  # the shards
+        shutil.copytree(embeddings_from / "embeddings", workspace / "embeddings")
+    if (embeddings_from / "embeddings.sqlite").exists():  # a cache from before the shards, still read
+        with sqlite3.connect(embeddings_from / "embeddings.sqlite") as src, \
+                sqlite3.connect(workspace / "embeddings.sqlite") as dst:
+            src.backup(dst)
     return workspace
 
 

@@ -73,7 +73,9 @@ def test_every_customer_once_with_the_local_engines_segments(first: tuple[Path, 
     assert ray_segments["id"].tolist() == [f"c{i}" for i in range(N)]  # every id once, in input order
     csv = pd.read_csv(out / "segments.csv", encoding="utf-8-sig", dtype={"id": str})
     assert csv["id"].tolist() == ray_segments["id"].tolist()
-    local = run_segmentation(load_table(parts[1]), PARAMS, ws).segments_frame()
+    local_run = run_segmentation(load_table(parts[1]), PARAMS, ws)
+    assert local_run.run_info["embedding"]["embedded"] == 0  # every vector read from the shards Ray's actors wrote
+    local = local_run.segments_frame()
     assert adjusted_rand_score(local["segment_id"], ray_segments["segment_id"]) >= 0.95
     # identical: fitted on the same rows in the same order, and an exact match decides the vote alone
     assert np.array_equal(local["segment_id"].to_numpy(), ray_segments["segment_id"].to_numpy())
