@@ -182,11 +182,11 @@ def test_embedder_on_cuda_goes_through_the_fixed_batches():
 
 
 def test_fp16_cuda_vectors_have_their_own_cache_identity(monkeypatch):
-    import core.represent.embedders.runtime as runtime
+    import core.represent.embedders.sentence_transformer as st_module
 
     assert SentenceTransformerEmbedder(device="cuda").model_id == "st-fp16-cuda:all-MiniLM-L6-v2"
     assert SentenceTransformerEmbedder(device="cpu").model_id == "st:all-MiniLM-L6-v2"
-    monkeypatch.setattr(runtime, "gpu_driver_present", lambda: False)
+    monkeypatch.setattr(st_module, "gpu_driver_present", lambda: False)
     assert SentenceTransformerEmbedder(device="auto").model_id == "st:all-MiniLM-L6-v2"
 
 

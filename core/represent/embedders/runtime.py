@@ -10,16 +10,12 @@ from core.errors import ParameterError
 from core.represent.embedders.sentence_transformer import (
     DEFAULT_ALIASES,
     DEFAULT_MODEL,
+    gpu_driver_present,
     model_short_name,
     pick_device,
 )
 
 BACKENDS = ("auto", "torch", "bf16", "onnx")
-
-
-def gpu_driver_present() -> bool:
-    """Whether an NVIDIA driver is loaded: checked before importing torch only to ask it about CUDA."""
-    return Path("/proc/driver/nvidia").exists() or Path("/dev/nvidia0").exists()
 
 
 @lru_cache(maxsize=1)

@@ -58,6 +58,11 @@ def resolve_model_path(model: str) -> str:
     return str(path) if path.exists() else model
 
 
+def gpu_driver_present() -> bool:
+    """Whether an NVIDIA driver is loaded: checked before importing torch only to ask it about CUDA."""
+    return Path("/proc/driver/nvidia").exists() or Path("/dev/nvidia0").exists()
+
+
 def pick_device(device: str = "auto") -> str:
     """'cuda' when asked for or available (auto), else 'cpu'."""
     if device not in DEVICES:
@@ -82,8 +87,6 @@ def identity_device(device: str) -> str:
     """The device the vectors of an embedder asked to run on ``device`` come from, without loading a model:
     'cuda' when asked for, or under auto when an NVIDIA driver is loaded and torch sees a GPU; else 'cpu'."""
     if device == "auto":
-        from core.represent.embedders.runtime import gpu_driver_present
-
         return pick_device("auto") if gpu_driver_present() else "cpu"
     return device
 
