@@ -20,6 +20,8 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "setup: installing $req (first time takes a few minutes)" >&2
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$req"
+  # a fresh install's first map should not pay for the ONNX export and UMAP's compilation: do them now
+  .venv/bin/python scripts/warm_up.py || echo "setup: the warm-up failed; the app's first run will do it" >&2
   echo "$want" > "$stamp"
 fi
 

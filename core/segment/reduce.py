@@ -129,11 +129,10 @@ def reduce(matrix: np.ndarray, params: ReduceParams,
     if n < MIN_UMAP_ROWS:
         notices.append(f"Only {n} customers: used PCA instead of UMAP for the {params.n_components}-D layout.")
         return _pca(matrix, params.n_components), notices
-    import umap
-
     from core.segment.numba_cache import enable_numba_cache
 
-    enable_numba_cache()  # compiled once per machine, not once per process
+    enable_numba_cache()  # compiled once per machine, not once per process; before umap imports pynndescent
+    import umap
 
     n_neighbors = min(params.n_neighbors, n - 1)
     n_components = min(params.n_components, n - 2)

@@ -3,10 +3,11 @@
 UMAP's jitted functions are not cached on disk by UMAP itself, so every fresh process compiles
 them again (tens of seconds, minutes on a busy 2-core machine). :func:`~core.segment.numba_cache.enable_numba_cache`
 turns numba's on-disk cache on for them (``NUMBA_CACHE_DIR`` if set, else numba's own choice of folder),
-so only the first process on a machine compiles them. NN-descent's functions take functions as
-arguments, which numba cannot cache, so every process compiles them again: ``core.segment.reduce`` avoids
-them up to 25,000 rows (exact neighbours), and :func:`warm_up_in_background` compiles them in a
-daemon thread while the analyst is still choosing a file. docs/BENCHMARKS.md has the figures.
+so only the first process on a machine compiles them; :func:`~core.segment.numba_defer.import_pynndescent`
+keeps pynndescent's import from compiling its ~100 eagerly typed functions until one is used. NN-descent's
+functions take functions as arguments, which numba cannot cache, so every process compiles them again:
+``core.segment.reduce`` avoids them up to 25,000 rows (exact neighbours), and :func:`warm_up_in_background`
+compiles them in a daemon thread while the analyst is still choosing a file. docs/BENCHMARKS.md has the figures.
 """
 
 from __future__ import annotations
