@@ -45,5 +45,7 @@ if [ "$mode" = "test" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1
   echo "setup: installing Debian's postgresql for the database tests" >&2
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql </dev/null >/dev/null
+  # its post-install step may fail to start the packaged cluster where no init system runs; the tests start their own
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql </dev/null >/dev/null \
+    || echo "setup: postgresql's installation reported an error; the database tests need /usr/lib/postgresql/*/bin" >&2
 fi
