@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,3 +14,10 @@ def ws(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("SEGMENT_STUDIO_WORKSPACE", str(tmp_path / "ws"))
     monkeypatch.setenv("SEGMENT_STUDIO_EMBEDDER", "fake")
     return tmp_path / "ws"
+
+
+@pytest.fixture
+def planted_ws(planted_run, ws) -> Path:
+    """:func:`ws` holding a copy of the planted run's workspace, so its saved run opens by id."""
+    shutil.copytree(planted_run.workspace, ws)
+    return ws

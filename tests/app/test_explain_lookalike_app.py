@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,18 +14,7 @@ from streamlit.testing.v1 import AppTest
 from core.explain.explanations import explain_rows
 from core.ingest.privacy import hash_ids, workspace_key
 from core.runs.opened import open_run
-
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "app.py")
-
-
-@pytest.fixture
-def ws(planted_run, tmp_path, monkeypatch) -> Path:
-    workspace = tmp_path / "ws"
-    shutil.copytree(planted_run.workspace, workspace)
-    monkeypatch.setenv("SEGMENT_STUDIO_WORKSPACE", str(workspace))
-    monkeypatch.setenv("SEGMENT_STUDIO_EMBEDDER", "fake")
-    return workspace
+from tests.app.runs import open_run_page
 
 
 @pytest.fixture
@@ -44,14 +31,6 @@ def downloads(monkeypatch) -> dict[str, bytes]:
     monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
     return served
 
-
-def _page(run_id: str, page: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params["run"] = run_id
-    at.run()
-    at.switch_page(f"pages/{page}.py").run()
-    assert not at.exception, at.exception
-    return at
 
 
 def _metrics(at: AppTest) -> dict[str, str]:
@@ -79,9 +58,9 @@ def _select_on_map(at: AppTest, rows: list[int]) -> AppTest:
     return at
 
 
-def test_customer_lookup_by_id_and_by_pick(ws, planted_run):
-    at = _page(planted_run.run_id, "map")
-    people = open_run(planted_run.run_id, ws)
+def test_customer_lookup_by_id_and_by_pick(planted_ws, planted_run):
+    at = open_run_page(planted_run.run_id, "map")
+    people = open_run(planted_run.run_id, planted_ws)
     row = int(np.flatnonzero(planted_run.data.truth == 1)[3])
     expected = explain_rows(people, [row])[0]
     at.text_input(key="lookup-id").input(expected["id"]).run()
@@ -102,17 +81,17 @@ def test_customer_lookup_by_id_and_by_pick(ws, planted_run):
     assert _card_says(at, explain_rows(people, [list(people.ids).index(picked)])[0])
 
 
-def test_clicking_a_point_explains_that_customer(ws, planted_run):
-    at = _page(planted_run.run_id, "map")
-    people = open_run(planted_run.run_id, ws)
+def test_clicking_a_point_explains_that_customer(planted_ws, planted_run):
+    at = open_run_page(planted_run.run_id, "map")
+    people = open_run(planted_run.run_id, planted_ws)
     at = _select_on_map(at, [11])
     assert _card_says(at, explain_rows(people, [11])[0])
 
 
-def test_lookalikes_of_a_map_selection_download_as_csv(ws, planted_run, downloads):
+def test_lookalikes_of_a_map_selection_download_as_csv(planted_ws, planted_run, downloads):
     truth = planted_run.data.truth
     seeds = np.flatnonzero(truth == 0)[:30].tolist()
-    at = _select_on_map(_page(planted_run.run_id, "map"), seeds)
+    at = _select_on_map(open_run_page(planted_run.run_id, "map"), seeds)
     assert _metrics(at)  # the selection's profile is drawn
     at.toggle(key="selection-toggle").set_value(True).run()
     at.slider(key="selection-size").set_value(150).run()
@@ -127,8 +106,8 @@ def test_lookalikes_of_a_map_selection_download_as_csv(ws, planted_run, download
     assert any("score at least" in c.value for c in at.caption)
 
 
-def test_segment_card_lookalikes_with_hashed_ids(ws, planted_run, downloads):
-    at = _page(planted_run.run_id, "segments")
+def test_segment_card_lookalikes_with_hashed_ids(planted_ws, planted_run, downloads):
+    at = open_run_page(planted_run.run_id, "segments")
     at.toggle(key="look-0-toggle").set_value(True).run()
     at.slider(key="look-0-size").set_value(40).run()
     assert not at.exception and not at.error
@@ -141,14 +120,14 @@ def test_segment_card_lookalikes_with_hashed_ids(ws, planted_run, downloads):
     at.toggle(key="look-0-hash").set_value(True).run()
     hashed = pd.read_csv(io.BytesIO(downloads[f"lookalikes-{planted_run.run_id}-look-0-hashed-ids.csv"]),
                          encoding="utf-8-sig", dtype={"id": str})
-    assert hashed["id"].tolist() == hash_ids(plain["id"], workspace_key(ws)).tolist()
+    assert hashed["id"].tolist() == hash_ids(plain["id"], workspace_key(planted_ws)).tolist()
 
 
-def test_lookalikes_of_an_uploaded_id_list(ws, planted_run, downloads):
+def test_lookalikes_of_an_uploaded_id_list(planted_ws, planted_run, downloads):
     truth = planted_run.data.truth
     ids = planted_run.result.customers.frame["id"].to_numpy()
     seeds = ids[truth == 2][:30].tolist()
-    at = _page(planted_run.run_id, "map")
+    at = open_run_page(planted_run.run_id, "map")
     upload = ("customer_id\n" + "\n".join(seeds + ["ghost-1", "ghost-2"]) + "\n").encode()
     at.file_uploader(key="seed-upload").upload("best.txt", upload, "text/plain").run()
     assert not at.exception and not at.error

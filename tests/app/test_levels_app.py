@@ -17,11 +17,10 @@ from core.runs.store import load_run, save_run
 from core.segment.cluster import ClusterParams
 from core.segment.levels import LevelParams
 from core.testing.nested import planted_levels
+from tests.app.runs import open_run_page
 from tests.app.test_map_form import SMALL
 from tests.app.test_pages import _app, _page, _upload
 
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "app.py")
 TWO = SegmentParams(cluster=ClusterParams(algo="kmeans", k=3, seed=0), levels=LevelParams(levels=2),
                     stability_runs=0)
 
@@ -43,14 +42,6 @@ def ws2(saved, tmp_path, monkeypatch) -> tuple[Path, str]:
     return workspace, saved[1]
 
 
-def _open(run_id: str, page: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params["run"] = run_id
-    at.run()
-    at.switch_page(f"pages/{page}.py").run()
-    assert not at.exception, at.exception
-    return at
-
 
 def _charts(at: AppTest) -> list[dict]:
     return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
@@ -60,7 +51,7 @@ def _charts(at: AppTest) -> list[dict]:
 def test_the_segments_page_shows_the_tree_with_sizes(ws2):
     workspace, run_id = ws2
     run = load_run(workspace, run_id)
-    at = _open(run_id, "segments")
+    at = open_run_page(run_id, "segments")
     assert any(e.label == "Segments within segments: 3 parents" for e in at.expander)
     sunburst = next(c["data"][0] for c in _charts(at) if c["data"][0]["type"] == "sunburst")
     assert run.parents is not None
@@ -75,7 +66,7 @@ def test_the_segments_page_shows_the_tree_with_sizes(ws2):
 def test_drilling_into_a_parent_colours_only_its_segments(ws2):
     workspace, run_id = ws2
     run = load_run(workspace, run_id)
-    at = _open(run_id, "map")
+    at = open_run_page(run_id, "map")
     assert run.parents is not None
     parent = run.parents[1]
     at.selectbox(key="map-drill").set_value(f"1: {parent['name']} ({parent['size']:,})").run()
@@ -93,7 +84,7 @@ def test_drilling_into_a_parent_colours_only_its_segments(ws2):
 def test_the_export_page_exports_either_level(ws2):
     workspace, run_id = ws2
     run = load_run(workspace, run_id)
-    at = _open(run_id, "export")
+    at = open_run_page(run_id, "export")
     fine = at.dataframe[0].value
     assert {"segment_id", "parent_id", "parent_name"} <= set(fine.columns)
     at.radio(key="export-level").set_value("Parents").run()

@@ -4,36 +4,13 @@ list and the spread, a refusal in one sentence, the download, and saving the mat
 from __future__ import annotations
 
 import base64
-import shutil
-from pathlib import Path
 
 import numpy as np
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.runs.store import load_run
+from tests.app.runs import open_run_page
 from ui.search_figures import MATCHES
-
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "app.py")
-
-
-@pytest.fixture
-def ws(planted_run, tmp_path, monkeypatch) -> Path:
-    workspace = tmp_path / "ws"
-    shutil.copytree(planted_run.workspace, workspace)
-    monkeypatch.setenv("SEGMENT_STUDIO_WORKSPACE", str(workspace))
-    monkeypatch.setenv("SEGMENT_STUDIO_EMBEDDER", "fake")
-    return workspace
-
-
-def _map(run_id: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params["run"] = run_id
-    at.run()
-    at.switch_page("pages/map.py").run()
-    assert not at.exception, at.exception
-    return at
 
 
 def _map_traces(at: AppTest) -> list[dict]:
@@ -50,8 +27,8 @@ def _rows(custom: list | dict) -> list[int]:
     return [int(v) for v in custom]
 
 
-def test_a_query_lights_its_matches_lists_them_and_saves_them_as_a_segment(planted_run, ws):
-    at = _map(planted_run.run_id)
+def test_a_query_lights_its_matches_lists_them_and_saves_them_as_a_segment(planted_run, planted_ws):
+    at = open_run_page(planted_run.run_id, "map")
     assert not any(t["name"].startswith(MATCHES) for t in _map_traces(at))
     at.number_input(key="search-top").set_value(40)
     at.text_input(key="search-query").input("skinny denim jeans").run()
@@ -67,15 +44,15 @@ def test_a_query_lights_its_matches_lists_them_and_saves_them_as_a_segment(plant
     at.text_input(key="search-name").input("Denim fans")
     at.button(key="search-save").click().run()
     assert not at.exception, at.exception
-    run = load_run(ws, planted_run.run_id)
+    run = load_run(planted_ws, planted_run.run_id)
     saved = [p for p in run.profiles if p.get("name") == "Denim fans"]
     assert len(saved) == 1
     members = run.segments.loc[run.segments["segment_id"] == saved[0]["segment_id"], "id"].astype(str)
     assert set(members) == set(matches["id"].astype(str))
 
 
-def test_a_query_no_embedder_reads_is_refused_in_one_sentence(planted_run, ws):
-    at = _map(planted_run.run_id)
+def test_a_query_no_embedder_reads_is_refused_in_one_sentence(planted_run, planted_ws):
+    at = open_run_page(planted_run.run_id, "map")
     at.text_input(key="search-query").input("नमस्ते दुनिया").run()
     assert not at.exception, at.exception
     assert any("Devanagari" in e.value for e in at.error)
