@@ -46,23 +46,35 @@ class ActorPlan:
     device: str | None = None
 
 
+READ_CPUS = 0.25  # what a read task reserves; each node keeps room for two beside a full set of actors
+
+
+def cpu_actors(resources: dict[str, float]) -> ActorPlan:
+    """One actor per CPU core, each reserving a little under a core so that on every node two read tasks
+    still fit beside them: on 2 cores, two actors of 0.75 CPU (one thread each) and reads of 0.25, where one
+    actor per core but one left half the machine idle while embedding. ``resources`` may say the largest
+    node's cores under ``node_CPU`` (:func:`ray_cluster` does); without it the cluster is one node."""
+    cpus = int(resources.get("CPU", 1))
+    node = max(1.0, float(resources.get("node_CPU", cpus)))
+    return ActorPlan(actors=max(1, cpus), num_cpus=1 - 2 * READ_CPUS / node, num_gpus=0, backend=None)
+
+
 def actor_plan(resources: dict[str, float]) -> ActorPlan:
-    """One actor per GPU (torch, fp16 on CUDA) when the cluster has GPUs, else one per CPU but one
-    (leaving a core to reading and writing), each holding its own model."""
+    """The embedding actors: one per GPU (torch, fp16 on CUDA) when the cluster has GPUs, else
+    :func:`cpu_actors`; each holds its own model."""
     gpus = int(resources.get("GPU", 0))
     if gpus >= 1:
         return ActorPlan(actors=gpus, num_cpus=1, num_gpus=1, backend="torch", device="cuda")
-    cpus = int(resources.get("CPU", 1))
-    return ActorPlan(actors=max(1, cpus - 1), num_cpus=1, num_gpus=0, backend=None)
+    return cpu_actors(resources)
 
 
 def assign_plan(resources: dict[str, float], embeds: bool) -> ActorPlan:
     """Assignment actors, each holding the run's model and its neighbour index (built once per actor): one per
-    GPU while new texts are to be embedded on a cluster with GPUs, else one per CPU core but one (the vote is
-    CPU work, and after ``segment`` embedded every text they are all in the cache)."""
+    GPU while new texts are to be embedded on a cluster with GPUs, else :func:`cpu_actors` (the vote is CPU
+    work, and after ``segment`` embedded every text they are all in the cache)."""
     if embeds and int(resources.get("GPU", 0)) >= 1:
         return actor_plan(resources)
-    return ActorPlan(actors=max(1, int(resources.get("CPU", 1)) - 1), num_cpus=1, num_gpus=0, backend=None)
+    return cpu_actors(resources)
 
 
 def start_ray(address: str | None, num_cpus: int | None = None) -> None:
@@ -90,7 +102,8 @@ def ray_cluster(address: str | None, num_cpus: int | None = None) -> Iterator[di
     if started:
         start_ray(address, num_cpus)
     try:
-        yield dict(ray.cluster_resources())
+        node_cpus = [n["Resources"].get("CPU", 0.0) for n in ray.nodes() if n.get("Alive")]
+        yield {**ray.cluster_resources(), "node_CPU": max(node_cpus, default=1.0)}
     finally:
         if started:
             ray.shutdown()

@@ -15,7 +15,9 @@ from typing import Any
 
 import pandas as pd
 
+from core.distributed.engine import READ_CPUS
 from core.errors import InputError
+from core.ingest.io import as_text
 
 FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
 
@@ -76,8 +78,7 @@ def tidy_batch(frame: pd.DataFrame) -> pd.DataFrame:
     frame.columns = [str(c) for c in frame.columns]
     for col in frame.columns:
         if frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col]):
-            text = frame[col].map(lambda v: v if v is None or isinstance(v, str) else str(v)).astype("string")
-            stripped = text.str.strip()
+            stripped = as_text(frame[col]).str.strip()
             frame[col] = stripped.mask(stripped == "")
     return frame.loc[~frame.isna().all(axis=1)].reset_index(drop=True)
 
@@ -106,7 +107,10 @@ def read_parts(parts: Parts) -> Any:
 
     paths = [str(p) for p in parts.paths]
     if parts.format == "parquet":
-        return ray.data.read_parquet(paths)
+        # Ray 2.60's second Parquet reader reserves a whole CPU per read task whatever num_cpus says, which
+        # leaves no room beside one actor per core (engine.cpu_actors): the first reader honours it
+        ray.data.DataContext.get_current().use_datasource_v2 = False
+        return ray.data.read_parquet(paths, num_cpus=READ_CPUS)
     # every column as text, as load_table reads a CSV; the roles parse numbers and dates
-    return ray.data.read_csv(paths, convert_options=pacsv.ConvertOptions(
+    return ray.data.read_csv(paths, num_cpus=READ_CPUS, convert_options=pacsv.ConvertOptions(
         column_types={c: pa.string() for c in parts.columns}, strings_can_be_null=True))

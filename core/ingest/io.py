@@ -147,13 +147,25 @@ def _read_xlsx(data: bytes, name: str) -> LoadedTable:
     return LoadedTable(frame=_as_text_frame(frame), name=name, format="xlsx", content_hash="")
 
 
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
+
+
+def as_text(values: pd.Series) -> pd.Series:
+    """A column of text as pandas ``string``: strings kept, other values written as text, every kind of missing
+    value (None, NaN, NA, whatever dtype the reader chose: object, ``str`` or Arrow) as NA."""
+    if values.dtype != object:
+        return values.astype("string")
+    return values.map(lambda v: v if isinstance(v, str) else None if _missing(v) else str(v)).astype("string")
+
+
 def _as_text_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Keep native numbers and dates; make object columns plain strings with missing values as NA."""
     frame = frame.copy()
     frame.columns = [str(c) for c in frame.columns]
     for col in frame.columns:
         if frame[col].dtype == object:
-            frame[col] = frame[col].map(lambda v: v if v is None or isinstance(v, str) else str(v)).astype("string")
+            frame[col] = as_text(frame[col])
     return frame
 
 

@@ -3,15 +3,20 @@ population aggregates and how profiles mark them."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from core.distributed.assign import OTHER, VALUE_PREFIX, Aggregates, partial_aggregates
-from core.distributed.engine import actor_plan, assign_plan
+from core.distributed.engine import READ_CPUS, actor_plan, assign_plan
 from core.distributed.read import checked_parts, tidy_batch
 from core.distributed.run import POPULATION_DIR, _population_profiles, _row_draws, population_segments
 from core.errors import InputError
+from core.ingest.io import load_table
 from core.testing.parts import write_damaged_parts, write_parts
 
 
@@ -20,18 +25,22 @@ def test_gpus_get_one_actor_each_with_torch_fp16() -> None:
     assert (plan.actors, plan.num_gpus, plan.backend) == (4, 1, "torch")
 
 
-def test_cpus_keep_one_core_for_reading() -> None:
-    assert (actor_plan({"CPU": 2.0}).actors, actor_plan({"CPU": 2.0}).num_gpus) == (1, 0)
-    assert actor_plan({"CPU": 16.0}).actors == 15
+def test_cpus_get_one_actor_per_core_and_leave_every_node_room_for_two_reads() -> None:
+    two = actor_plan({"CPU": 2.0})
+    assert (two.actors, two.num_gpus, two.backend) == (2, 0, None)
+    assert two.actors * two.num_cpus + 2 * READ_CPUS <= 2.0  # two reads fit beside the actors
+    eight_nodes = actor_plan({"CPU": 128.0, "node_CPU": 16.0})
+    assert eight_nodes.actors == 128
+    assert int(16 // eight_nodes.num_cpus) == 16  # no node takes more actors than it has cores
+    assert 16 * eight_nodes.num_cpus + 2 * READ_CPUS <= 16.0
     assert actor_plan({"CPU": 1.0}).actors == 1
-    assert actor_plan({"CPU": 8.0}).backend is None
 
 
 def test_assignment_runs_one_actor_per_cpu_core_and_on_gpus_only_to_embed() -> None:
     gpu_cluster = {"CPU": 32.0, "GPU": 4.0}
-    assert (assign_plan(gpu_cluster, embeds=False).actors, assign_plan(gpu_cluster, embeds=False).num_gpus) == (31, 0)
+    assert (assign_plan(gpu_cluster, embeds=False).actors, assign_plan(gpu_cluster, embeds=False).num_gpus) == (32, 0)
     assert assign_plan(gpu_cluster, embeds=True) == actor_plan(gpu_cluster)
-    assert assign_plan({"CPU": 16.0}, embeds=True).actors == 15 and assign_plan({"CPU": 1.0}, embeds=False).actors == 1
+    assert assign_plan({"CPU": 16.0}, embeds=True).actors == 16 and assign_plan({"CPU": 1.0}, embeds=False).actors == 1
 
 
 def test_a_folder_of_parts_is_read_in_name_order(tmp_path) -> None:
@@ -63,6 +72,24 @@ def test_blocks_are_tidied_like_a_loaded_table() -> None:
     frame = tidy_batch(pd.DataFrame({"a": pd.Series([" x ", "", None], dtype=object), "b": [1.0, 2.0, None]}))
     assert frame["a"].tolist() == ["x", pd.NA] and len(frame) == 2  # the all-empty row is gone
     assert frame["b"].tolist() == [1.0, 2.0]  # numbers stay numbers
+
+
+@pytest.mark.parametrize("dtype", [object, "str", pd.ArrowDtype(pa.large_string())])
+def test_a_missing_category_stays_missing_whatever_dtype_ray_hands_over(dtype: object) -> None:
+    # Ray Data hands Parquet strings over as Arrow columns whose missing values are pd.NA; written as text they
+    # became a level "<NA>", one more feature column than the local engine's, so the fits differed (issue 23)
+    frame = tidy_batch(pd.DataFrame({"dept": pd.Series(["Tops", None, " Dresses "], dtype=dtype), "age": [1, 2, 3]}))
+    assert [None if pd.isna(v) else v for v in frame["dept"]] == ["Tops", None, "Dresses"]
+
+
+def test_a_block_is_the_table_load_table_reads_from_the_same_part(tmp_path: Path) -> None:
+    table = pa.table({"cid": ["a", "b", "c"], "dept": pa.array(["Tops", None, " x "], pa.large_string()),
+                      "age": [30, None, 41]})
+    pq.write_table(table, tmp_path / "part.parquet")
+    loaded = load_table(tmp_path / "part.parquet").frame
+    block = tidy_batch(table.to_pandas(types_mapper=pd.ArrowDtype))
+    for col in loaded.columns:
+        assert [None if pd.isna(v) else v for v in loaded[col]] == [None if pd.isna(v) else v for v in block[col]]
 
 
 def test_draws_do_not_depend_on_how_rows_are_split_into_blocks() -> None:
