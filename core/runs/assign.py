@@ -5,14 +5,17 @@ in the ``--out`` folder of ``python -m core segment``), in safe formats only:
 
 * ``spec.json``: column roles, text aggregation, the embedding model, and the fitted feature
   specification (medians/spreads, latest dates, category levels, block scales and weights);
-* ``features.npy``, ``labels.npy``, ``coords.npy``: the training customers' feature matrix,
-  their segments and their map positions (loaded with ``allow_pickle=False``).
+* ``features.npy``, ``labels.npy``, ``coords.npy``, ``ids.npy``: the training customers' feature matrix,
+  their segments, their map positions and their ids (loaded with ``allow_pickle=False``; models
+  saved before ids were kept have no ``ids.npy``).
 
 New customers are described exactly like the training ones (same roles, same scaling, same
 embedding model) and take the segment that wins a distance-weighted vote among their
 ``k`` nearest training customers in feature space; their map position is the weighted mean
-of those neighbours'. A customer identical to a training customer gets that customer's
-segment, so re-assigning the training set reproduces it (see docs/BENCHMARKS.md).
+of those neighbours'. A training customer (same id, described the same) keeps the segment and
+position it was fitted with, and a customer identical to a training customer gets that customer's
+segment, so re-assigning the training set reproduces it: this is what makes a Ray run that fits on
+every customer label them as the local engine does (see docs/BENCHMARKS.md).
 
 For the Runs page: ``assign_file(run, path_or_bytes, workspace)`` returns an
 :class:`Assignment` whose ``segments`` frame has the columns of ``segments.csv``.
@@ -60,6 +63,22 @@ class AssignmentModel:
     labels: np.ndarray  # training segments (−1 = unassigned)
     coords: np.ndarray  # training map positions
     blocks: dict[str, tuple[int, int]]  # column range of each block in ``features``
+    ids: np.ndarray | None = None  # training customers' ids (str); None in models saved before they were kept
+    _id_index: pd.Index | None = field(default=None, init=False, repr=False, compare=False)
+
+    def fitted_rows(self, ids: pd.Series | np.ndarray, matrix: np.ndarray) -> np.ndarray:
+        """For each row: the training row of the same customer (same id) described the same way (features
+        within 1e-6), else −1. Such a customer keeps the segment it was fitted into."""
+        found = np.full(len(matrix), -1, dtype=np.int64)
+        if self.ids is None or not len(matrix):
+            return found
+        if self._id_index is None:
+            self._id_index = pd.Index(self.ids)
+        rows = self._id_index.get_indexer(np.asarray(ids, dtype=str))
+        known = np.flatnonzero(rows >= 0)
+        same = np.abs(np.asarray(matrix[known], dtype=np.float32) - self.features[rows[known]]).max(axis=1) <= 1e-6
+        found[known[same]] = rows[known[same]]
+        return found
 
 
 def assignment_model(result: SegmentationResult) -> AssignmentModel:
@@ -74,6 +93,7 @@ def assignment_model(result: SegmentationResult) -> AssignmentModel:
         seed=int(params["reduce"]["seed"]), features=result.features.matrix.astype(np.float32),
         labels=np.asarray(result.clustering.labels, dtype=np.int64), coords=result.map_coords.astype(np.float32),
         blocks={name: (int(a), int(b)) for name, (a, b) in result.features.blocks.items()},
+        ids=result.customers.frame["id"].astype(str).to_numpy(dtype=str),
     )
 
 
@@ -86,8 +106,9 @@ def save_model(model: AssignmentModel, folder: Path) -> None:
                 "embedder": model.embedder, "backend": model.backend, "model": model.model, "seed": model.seed,
                 "blocks": model.blocks}
         (tmp / "spec.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False), encoding="utf-8")
-        for name in ("features", "labels", "coords"):
-            np.save(tmp / f"{name}.npy", getattr(model, name), allow_pickle=False)
+        for name in ("features", "labels", "coords", "ids"):
+            if getattr(model, name) is not None:
+                np.save(tmp / f"{name}.npy", getattr(model, name), allow_pickle=False)
         for path in tmp.iterdir():
             with open(path, "rb") as fh:
                 os.fsync(fh.fileno())
@@ -101,7 +122,7 @@ def load_model(folder: Path) -> AssignmentModel:
     try:
         meta = json.loads((folder / "spec.json").read_text(encoding="utf-8"))
         arrays = {name: np.load(folder / f"{name}.npy", allow_pickle=False)
-                  for name in ("features", "labels", "coords")}
+                  for name in ("features", "labels", "coords", "ids") if name != "ids" or (folder / "ids.npy").exists()}
     except (OSError, ValueError) as exc:
         raise RunNotFoundError(
             f"The assignment model in {str(folder)!r} is missing or damaged ({type(exc).__name__}). "
@@ -250,7 +271,13 @@ def assign_customers(table: LoadedTable, model: AssignmentModel, names: dict[int
     :func:`assign_table` does after reading the run, and what the Ray engine runs on every block (with
     the ``index`` its actor built once)."""
     customers, matrix, notices = describe_customers(table, model, workspace, progress)
-    labels, share, coords = nearest_vote(model, matrix, k, index)
+    fitted = model.fitted_rows(customers["id"], matrix)
+    labels = model.labels[fitted].copy()
+    share = np.ones(len(matrix))
+    coords = model.coords[fitted].copy()
+    new = np.flatnonzero(fitted < 0)
+    if len(new):
+        labels[new], share[new], coords[new] = nearest_vote(model, matrix[new], k, index)
     frame = pd.DataFrame({
         "id": customers["id"].astype(str).to_numpy(),
         "segment_id": labels.astype(int),

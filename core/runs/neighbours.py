@@ -19,28 +19,41 @@ SEARCH_EPSILON = 0.2
 
 
 class ReferenceIndex:
-    """Nearest training customers of new rows; ``approximate`` None decides by the reference's size."""
+    """Nearest training customers of new rows; ``approximate`` None decides by the reference's size. Built on
+    the first query, so an actor whose customers are all training customers (they keep their fitted segment,
+    :meth:`~core.runs.assign.AssignmentModel.fitted_rows`) never builds it."""
 
     def __init__(self, features: np.ndarray, approximate: bool | None = None, seed: int = 0) -> None:
         self.rows = len(features)
         self.approximate = self.rows >= APPROXIMATE_FROM if approximate is None else approximate
-        self._index: Any
+        self._features, self._seed = features, seed
+        self._index: Any = None
+
+    def _built(self) -> Any:
+        if self._index is not None:
+            return self._index
         if self.approximate:
             from pynndescent import NNDescent
 
-            self._index = NNDescent(features, n_neighbors=min(GRAPH_NEIGHBOURS, self.rows - 1),
-                                    random_state=seed, n_jobs=1, low_memory=True)
+            self._index = NNDescent(self._features, n_neighbors=min(GRAPH_NEIGHBOURS, self.rows - 1),
+                                    random_state=self._seed, n_jobs=1, low_memory=True)
             self._index.prepare()
         else:
             from sklearn.neighbors import NearestNeighbors
 
-            self._index = NearestNeighbors().fit(features)
+            self._index = NearestNeighbors().fit(self._features)
+        return self._index
+
+    @property
+    def built(self) -> bool:
+        """Whether a query has built the index yet."""
+        return self._index is not None
 
     def kneighbors(self, matrix: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(distances, indices) of the ``k`` nearest training customers of each row, nearest first."""
         if self.approximate:
-            idx, dist = self._index.query(np.ascontiguousarray(matrix, dtype=np.float32), k=k,
-                                          epsilon=SEARCH_EPSILON)
+            idx, dist = self._built().query(np.ascontiguousarray(matrix, dtype=np.float32), k=k,
+                                            epsilon=SEARCH_EPSILON)
             return dist, idx
-        dist, idx = self._index.kneighbors(matrix, n_neighbors=k)
+        dist, idx = self._built().kneighbors(matrix, n_neighbors=k)
         return dist, idx

@@ -20,6 +20,7 @@ from core.represent.features import (
 from core.runs.assign import (
     MODEL_DIR,
     agreement,
+    assign_customers,
     assign_file,
     assign_table,
     assignment_model,
@@ -28,6 +29,7 @@ from core.runs.assign import (
     nearest_vote,
     save_model,
 )
+from core.runs.neighbours import ReferenceIndex
 from core.runs.store import save_run
 from tests.conftest import planted_customers
 from tests.unit.test_store import PARAMS
@@ -66,10 +68,43 @@ def test_model_round_trips_through_safe_files(saved, workspace):
     result, run_id = saved
     folder = locate_run(run_id, workspace)
     files = sorted(p.name for p in (folder / MODEL_DIR).iterdir())
-    assert files == ["coords.npy", "features.npy", "labels.npy", "spec.json"]
+    assert files == ["coords.npy", "features.npy", "ids.npy", "labels.npy", "spec.json"]
     model = load_model(folder / MODEL_DIR)
     assert np.array_equal(model.features, result.features.matrix)
+    assert model.ids is not None and model.ids.tolist() == result.customers.frame["id"].astype(str).tolist()
     json.loads((folder / MODEL_DIR / "spec.json").read_text())
+
+
+class _CountingIndex(ReferenceIndex):
+    queries = 0
+
+    def kneighbors(self, matrix: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        type(self).queries += len(matrix)
+        return super().kneighbors(matrix, k)
+
+
+def test_training_customers_keep_their_fitted_segment_without_a_neighbour_search(saved, planted_frame, workspace):
+    result, _ = saved
+    model = assignment_model(result)
+    # give one training customer a segment its neighbours would not vote for: it keeps it all the same
+    model.labels[0] = (model.labels[0] + 1) % (model.labels.max() + 1)
+    changed = planted_frame.copy()
+    changed.loc[1, "age"] = changed["age"].max() + 40  # a training id described otherwise: voted for again
+    changed.loc[2, "customer_id"] = "someone-new"  # a new id: voted for
+    index = _CountingIndex(model.features)
+    table = load_table(changed.to_csv(index=False).encode(), "changed.csv")
+    found = assign_customers(table, model, {}, workspace, index=index).segments
+    assert found["segment_id"].iloc[0] == model.labels[0] and found["membership"].iloc[0] == 1.0
+    assert _CountingIndex.queries == 2  # only the changed and the new customer were searched for
+
+
+def test_a_model_saved_without_ids_still_gives_training_customers_their_segments(saved, planted_csv, workspace):
+    result, run_id = saved
+    folder = locate_run(run_id, workspace)
+    (folder / MODEL_DIR / "ids.npy").unlink()
+    assert load_model(folder / MODEL_DIR).ids is None
+    assignment = assign_file(run_id, planted_csv, workspace)
+    assert agreement(assignment.segments["segment_id"], result.segments_frame()["segment_id"]) == 1.0
 
 
 def test_transform_reproduces_the_training_matrix(planted_frame):
