@@ -64,7 +64,7 @@ class AssignmentModel:
     coords: np.ndarray  # training map positions
     blocks: dict[str, tuple[int, int]]  # column range of each block in ``features``
     ids: np.ndarray | None = None  # training customers' ids (str); None in models saved before they were kept
-    _id_index: pd.Index | None = field(default=None, init=False, repr=False, compare=False)
+    _positions: pd.Series | None = field(default=None, init=False, repr=False, compare=False)
 
     def fitted_rows(self, ids: pd.Series | np.ndarray, matrix: np.ndarray) -> np.ndarray:
         """For each row: the training row of the same customer (same id) described the same way (features
@@ -72,9 +72,10 @@ class AssignmentModel:
         found = np.full(len(matrix), -1, dtype=np.int64)
         if self.ids is None or not len(matrix):
             return found
-        if self._id_index is None:
-            self._id_index = pd.Index(self.ids)
-        rows = self._id_index.get_indexer(np.asarray(ids, dtype=str))
+        if self._positions is None:  # each id's first training row
+            positions = pd.Series(np.arange(len(self.ids)), index=pd.Index(self.ids, dtype=object))
+            self._positions = positions[~positions.index.duplicated()]
+        rows = self._positions.reindex(np.asarray(ids, dtype=str)).fillna(-1).to_numpy(dtype=np.int64)
         known = np.flatnonzero(rows >= 0)
         same = np.abs(np.asarray(matrix[known], dtype=np.float32) - self.features[rows[known]]).max(axis=1) <= 1e-6
         found[known[same]] = rows[known[same]]

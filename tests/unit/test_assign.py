@@ -98,6 +98,12 @@ def test_training_customers_keep_their_fitted_segment_without_a_neighbour_search
     assert _CountingIndex.queries == 2  # only the changed and the new customer were searched for
 
 
+def test_repeated_training_ids_match_their_first_row(saved):
+    model = assignment_model(saved[0])
+    model.ids = np.array(["a", "a", *model.ids[2:]])
+    assert model.fitted_rows(pd.Series(["a", model.ids[2], "zz"]), model.features[[0, 2, 3]]).tolist() == [0, 2, -1]
+
+
 def test_a_model_saved_without_ids_still_gives_training_customers_their_segments(saved, planted_csv, workspace):
     result, run_id = saved
     folder = locate_run(run_id, workspace)
