@@ -6,7 +6,7 @@ import streamlit as st
 
 from ui.auth import admitted, sign_in_page, sign_out_button
 from ui.data import start_on_demo
-from ui.warmup import start_warm_up
+from ui.warmup import prefetch_table, start_warm_up
 from ui.widgets import PAGES, run_page, sidebar
 
 st.set_page_config(page_title="Segment Studio", page_icon=":material/hub:", layout="wide",
@@ -32,6 +32,7 @@ page = st.navigation(NAVIGATION, position="sidebar" if signed_in else "hidden")
 if not signed_in:
     sign_in_page()  # the form only, then the run stops: no page, no sidebar, no data
 start_on_demo(sys.argv[1:])  # ./run_app.sh starts every new session on the bundled demo
+prefetch_table()  # its texts embedded while the analyst reads the first pages
 sidebar()
 sign_out_button()
 run_page(page)

@@ -19,7 +19,7 @@ from typing import Any, NotRequired, TypedDict
 import numpy as np
 import pandas as pd
 
-from core.errors import InputError, ParameterError
+from core.errors import CoreError, InputError, ParameterError
 from core.explain.levels import levels_stage
 from core.explain.profile import (
     UNASSIGNED,
@@ -148,6 +148,18 @@ def _cached_detected_roles(stages: StageCache, table: LoadedTable) -> dict[str, 
     key = stable_hash("roles", DETECTION_FORMAT, table.content_hash, [str(c) for c in table.frame.columns])
     found, _ = stages.json_result("roles", key, lambda: {"roles": {i.name: i.role for i in detect_roles(table.frame)}})
     return found["roles"]
+
+
+def texts_to_embed(table: LoadedTable, params: SegmentParams, workspace: Path) -> list[str]:
+    """The texts a segmentation of ``table`` with ``params`` embeds (none when the table cannot be segmented:
+    the run itself says why)."""
+    try:
+        roles = params.column_roles(table.frame, [], detected=_cached_detected_roles(StageCache(workspace), table))
+        customers = prepare_customers(table.frame, roles, params.text_aggregation)
+    except CoreError:
+        return []
+    texts = customers.row_texts if customers.row_texts is not None else customers.texts
+    return list(texts) if customers.columns["text"] and any(texts) else []
 
 
 def _cached_reduce(stages: StageCache, stage: str, matrix_key: str, neighbours: SharedNeighbours, rp: ReduceParams,

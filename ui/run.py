@@ -13,7 +13,7 @@ from core.parameters import SegmentParams
 from core.tasks import segment
 from ui.data import allowed_pii
 from ui.state import set_current_run, workspace
-from ui.warmup import wait_for_warm_up
+from ui.warmup import settle_prefetch_for, wait_for_warm_up
 
 if TYPE_CHECKING:
     from streamlit.elements.lib.mutable_status_container import StatusContainer
@@ -83,6 +83,8 @@ def run_and_save(table: LoadedTable, params: SegmentParams, interactions: Intera
         try:
             progress("load", 0.0, "Loading the embedding model and compiling UMAP (first run only)")
             wait_for_warm_up()
+            progress("load", 0.0, "Embedding the texts begun while you read the first pages")
+            settle_prefetch_for(table, params)
             done = segment(table, params, workspace(), interactions=interactions, recommend=recommend, save=True,
                            progress=progress)
         except Exception:

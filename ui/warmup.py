@@ -6,18 +6,26 @@ cache keeps it for later processes). Each server process warms both up in two pa
 starts. A run waits only for the model (the embed stage needs it, and loading it twice would cost twice); UMAP's
 compilation goes on while the run embeds, and the reduce stage meets it under numba's compiler lock, which compiles
 each function once whichever thread asks first.
+
+Once the model is loaded, the texts of the session's table (the demo the app starts on, or an upload) are embedded
+ahead of the run (:func:`prefetch_table`, core's :class:`~core.represent.prefetch.TextPrefetch`); a run of the same
+texts waits for it and finds them in the cache, a run of other texts stops it first (:func:`settle_prefetch`).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 
-from core import EmbedderChoice, choose_embedder, warm_up
+from core import EmbedderChoice, LoadedTable, choose_embedder, warm_up
 from core.errors import CoreError
-from ui.state import default_embedder
+from core.parameters import SegmentParams
+from core.tasks import prefetch, settle_prefetch
+from ui.data import loaded_table
+from ui.state import default_embedder, role_overrides, workspace
 
 
 def _warm_model() -> None:
@@ -63,3 +71,53 @@ def wait_for_warm_up() -> None:
     warm = _warm_up()
     if warm is not None:
         warm.wait_for_model()
+
+
+class _Prefetch:
+    """The server process's one prefetch and the (table, role choices) it was started for."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.key: tuple[str, Any] | None = None
+        self.running: Any = None  # a core TextPrefetch
+
+
+@st.cache_resource(show_spinner=False)
+def _prefetch() -> _Prefetch:
+    return _Prefetch()
+
+
+def prefetch_table() -> None:
+    """Embed the session's table's texts ahead of its run (once per table and role choices; not with the test
+    and lexical embedders, which have no warm-up). Bad tables are left to the pages, which say what is wrong."""
+    warm = _warm_up()
+    try:
+        table = loaded_table()
+    except CoreError:
+        return
+    if warm is None or table is None:
+        return
+    overrides = role_overrides(table.content_hash)
+    key = (table.content_hash, tuple(sorted(overrides.items())))
+    holder = _prefetch()
+    with holder.lock:
+        if holder.key == key:
+            return
+        previous = holder.running
+
+        def first() -> None:  # in the new prefetch's thread: let the previous one end, and the model load
+            if previous is not None:
+                previous.stop()
+            warm.wait_for_model()
+
+        holder.running = prefetch(table, SegmentParams(roles=tuple(sorted(overrides.items()))), workspace(), first)
+        holder.key = key
+
+
+def settle_prefetch_for(table: LoadedTable, params: SegmentParams) -> None:
+    """Before a run: wait for the prefetch when it embeds this run's texts, else stop it."""
+    holder = _prefetch()
+    with holder.lock:
+        running = holder.running
+    if running is not None:
+        settle_prefetch(running, table, params, workspace())

@@ -4,6 +4,7 @@ save the run in the workspace. The command line, the app and scripts call this o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,10 +16,11 @@ from core.ingest.privacy import hash_ids, workspace_key
 from core.ingest.source import read_table
 from core.ingest.sql import SqlSource
 from core.parameters import SegmentParams
-from core.pipeline import SegmentationResult, run_segmentation
+from core.pipeline import SegmentationResult, run_segmentation, texts_to_embed
 from core.progress import Progress
 from core.recommend.lists import RecommendParams
 from core.represent.behaviour import InteractionInputs
+from core.represent.prefetch import TextPrefetch
 from core.runs.assign import MODEL_DIR, assignment_model, save_model
 from core.runs.export import write_customers, write_outputs, write_recommendations
 from core.runs.sql_export import SqlTarget, check_target, write_tables
@@ -53,6 +55,20 @@ def read_source(source: Source, progress: Progress | None = None) -> LoadedTable
     if progress is not None:
         progress("load", 0.0, table.describe())
     return table
+
+
+def prefetch(table: LoadedTable, params: SegmentParams, workspace: Path,
+             after: Callable[[], None] | None = None) -> TextPrefetch | None:
+    """Start embedding, in the background, the texts a segmentation of ``table`` with ``params`` embeds (into
+    ``workspace``'s cache, where the run finds them); None when it embeds none. ``after`` runs first."""
+    texts = texts_to_embed(table, params, workspace)
+    return TextPrefetch(texts, params.embedder_choice(), workspace, after) if texts else None
+
+
+def settle_prefetch(running: TextPrefetch, table: LoadedTable, params: SegmentParams, workspace: Path) -> bool:
+    """Before segmenting ``table`` with ``params``: wait for ``running`` when it embeds the same texts (True),
+    else stop it (False)."""
+    return running.settle(texts_to_embed(table, params, workspace), params.embedder_choice())
 
 
 def segment(source: Source, params: SegmentParams, workspace: Path, *, engine: Engine = LOCAL,

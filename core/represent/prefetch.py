@@ -1,0 +1,75 @@
+"""Embedding a table's texts ahead of its run, so the run's embed stage finds them in the cache.
+
+The app starts on a table (the bundled demo, or an upload) and the analyst reads the Start, Data and Map pages
+before pressing Run; :class:`TextPrefetch` spends that time embedding the texts the run will embed, in a daemon
+thread, a chunk at a time through the workspace's :class:`~core.represent.embedding_cache.EmbeddingCache`
+(vectors are per text, so a run finds every text the prefetch reached, whatever its order). A run of the same
+texts waits for it (:meth:`TextPrefetch.settle`); a run of other texts stops it after the chunk in flight, so
+two embeddings never compete for the cores. Errors are left to the run, which meets and reports them itself.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from core.errors import CoreError
+from core.represent.embedders import EmbedderChoice
+from core.represent.embedding_cache import EmbeddingCache
+from core.represent.text import choose_embedder
+
+CHUNK = 512  # texts per cache write: a stop waits at most this many texts' embedding
+
+
+class TextPrefetch:
+    """Embeds ``texts`` with the embedder ``choice`` names into ``workspace``'s cache in a daemon thread,
+    started at once; ``after`` (e.g. waiting for the model's warm-up) runs first in that thread."""
+
+    def __init__(self, texts: Sequence[str], choice: EmbedderChoice, workspace: Path,
+                 after: Callable[[], None] | None = None, chunk: int = CHUNK) -> None:
+        self.texts = list(texts)
+        self.choice = choice
+        self.workspace = Path(workspace)
+        self.done = 0  # distinct texts in the cache so far
+        self._after, self._chunk = after, chunk
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="segment-studio-prefetch", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        if self._after is not None:
+            self._after()
+        distinct = list(dict.fromkeys(self.texts))
+        try:
+            embedder, _ = choose_embedder(distinct, self.choice)
+            if not embedder.per_text:
+                return  # fitted on the whole corpus: nothing can be embedded ahead text by text
+            cache = EmbeddingCache(self.workspace)
+            for start in range(0, len(distinct), self._chunk):
+                if self._stop.is_set():
+                    return
+                cache.embed(embedder, distinct[start:start + self._chunk])
+                self.done = min(start + self._chunk, len(distinct))
+        except CoreError:
+            return  # the run meets the same error and says so
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def stop(self, wait: bool = True) -> None:
+        """Stop after the chunk in flight (and with ``wait``, wait for it)."""
+        self._stop.set()
+        if wait:
+            self._thread.join()
+
+    def settle(self, texts: Sequence[str], choice: EmbedderChoice) -> bool:
+        """Before a run that embeds ``texts`` with ``choice``: wait for this prefetch when it embeds the same
+        (returns True), else stop it (False)."""
+        same = choice == self.choice and list(texts) == self.texts
+        if same:
+            self._thread.join()
+        else:
+            self.stop()
+        return same
