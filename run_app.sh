@@ -12,4 +12,4 @@ scripts/setup.sh app
 if [ "$address" != "127.0.0.1" ]; then
   .venv/bin/python -m ui.auth check
 fi
-exec .venv/bin/python -m streamlit run app.py --server.address "$address" "${args[@]}" -- --demo
+exec .venv/bin/python -m ui.serve run app.py --server.address "$address" "${args[@]}" -- --demo

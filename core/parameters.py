@@ -17,7 +17,7 @@ from core.schema import Param, check_fields, declared, param
 from core.segment.cluster import ClusterParams
 from core.segment.levels import LevelParams, check_levels
 from core.segment.quality import STABILITY_RUNS
-from core.segment.reduce import ReduceParams
+from core.segment.reduce import OLD_EPOCHS, ReduceParams
 
 DEFAULT_WEIGHTS = {"text": 1.0, "numeric": 0.5, "categorical": 0.5, "behaviour": 1.0}
 WEIGHT = Param(what="A feature block's weight", label="Weight", kind=float, low=0.0, high=5.0,
@@ -95,7 +95,7 @@ class SegmentParams:
         out = {k: v for k, v in data.items() if k in known}
         for name in ("reduce", "map"):
             if name in out:
-                out[name] = ReduceParams(**out[name])
+                out[name] = ReduceParams(**{"n_epochs": OLD_EPOCHS, **out[name]})
         if "cluster" in out:
             out["cluster"] = ClusterParams.from_dict(out["cluster"])
         if "levels" in out:

@@ -89,6 +89,7 @@ def parameters_form(roles: dict[str, str], behaviour: bool = False) -> FormResul
                                             "Neighbours for the map")
             min_dist = declared_input(reduce_fields["min_dist"], defaults.map.min_dist, "p-min-dist",
                                       "Spread of the map (min_dist)")
+            epochs = declared_input(reduce_fields["n_epochs"], defaults.reduce.n_epochs, "p-epochs")
         with c3:
             st.caption(f"Clustering ({clusterer.label})")
             own_defaults = clusterer.Params()
@@ -101,8 +102,9 @@ def parameters_form(roles: dict[str, str], behaviour: bool = False) -> FormResul
         roles=tuple(sorted(roles.items())),
         embed=replace(defaults.embed, embedder=embedder, model=model.strip() or defaults.embed.model),
         weights=tuple(weights.items()),
-        reduce=replace(defaults.reduce, n_components=dims, n_neighbors=neighbours, seed=seed),
-        map=replace(defaults.map, n_components=map_dims, n_neighbors=map_neighbours, min_dist=min_dist, seed=seed),
+        reduce=replace(defaults.reduce, n_components=dims, n_neighbors=neighbours, seed=seed, n_epochs=epochs),
+        map=replace(defaults.map, n_components=map_dims, n_neighbors=map_neighbours, min_dist=min_dist, seed=seed,
+                    n_epochs=epochs),
         cluster=ClusterParams(algo, seed, **cluster), levels=levels,
     )
     return FormResult(submitted, params, RecommendParams(top_k=top_k, method=method) if behaviour else None)

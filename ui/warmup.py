@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
-from core import EmbedderChoice, LoadedTable, choose_embedder, warm_up
+from core import DEMO_PATH, EmbedderChoice, LoadedTable, choose_embedder, load_table, warm_up
 from core.errors import CoreError
 from core.parameters import SegmentParams
 from core.tasks import prefetch, settle_prefetch
@@ -78,7 +79,7 @@ class _Prefetch:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.key: tuple[str, Any] | None = None
+        self.key: tuple[str, str, tuple[tuple[str, str], ...]] | None = None
         self.running: Any = None  # a core TextPrefetch
 
 
@@ -87,18 +88,8 @@ def _prefetch() -> _Prefetch:
     return _Prefetch()
 
 
-def prefetch_table() -> None:
-    """Embed the session's table's texts ahead of its run (once per table and role choices; not with the test
-    and lexical embedders, which have no warm-up). Bad tables are left to the pages, which say what is wrong."""
-    warm = _warm_up()
-    try:
-        table = loaded_table()
-    except CoreError:
-        return
-    if warm is None or table is None:
-        return
-    overrides = role_overrides(table.content_hash)
-    key = (table.content_hash, tuple(sorted(overrides.items())))
+def _start_prefetch(warm: WarmUp, table: LoadedTable, overrides: dict[str, str], folder: Path) -> None:
+    key = (str(folder), table.content_hash, tuple(sorted(overrides.items())))
     holder = _prefetch()
     with holder.lock:
         if holder.key == key:
@@ -110,8 +101,28 @@ def prefetch_table() -> None:
                 previous.stop()
             warm.wait_for_model()
 
-        holder.running = prefetch(table, SegmentParams(roles=tuple(sorted(overrides.items()))), workspace(), first)
+        holder.running = prefetch(table, SegmentParams(roles=key[2]), folder, first)
         holder.key = key
+
+
+def prefetch_table() -> None:
+    """Embed the session's table's texts ahead of its run (once per workspace, table and role choices; not
+    with the test and lexical embedders, which have no warm-up). Bad tables are left to the pages."""
+    warm = _warm_up()
+    try:
+        table = loaded_table()
+    except CoreError:
+        return
+    if warm is not None and table is not None:
+        _start_prefetch(warm, table, role_overrides(table.content_hash), workspace())
+
+
+def start_on_server_start(folder: Path) -> None:
+    """When the server starts (``ui.serve`` with ``--demo``), before any browser connects: warm up, and embed
+    the demo's texts into ``folder``'s cache, as the first session's :func:`prefetch_table` would."""
+    warm = _warm_up()
+    if warm is not None:
+        _start_prefetch(warm, load_table(DEMO_PATH, name=DEMO_PATH.name), {}, folder)
 
 
 def settle_prefetch_for(table: LoadedTable, params: SegmentParams) -> None:

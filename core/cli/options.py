@@ -46,6 +46,7 @@ TUNING: dict[str, tuple[str, ...]] = {
     "--neighbors": ("reduce.n_neighbors", "map.n_neighbors"),
     "--map-dims": ("map.n_components",),
     "--max-fit-rows": ("reduce.max_fit_rows", "map.max_fit_rows"),
+    "--epochs": ("reduce.n_epochs", "map.n_epochs"),
     "--max-rows": ("max_rows",),
 }
 CHOICES = {"--map-dims": MAP_DIMS}  # narrower than the field's own bounds

@@ -18,6 +18,8 @@ import numpy as np
 from core.schema import SEED_MAX, check_fields, param
 
 MIN_UMAP_ROWS = 10
+EPOCHS = 200  # UMAP's own choice above 10,000 rows (500 below): measured to keep the segments, docs/BENCHMARKS.md
+OLD_EPOCHS = 0  # what runs saved before n_epochs was a parameter used: UMAP's own choice
 METRICS = ("euclidean", "cosine", "manhattan")
 EXACT_KNN_ROWS = 25_000  # exact neighbours up to here (see SharedNeighbours)
 
@@ -38,6 +40,9 @@ class ReduceParams:
                               help="fit UMAP on at most this many rows and transform the rest")
     seed: int = param(0, what="The seed", label="Seed", low=0, high=SEED_MAX,
                       help="random seed: the same seed gives the same result")
+    n_epochs: int = param(EPOCHS, what="UMAP's optimisation epochs", label="Epochs", low=0, high=2000,
+                          help="rounds of UMAP's layout optimisation (0: UMAP's own choice, 500 up to 10,000 "
+                               "customers and 200 above): more is slower and rarely changes the segments")
 
     def validate(self) -> ReduceParams:
         check_fields(self)
@@ -144,7 +149,7 @@ def reduce(matrix: np.ndarray, params: ReduceParams,
         knn = (graph.indices.copy(), graph.distances.copy(), graph.search_index)
     model = umap.UMAP(
         n_components=n_components, n_neighbors=n_neighbors, min_dist=params.min_dist, metric=params.metric,
-        random_state=params.seed, low_memory=True, n_jobs=1, precomputed_knn=knn,
+        random_state=params.seed, low_memory=True, n_jobs=1, precomputed_knn=knn, n_epochs=params.n_epochs or None,
     )
     sample = _fit_rows(n, params)
     with warnings.catch_warnings():

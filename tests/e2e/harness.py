@@ -30,18 +30,21 @@ def free_port() -> int:
 
 
 @contextmanager
-def app_server(workspace: Path, env: dict[str, str] | None = None, timeout: float = 120) -> Iterator[str]:
+def app_server(workspace: Path, env: dict[str, str] | None = None, timeout: float = 120,
+               app_args: tuple[str, ...] = ()) -> Iterator[str]:
     """Start the app on a free localhost port with its own workspace (and no secrets.toml); yield its URL; stop it.
+    ``app_args`` go to app.py (``("--demo",)``: every session starts on the demo, as ``./run_app.sh`` does).
 
     With ``SEGMENT_STUDIO_EMBEDDER=fake`` in ``env`` the server starts through :mod:`tests.e2e.serve_app`, which
     registers the tests' fake embedder first (the app itself does not)."""
     port = free_port()
-    streamlit = "tests.e2e.serve_app" if (env or {}).get("SEGMENT_STUDIO_EMBEDDER") == "fake" else "streamlit"
+    streamlit = "tests.e2e.serve_app" if (env or {}).get("SEGMENT_STUDIO_EMBEDDER") == "fake" else "ui.serve"
     with open(Path(workspace).parent / f"streamlit-{port}.log", "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", streamlit, "run", str(ROOT / "app.py"), "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none", "--secrets.files", str(Path(workspace).parent / "secrets.toml")],
+             "--server.fileWatcherType", "none", "--secrets.files", str(Path(workspace).parent / "secrets.toml"),
+             *(["--", *app_args] if app_args else [])],
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
             env={**os.environ, "SEGMENT_STUDIO_WORKSPACE": str(workspace), **(env or {})},
         )

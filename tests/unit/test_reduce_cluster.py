@@ -10,7 +10,7 @@ from tests.conftest import blobs
 
 @pytest.mark.parametrize("kwargs", [
     {"n_components": 0}, {"n_neighbors": 1}, {"min_dist": 2.0}, {"metric": "chebyshev"},
-    {"max_fit_rows": 10}, {"seed": -1},
+    {"max_fit_rows": 10}, {"seed": -1}, {"n_epochs": -1}, {"n_epochs": 5000},
 ])
 def test_reduce_params_are_validated(kwargs):
     with pytest.raises(ParameterError):
@@ -49,6 +49,30 @@ def test_umap_is_seeded_and_guards_neighbours():
     b, _ = reduce(points, ReduceParams(n_components=2, n_neighbors=30, seed=1))
     assert a.shape == (16, 2) and np.allclose(a, b)
     assert any("n_neighbors lowered to 15" in n for n in notices)
+
+
+def test_epochs_are_passed_to_umap_and_old_runs_keep_umaps_own_choice(monkeypatch):
+    import umap
+
+    from core.parameters import SegmentParams
+
+    seen = []
+    real = umap.UMAP.__init__
+
+    def spy(self, *args, **kwargs):
+        seen.append(kwargs.get("n_epochs"))
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(umap.UMAP, "__init__", spy)
+    points, _ = blobs(n_per=20, centres=2, dim=6)
+    reduce(points, ReduceParams(n_components=2))
+    reduce(points, ReduceParams(n_components=2, n_epochs=0))
+    assert seen == [200, None]  # the default; 0 leaves UMAP its own (500 up to 10,000 rows)
+    old_run = SegmentParams().as_dict()
+    for name in ("reduce", "map"):
+        del old_run[name]["n_epochs"]  # a run.json from before the parameter
+    assert SegmentParams.from_dict(old_run).reduce.n_epochs == 0
+    assert SegmentParams.from_dict(SegmentParams().as_dict()).map.n_epochs == 200
 
 
 def test_umap_fits_on_sample_and_transforms_rest():

@@ -34,3 +34,33 @@ def test_waiting_for_the_model_waits_until_it_is_loaded():
     warm = WarmUp(model=model, numba=lambda: None)
     warm.wait_for_model()
     assert loaded == [True]
+
+
+def test_the_demo_embedded_at_server_start_is_not_embedded_again_by_the_first_session(monkeypatch, tmp_path):
+    import ui.warmup as warmup
+    from core import DEMO_PATH, load_table
+
+    started: list[tuple] = []
+
+    class Running:
+        def stop(self) -> None:
+            started.append(("stopped",))
+
+    def fake_prefetch(table, params, folder, after):  # the real one embeds with the real model
+        after()
+        started.append((table.content_hash, params.roles, folder))
+        return Running()
+
+    warm = WarmUp(model=lambda: None, numba=lambda: None)
+    monkeypatch.setattr(warmup, "_warm_up", lambda: warm)
+    monkeypatch.setattr(warmup, "prefetch", fake_prefetch)
+    warmup._prefetch.clear()
+    try:
+        warmup.start_on_server_start(tmp_path)
+        demo = load_table(DEMO_PATH, name=DEMO_PATH.name)
+        warmup._start_prefetch(warm, demo, {}, tmp_path)  # what the first session's prefetch_table does
+        assert started == [(demo.content_hash, (), tmp_path)]
+        warmup._start_prefetch(warm, demo, {}, tmp_path / "users" / "ana")  # a signed-in analyst's own cache
+        assert [s[-1] for s in started] == [tmp_path, "stopped", tmp_path / "users" / "ana"]
+    finally:
+        warmup._prefetch.clear()
