@@ -40,7 +40,7 @@ from core.parameters import SegmentParams
 from core.pipeline import SegmentationResult, run_segmentation
 from core.progress import Progress
 from core.represent.features import prepare_customers
-from core.represent.text import choose_embedder
+from core.represent.text import choose_embedder, runtime_reason
 from core.runs.assign import DEFAULT_K, MODEL_DIR, assignment_model, load_model, save_model
 from core.runs.export import safe_csv_frame, write_json
 from core.runs.store import runs_dir, save_run
@@ -140,7 +140,11 @@ def _embed_all(ds: Any, frame: pd.DataFrame, roles: dict[str, str], params: Segm
         info["embedded"] += int(row["embedded"])
         done += int(row["texts"])
         _rate(progress, "embed", done, rows, started, "texts embedded or found in the cache")
-    info.update(embedder=embedder.name, model=embedder.model_id, from_cache=info["texts"] - info["embedded"])
+    info.update(embedder=embedder.name, model=embedder.model_id, backend=embedder.backend,
+                from_cache=info["texts"] - info["embedded"])
+    reason = runtime_reason(embedder, choice)
+    if reason is not None:  # a sentence model: why it ran on its runtime, as local runs say
+        info["backend_reason"] = reason
     return info
 
 

@@ -89,7 +89,7 @@ def text_vectors(customers: Customers, params: EmbedderChoice, workspace: Path, 
     embedder, embed_notices = choose_embedder(texts, params)
     notices.extend(embed_notices)
     info.update(model=embedder.model_id, embedder=embedder.name, backend=embedder.backend)
-    reason = _reason(embedder, params)
+    reason = runtime_reason(embedder, params)
     if reason is not None:  # a sentence model: why it runs on its runtime
         info["backend_reason"] = reason
 
@@ -107,7 +107,7 @@ def text_vectors(customers: Customers, params: EmbedderChoice, workspace: Path, 
             embedder, notice = replacement
             notices.append(notice)
             info.update(model=embedder.model_id, embedder=embedder.name, backend=embedder.backend,
-                        backend_reason=f"{notice} ({_reason(embedder, params)})")
+                        backend_reason=f"{notice} ({runtime_reason(embedder, params)})")
     if not embedder.per_text:  # a corpus-fitted embedder: its vectors are kept per corpus, not per text
         key = stable_hash(embedder.model_id, text_hash("\x00".join(texts)))
         stored, _, hit = StageCache(workspace).cached(
@@ -129,7 +129,7 @@ def text_vectors(customers: Customers, params: EmbedderChoice, workspace: Path, 
     return vectors, info
 
 
-def _reason(embedder: Embedder, params: EmbedderChoice) -> str | None:
+def runtime_reason(embedder: Embedder, params: EmbedderChoice) -> str | None:
     """Why a sentence model ran on its runtime (run.json's ``embedding.backend_reason``); None for others."""
     return chosen_because(params.backend, embedder.backend, params.model) if embedder.name == "model" else None
 

@@ -84,6 +84,7 @@ def test_every_customer_once_with_the_local_engines_segments(first: tuple[Path, 
     assert run["engine"]["name"] == "ray" and run["engine"]["resources"]["CPU"] == 2
     assert run["sample"]["all_rows"] and run["input"]["customers"] == N and run["rows_per_second"] > 0
     assert run["embedding"]["embedded"] > 0
+    assert run["embedding"]["backend"] == run["fit"]["embedding"]["backend"]  # the runtime, said as locally
     profiles = json.loads((out / "profiles.json").read_text())
     assert sum(p["size"] for p in profiles) == N - int((ray_segments["segment_id"] < 0).sum())
     assert all(p["sources"]["size"] == "population" and p["sources"]["words"] == "sample" for p in profiles)
