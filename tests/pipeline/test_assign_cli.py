@@ -15,7 +15,7 @@ def test_segment_then_assign_from_the_output_folder(planted_csv, tmp_path):
     seg = run_cli("segment", planted_csv, "--out", out, "--workspace", ws, "--algo", "kmeans", "--k", "3", "--quiet")
     assert seg.returncode == 0, seg.stderr
     model_files = sorted(p.name for p in (out / "model").iterdir())
-    assert model_files == ["coords.npy", "features.npy", "labels.npy", "spec.json"]
+    assert model_files == ["coords.npy", "features.npy", "ids.npy", "labels.npy", "spec.json"]
 
     again = run_cli("assign", out, planted_csv, "--out", tmp_path / "again", "--workspace", ws, "--quiet")
     assert again.returncode == 0, again.stderr
