@@ -17,14 +17,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import streamlit as st
 
 from core import DEMO_PATH, EmbedderChoice, LoadedTable, choose_embedder, load_table, warm_up
 from core.errors import CoreError
 from core.parameters import SegmentParams
-from core.tasks import prefetch, settle_prefetch
+from core.tasks import TextPrefetch, prefetch, settle_prefetch
 from ui.data import loaded_table
 from ui.state import default_embedder, role_overrides, workspace
 
@@ -80,7 +79,7 @@ class _Prefetch:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.key: tuple[str, str, tuple[tuple[str, str], ...]] | None = None
-        self.running: Any = None  # a core TextPrefetch
+        self.running: TextPrefetch | None = None
 
 
 @st.cache_resource(show_spinner=False)
@@ -103,6 +102,8 @@ def _start_prefetch(warm: WarmUp, table: LoadedTable, overrides: dict[str, str],
 
         holder.running = prefetch(table, SegmentParams(roles=key[2]), folder, first)
         holder.key = key
+        if holder.running is None and previous is not None:  # nothing to embed for this table: end the last one
+            previous.stop(wait=False)
 
 
 def prefetch_table() -> None:

@@ -10,14 +10,15 @@ from core.tasks.lookalike import Lookalikes, find_lookalikes, lookalike, segment
 from core.tasks.publish import publish
 from core.tasks.refresh import Refreshed, refresh
 from core.tasks.search import SearchParams, SearchResult, open_searchable, search, search_run
-from core.tasks.segment import Segmented, Source, prefetch, read_source, segment, settle_prefetch
+from core.tasks.segment import Segmented, Source, TextPrefetch, prefetch, read_source, segment, settle_prefetch
 from core.tasks.sweep import Swept, current_setting, sweep, sweep_run, with_setting
 from core.tasks.table import detected_roles, language_notice, long_text_cells, role_problems
 from core.tasks.track import Tracked, track
 
 __all__ = [
     "LOCAL", "Assigned", "Curated", "Edit", "Engine", "Explained", "Lookalikes", "Merge", "ReassignOutliers",
-    "Refreshed", "Rename", "Reset", "SearchParams", "SearchResult", "Segmented", "Source", "Split", "Swept", "Tracked",
+    "Refreshed", "Rename", "Reset", "SearchParams", "SearchResult", "Segmented", "Source", "Split", "Swept",
+    "TextPrefetch", "Tracked",
     "assign", "curate", "current_setting", "detected_roles", "explain", "explainer", "find_lookalikes",
     "language_notice", "long_text_cells", "lookalike", "open_searchable", "prefetch", "publish", "read_source",
     "refresh", "role_problems", "search", "search_run", "segment", "segment_rows", "settle_prefetch", "sweep",

@@ -1,6 +1,7 @@
 """The app's warm-up: a run waits for the embedding model, never for UMAP's compilation."""
 
 import threading
+from dataclasses import replace
 
 from ui.warmup import WarmUp
 
@@ -43,10 +44,12 @@ def test_the_demo_embedded_at_server_start_is_not_embedded_again_by_the_first_se
     started: list[tuple] = []
 
     class Running:
-        def stop(self) -> None:
+        def stop(self, wait: bool = True) -> None:
             started.append(("stopped",))
 
     def fake_prefetch(table, params, folder, after):  # the real one embeds with the real model
+        if table.content_hash == "numbers only":
+            return None  # no texts: nothing started
         after()
         started.append((table.content_hash, params.roles, folder))
         return Running()
@@ -62,5 +65,8 @@ def test_the_demo_embedded_at_server_start_is_not_embedded_again_by_the_first_se
         assert started == [(demo.content_hash, (), tmp_path)]
         warmup._start_prefetch(warm, demo, {}, tmp_path / "users" / "ana")  # a signed-in analyst's own cache
         assert [s[-1] for s in started] == [tmp_path, "stopped", tmp_path / "users" / "ana"]
+        numbers = replace(demo, content_hash="numbers only")
+        warmup._start_prefetch(warm, numbers, {}, tmp_path)  # a table without text ends the last prefetch
+        assert started[-1] == ("stopped",)
     finally:
         warmup._prefetch.clear()
