@@ -122,8 +122,8 @@ def load_model(folder: Path) -> AssignmentModel:
     folder = Path(folder)
     try:
         meta = json.loads((folder / "spec.json").read_text(encoding="utf-8"))
-        arrays = {name: np.load(folder / f"{name}.npy", allow_pickle=False)
-                  for name in ("features", "labels", "coords", "ids") if name != "ids" or (folder / "ids.npy").exists()}
+        names = ["features", "labels", "coords"] + (["ids"] if (folder / "ids.npy").exists() else [])
+        arrays = {name: np.load(folder / f"{name}.npy", allow_pickle=False) for name in names}
     except (OSError, ValueError) as exc:
         raise RunNotFoundError(
             f"The assignment model in {str(folder)!r} is missing or damaged ({type(exc).__name__}). "
@@ -273,9 +273,7 @@ def assign_customers(table: LoadedTable, model: AssignmentModel, names: dict[int
     the ``index`` its actor built once)."""
     customers, matrix, notices = describe_customers(table, model, workspace, progress)
     fitted = model.fitted_rows(customers["id"], matrix)
-    labels = model.labels[fitted].copy()
-    share = np.ones(len(matrix))
-    coords = model.coords[fitted].copy()
+    labels, share, coords = model.labels[fitted], np.ones(len(matrix)), model.coords[fitted]  # indexing copies
     new = np.flatnonzero(fitted < 0)
     if len(new):
         labels[new], share[new], coords[new] = nearest_vote(model, matrix[new], k, index)

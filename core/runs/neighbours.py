@@ -44,11 +44,6 @@ class ReferenceIndex:
             self._index = NearestNeighbors().fit(self._features)
         return self._index
 
-    @property
-    def built(self) -> bool:
-        """Whether a query has built the index yet."""
-        return self._index is not None
-
     def kneighbors(self, matrix: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(distances, indices) of the ``k`` nearest training customers of each row, nearest first."""
         if self.approximate:

@@ -34,12 +34,10 @@ def saved(tmp_path_factory) -> tuple[Path, str]:
 
 
 @pytest.fixture
-def ws2(saved, tmp_path, monkeypatch) -> tuple[Path, str]:
-    workspace = tmp_path / "ws"
-    shutil.copytree(saved[0], workspace)
-    monkeypatch.setenv("SEGMENT_STUDIO_WORKSPACE", str(workspace))
-    monkeypatch.setenv("SEGMENT_STUDIO_EMBEDDER", "fake")
-    return workspace, saved[1]
+def ws2(saved, ws) -> tuple[Path, str]:
+    """The test's own workspace (conftest's ``ws``) holding a copy of the saved two-level run."""
+    shutil.copytree(saved[0], ws)
+    return ws, saved[1]
 
 
 

@@ -41,12 +41,10 @@ def saved(tmp_path_factory) -> tuple[Path, str]:
 
 
 @pytest.fixture
-def ws(saved, tmp_path, monkeypatch) -> tuple[Path, str]:
-    workspace = tmp_path / "ws"
-    shutil.copytree(saved[0], workspace)
-    monkeypatch.setenv("SEGMENT_STUDIO_WORKSPACE", str(workspace))
-    monkeypatch.setenv("SEGMENT_STUDIO_EMBEDDER", "fake")
-    return workspace, saved[1]
+def ws(saved, ws) -> tuple[Path, str]:
+    """Conftest's ``ws`` (the test's own workspace) holding a copy of the module's saved run."""
+    shutil.copytree(saved[0], ws)
+    return ws, saved[1]
 
 
 def _segments_page(run_id: str, dataset: bool = False) -> AppTest:
