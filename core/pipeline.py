@@ -12,6 +12,8 @@ their evaluation.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict
@@ -42,17 +44,19 @@ from core.represent.behaviour import (
     Matched,
     behaviour_stage,
 )
+from core.represent.embedders.base import Embedder
 from core.represent.features import (
     Customers,
     FeatureMatrix,
     build_features,
     prepare_customers,
 )
-from core.represent.text import text_vectors
+from core.represent.text import cached_window_notices, text_vectors
 from core.segment.cluster import Clustering, ClusterParams, cluster
 from core.segment.geometry import runner_up_margin, segment_centres
 from core.segment.quality import segmentation_quality, stability
-from core.segment.reduce import ReduceParams, SharedNeighbours, reduce
+from core.segment.reduce import ReduceParams, SharedNeighbours, fits_whole, reduce
+from core.segment.umap_setup import VERSION as UMAP_SETUP
 from core.storage.hashing import array_hash, stable_hash
 from core.storage.stage_cache import StageCache, StageResult
 from core.versions import library_versions
@@ -85,6 +89,11 @@ class RunInfo(TypedDict):
 class StageRecord:
     seconds: float = 0.0
     cache_hit: bool = False
+    beside: str = ""  # the stage it ran beside, in another thread (its seconds overlap that stage's)
+
+    def as_dict(self) -> dict[str, Any]:
+        """run.json's record of the stage (``beside`` only when it ran beside another)."""
+        return {k: v for k, v in asdict(self).items() if k != "beside" or v}
 
 
 @dataclass
@@ -150,16 +159,51 @@ def _cached_detected_roles(stages: StageCache, table: LoadedTable) -> dict[str, 
     return found["roles"]
 
 
-def texts_to_embed(table: LoadedTable, params: SegmentParams, workspace: Path) -> list[str]:
-    """The texts a segmentation of ``table`` with ``params`` embeds (none when the table cannot be segmented:
-    the run itself says why)."""
+def _text_customers(table: LoadedTable, params: SegmentParams, workspace: Path) -> Customers | None:
+    """The customers a segmentation of ``table`` with ``params`` describes, when it has texts to embed."""
     try:
         roles = params.column_roles(table.frame, [], detected=_cached_detected_roles(StageCache(workspace), table))
         customers = prepare_customers(table.frame, roles, params.text_aggregation)
     except CoreError:
-        return []
-    texts = customers.row_texts if customers.row_texts is not None else customers.texts
-    return list(texts) if customers.columns["text"] and any(texts) else []
+        return None  # the run itself says why
+    return customers if customers.columns["text"] and any(_embedded_texts(customers)) else None
+
+
+def _embedded_texts(customers: Customers) -> list[str]:
+    return list(customers.row_texts if customers.row_texts is not None else customers.texts)
+
+
+def texts_to_embed(table: LoadedTable, params: SegmentParams, workspace: Path) -> list[str]:
+    """The texts a segmentation of ``table`` with ``params`` embeds (none when the table cannot be segmented:
+    the run itself says why)."""
+    customers = _text_customers(table, params, workspace)
+    return _embedded_texts(customers) if customers is not None else []
+
+
+@dataclass(frozen=True)
+class TextsAhead:
+    """What a run of a table does with its texts before the labels exist, to do ahead of the run: ``texts`` to
+    embed, and ``rest(embedder)``, which fills the stage cache with the rest (each customer's terms, which the
+    profiles read, and, for a sentence model, the texts past its window) as the run's stages key them."""
+
+    texts: list[str]
+    rest: Callable[[Embedder], None]
+
+
+def texts_ahead(table: LoadedTable, params: SegmentParams, workspace: Path) -> TextsAhead | None:
+    """The texts a segmentation of ``table`` with ``params`` embeds and its other work on them (None: no texts)."""
+    customers = _text_customers(table, params, workspace)
+    if customers is None:
+        return None
+    texts, model = _embedded_texts(customers), params.embedder_choice().model
+
+    def rest(embedder: Embedder) -> None:
+        stages = StageCache(workspace)
+        cached_term_presence(stages, list(customers.texts))
+        if embedder.name == "model":
+            cached_window_notices(stages, texts, model)
+
+    return TextsAhead(texts, rest)
 
 
 def _cached_reduce(stages: StageCache, stage: str, matrix_key: str, neighbours: SharedNeighbours, rp: ReduceParams,
@@ -170,7 +214,8 @@ def _cached_reduce(stages: StageCache, stage: str, matrix_key: str, neighbours: 
         coords, new_notices = reduce(neighbours.matrix, rp, neighbours)
         return {"coords": coords}, {"params": rp.as_dict(), "notices": new_notices}
 
-    key = stable_hash(stage, matrix_key, rp.as_dict(), versions["umap-learn"], versions["numpy"])
+    key = stable_hash(stage, matrix_key, rp.as_dict(), versions["umap-learn"], versions["numpy"],
+                      versions["umap-setup"])
     arrays, meta, record.cache_hit = stages.cached(stage, key, compute)
     notices.extend(meta["notices"])
     return arrays["coords"], key
@@ -188,6 +233,33 @@ def _cached_cluster(stages: StageCache, key: str, space: np.ndarray, params: Clu
     arrays, meta, record.cache_hit = stages.cached("cluster", key, compute)
     return Clustering(arrays["labels"], arrays["membership"], {int(k): v for k, v in meta["k_scores"].items()},
                       meta["notices"])
+
+
+class _MapJob:
+    """The map's UMAP in a thread of its own, started as soon as the features exist, so that it runs beside the
+    clustering space's UMAP and the clustering (UMAPs that transform no rows can: :mod:`core.segment.umap_setup`).
+    It reports no progress (only the run's own thread may) and keeps its notices for the map stage to add."""
+
+    def __init__(self, stages: StageCache, matrix_key: str, neighbours: SharedNeighbours, params: ReduceParams,
+                 versions: dict) -> None:
+        self.record = StageRecord(beside="reduce")
+        self.notices: list[str] = []
+
+        def compute() -> np.ndarray:
+            started = time.perf_counter()
+            try:
+                return _cached_reduce(stages, "map", matrix_key, neighbours, params, versions, self.record,
+                                      self.notices)[0]
+            finally:
+                self.record.seconds = round(time.perf_counter() - started, 3)
+
+        pool = ThreadPoolExecutor(1, thread_name_prefix="segment-studio-map")
+        self._future = pool.submit(compute)
+        pool.shutdown(wait=False)  # the thread ends with its one task
+
+    def result(self) -> np.ndarray:
+        """The map's coordinates (waits for the thread; its error is raised here)."""
+        return self._future.result()
 
 
 @dataclass
@@ -210,6 +282,7 @@ class _Clustered:
     interactions: Interactions | None = None
     matched: Matched | None = None
     behaviour_info: dict | None = None
+    map_job: _MapJob | None = None
 
 
 def _profiles_and_quality(customers: Customers, clustering: Clustering, space: np.ndarray, params: SegmentParams,
@@ -233,11 +306,12 @@ def _profiles_and_quality(customers: Customers, clustering: Clustering, space: n
 
 
 def _cluster_customers(table: LoadedTable, params: SegmentParams, workspace: Path, progress: Progress,
-                       interactions: InteractionInputs | Interactions | None) -> _Clustered:
-    """The stages up to the segments: roles, customers, embeddings, behaviour, features, reduction, clustering."""
+                       interactions: InteractionInputs | Interactions | None, with_map: bool = False) -> _Clustered:
+    """The stages up to the segments: roles, customers, embeddings, behaviour, features, reduction, clustering;
+    ``with_map``: the map's UMAP starts beside the reduction when both fit every row (:class:`_MapJob`)."""
     stages_rec: dict[str, StageRecord] = {}
     notices = list(table.notices)
-    versions = library_versions()
+    versions = {**library_versions(), "umap-setup": UMAP_SETUP}
     stages = StageCache(workspace)
 
     with _Timer(stages_rec, "load"):
@@ -272,6 +346,9 @@ def _cluster_customers(table: LoadedTable, params: SegmentParams, workspace: Pat
                                   extra_blocks={"behaviour": behaviour} if behaviour is not None else None)
         matrix_key = array_hash(features.matrix)
         neighbours = SharedNeighbours(features.matrix)  # one kNN graph for both UMAPs, built on first need
+    map_job = None
+    if with_map and fits_whole(len(features.matrix), params.reduce) and fits_whole(len(features.matrix), params.map):
+        map_job = _MapJob(stages, matrix_key, neighbours, params.map, versions)
 
     with _Timer(stages_rec, "reduce") as rec:
         progress("reduce", 0.0, f"UMAP to {params.reduce.n_components} dimensions for clustering")
@@ -286,7 +363,8 @@ def _cluster_customers(table: LoadedTable, params: SegmentParams, workspace: Pat
         notices.extend(clustering.notices)
     return _Clustered(customers, roles, notices, stages_rec, versions, embed_info, features, matrix_key, neighbours,
                       space, reduce_key, clustering, cluster_key,
-                      interactions if isinstance(interactions, Interactions) else None, matched, behaviour_info)
+                      interactions if isinstance(interactions, Interactions) else None, matched, behaviour_info,
+                      map_job)
 
 
 def segment_labels(table: LoadedTable, params: SegmentParams, workspace: str | Path, progress: Progress | None = None,
@@ -316,14 +394,19 @@ def run_segmentation(
     workspace = Path(workspace)
     workspace.mkdir(parents=True, exist_ok=True)
     progress = progress or (lambda stage, fraction, message: None)
-    done = _cluster_customers(table, params, workspace, progress, interactions)
+    done = _cluster_customers(table, params, workspace, progress, interactions, with_map=True)
     customers, clustering, space, notices = done.customers, done.clustering, done.space, done.notices
     stages_rec, stages = done.stages, StageCache(workspace)
 
-    with _Timer(stages_rec, "map") as rec:
-        progress("map", 0.0, f"UMAP to {params.map.n_components}-D for the map")
-        coords, _ = _cached_reduce(stages, "map", done.matrix_key, done.neighbours, params.map,
-                                   done.versions, rec, notices)
+    progress("map", 0.0, f"UMAP to {params.map.n_components}-D for the map")
+    if done.map_job is not None:
+        coords = done.map_job.result()
+        stages_rec["map"] = done.map_job.record
+        notices.extend(done.map_job.notices)
+    else:
+        with _Timer(stages_rec, "map") as rec:
+            coords, _ = _cached_reduce(stages, "map", done.matrix_key, done.neighbours, params.map,
+                                       done.versions, rec, notices)
 
     with _Timer(stages_rec, "profile") as rec:
         progress("profile", 0.0, "Profiling segments")
@@ -364,7 +447,7 @@ def run_segmentation(
         "parameters": params.as_dict(),
         "versions": done.versions,
         "embedding": done.embed_info,
-        "stages": {name: asdict(stages_rec[name]) for name in STAGES if name in stages_rec},
+        "stages": {name: stages_rec[name].as_dict() for name in STAGES if name in stages_rec},
         "cache_keys": {"features": done.matrix_key, "reduce": done.reduce_key, "cluster": done.cluster_key,
                        "profile": profile_key,
                        **({"recommend": recommend_key} if recommend_key else {}),

@@ -120,7 +120,7 @@ def text_vectors(customers: Customers, params: EmbedderChoice, workspace: Path, 
         vectors = vectors.copy()
         vectors[empty] = vectors[~empty].mean(axis=0)
     if embedder.name == "model":  # a sentence-transformers model: count texts past its window
-        notices.extend(_cached_window_notices(StageCache(workspace), texts, params.model))
+        notices.extend(cached_window_notices(StageCache(workspace), texts, params.model))
     if customers.row_owner is not None:  # average each customer's row embeddings
         sums = np.zeros((len(customers), vectors.shape[1]), dtype=np.float64)
         np.add.at(sums, customers.row_owner, vectors)
@@ -163,7 +163,7 @@ def window_notices(texts: list[str], model: str) -> list[str]:
             "only their beginning is embedded."]
 
 
-def _cached_window_notices(stages: StageCache, texts: list[str], model: str) -> list[str]:
+def cached_window_notices(stages: StageCache, texts: list[str], model: str) -> list[str]:
     """:func:`window_notices`, kept per (model, texts): counting tokens again costs seconds per re-run."""
     key = stable_hash("window", model, text_hash("\x00".join(texts)))
     return stages.json_result("window", key, lambda: {"notices": window_notices(texts, model)})[0]["notices"]

@@ -9,6 +9,7 @@ distance matrix it uses below 4,096 rows.
 
 from __future__ import annotations
 
+import threading
 import warnings
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -52,9 +53,15 @@ class ReduceParams:
         return asdict(self)
 
 
+def fits_whole(n: int, params: ReduceParams) -> bool:
+    """Whether UMAP with ``params`` fits all ``n`` rows, transforming none (two such UMAPs may run in two threads
+    at once: their fits enter no parallel numba kernel, see :mod:`core.segment.umap_setup`)."""
+    return n <= params.max_fit_rows
+
+
 def _fit_rows(n: int, params: ReduceParams) -> np.ndarray | None:
     """The sorted seeded sample of rows UMAP is fitted on, or None when it is fitted on all ``n``."""
-    if n <= params.max_fit_rows:
+    if fits_whole(n, params):
         return None
     return np.sort(np.random.default_rng(params.seed).choice(n, size=params.max_fit_rows, replace=False))
 
@@ -74,17 +81,23 @@ class SharedNeighbours:
     Up to ``exact_max_rows`` fitted rows (with no rows left to transform) the graph is exact, from
     scikit-learn's chunked brute force: no N×N matrix, and none of the tens of seconds NN-descent
     spends being compiled in every fresh process (its functions take functions as arguments, which
-    numba cannot cache on disk). Beyond that, NN-descent, whose search index transforms the rest.
+    numba cannot cache on disk). Beyond that, NN-descent, whose search index transforms the rest. Two threads may
+    ask at once: one computes, the other waits for it (one NN-descent at a time, whose kernels are parallel).
     """
 
     def __init__(self, matrix: np.ndarray, exact_max_rows: int = EXACT_KNN_ROWS) -> None:
         self.matrix = matrix
         self.exact_max_rows = exact_max_rows
         self._graphs: dict[tuple, NeighbourGraph] = {}
+        self._lock = threading.Lock()
 
     def graph(self, params: ReduceParams, n_neighbors: int) -> NeighbourGraph:
         """The graph UMAP with ``params`` (and this effective ``n_neighbors``) would compute."""
         key = (params.max_fit_rows, params.seed, params.metric, n_neighbors)
+        with self._lock:
+            return self._graph(key, params, n_neighbors)
+
+    def _graph(self, key: tuple, params: ReduceParams, n_neighbors: int) -> NeighbourGraph:
         if key not in self._graphs:
             rows = _fit_rows(len(self.matrix), params)
             fit = self.matrix if rows is None else self.matrix[rows]
@@ -97,9 +110,9 @@ class SharedNeighbours:
             else:
                 from sklearn.utils import check_random_state
 
-                from core.segment.numba_cache import enable_numba_cache
+                from core.segment.umap_setup import prepare_umap
 
-                enable_numba_cache()
+                prepare_umap()
                 from umap.umap_ import nearest_neighbors
 
                 indices, distances, index = nearest_neighbors(
@@ -134,9 +147,9 @@ def reduce(matrix: np.ndarray, params: ReduceParams,
     if n < MIN_UMAP_ROWS:
         notices.append(f"Only {n} customers: used PCA instead of UMAP for the {params.n_components}-D layout.")
         return _pca(matrix, params.n_components), notices
-    from core.segment.numba_cache import enable_numba_cache
+    from core.segment.umap_setup import prepare_umap
 
-    enable_numba_cache()  # compiled once per machine, not once per process; before umap imports pynndescent
+    prepare_umap()  # compiled once per machine, not once per process; before umap imports pynndescent
     import umap
 
     n_neighbors = min(params.n_neighbors, n - 1)

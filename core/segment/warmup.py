@@ -28,11 +28,11 @@ def warm_up(rows: int = 300, seed: int = 0, nn_descent: bool = True) -> float:
     """
     import numpy as np
 
-    from core.segment.numba_cache import enable_numba_cache
     from core.segment.reduce import ReduceParams, SharedNeighbours, reduce
+    from core.segment.umap_setup import prepare_umap
 
     start = time.perf_counter()
-    enable_numba_cache()
+    prepare_umap()
     matrix = np.random.default_rng(seed).standard_normal((rows, 16)).astype(np.float32)
     neighbours = SharedNeighbours(matrix, exact_max_rows=0 if nn_descent else rows)
     with warnings.catch_warnings():

@@ -78,10 +78,10 @@ def test_window_count_is_kept_per_model_and_texts(tmp_path, monkeypatch):
     monkeypatch.setattr(core.represent.text, "window_notices",
                         lambda texts, model: calls.append(model) or [f"{len(texts)}"])
     stages = StageCache(tmp_path)
-    assert core.represent.text._cached_window_notices(stages, ["a", "b"], "m") == ["2"]
-    assert core.represent.text._cached_window_notices(stages, ["a", "b"], "m") == ["2"] and calls == ["m"]
-    core.represent.text._cached_window_notices(stages, ["a", "c"], "m")
-    core.represent.text._cached_window_notices(stages, ["a", "b"], "other")
+    assert core.represent.text.cached_window_notices(stages, ["a", "b"], "m") == ["2"]
+    assert core.represent.text.cached_window_notices(stages, ["a", "b"], "m") == ["2"] and calls == ["m"]
+    core.represent.text.cached_window_notices(stages, ["a", "c"], "m")
+    core.represent.text.cached_window_notices(stages, ["a", "b"], "other")
     assert calls == ["m", "m", "other"]
 
 
@@ -127,3 +127,22 @@ def test_parameters_come_back_from_run_json():
     back = SegmentParams.from_dict(json.loads(json.dumps(params.as_dict())))
     assert back == params and back.cluster.settings.k == 4 and back.roles == (("Age", "numeric"),)
     assert SegmentParams.from_dict({"cluster": {"algo": "kmeans"}}).cluster.settings.k == "auto"
+
+
+def test_the_map_runs_beside_the_clustering_space_and_gives_what_it_gives_alone(planted_csv, workspace):
+    from core.segment.reduce import SharedNeighbours, reduce
+
+    result = run_segmentation(load_table(planted_csv), FAKE, workspace)
+    assert result.run_info["stages"]["map"]["beside"] == "reduce"
+    assert "beside" not in result.run_info["stages"]["reduce"]
+    assert result.run_info["versions"]["umap-setup"]
+    matrix = result.features.matrix
+    np.testing.assert_array_equal(result.map_coords, reduce(matrix, FAKE.map, SharedNeighbours(matrix))[0])
+    np.testing.assert_array_equal(result.cluster_space, reduce(matrix, FAKE.reduce, SharedNeighbours(matrix))[0])
+
+
+def test_a_map_fitted_on_a_sample_waits_for_the_clustering_space(planted_csv, workspace):
+    # UMAPs that transform rows query pynndescent's parallel kernels: never two threads at once
+    sampled = replace(FAKE, map=replace(FAKE.map, max_fit_rows=100))
+    result = run_segmentation(load_table(planted_csv), sampled, workspace)
+    assert "beside" not in result.run_info["stages"]["map"] and len(result.map_coords) == 120
