@@ -2,10 +2,12 @@
 
 A cold process pays for loading the embedding model (on a CPU without native bfloat16: exporting
 it to int8 ONNX the first time, seconds after) and for numba compiling UMAP (tens of seconds on 2 cores; numba's disk
-cache keeps it for later processes). Each server process warms both up in two parallel threads right after the app
-starts. A run waits only for the model (the embed stage needs it, and loading it twice would cost twice); UMAP's
-compilation goes on while the run embeds, and the reduce stage meets it under numba's compiler lock, which compiles
-each function once whichever thread asks first.
+cache keeps it for later processes). Each server process warms both up in two threads right after the app starts,
+UMAP's compilation once the model is loaded: the model, the first page and the table's texts come first, since the
+embedding, which releases the GIL, is the longest step and starts when they are done. A run waits only for the model
+(the embed stage needs it, and loading it twice would cost twice); UMAP's compilation goes on while the run embeds,
+and the reduce stage meets it under numba's compiler lock, which compiles each function once whichever thread asks
+first.
 
 Once the model is loaded, the texts of the session's table (the demo the app starts on, or an upload) are embedded
 ahead of the run (:func:`prefetch_table`, core's :class:`~core.represent.prefetch.TextPrefetch`); a run of the same
@@ -41,24 +43,37 @@ def _warm_numba() -> None:
 
 
 class WarmUp:
-    """The model's and numba's warm-ups, each in its own daemon thread, started at once."""
+    """The model's and numba's warm-ups, each in its own daemon thread, started at once; numba's begins with
+    waiting for the model's, and for ``hold`` to be set when given."""
 
-    def __init__(self, model: Callable[[], None], numba: Callable[[], None]) -> None:
+    def __init__(self, model: Callable[[], None], numba: Callable[[], None],
+                 hold: threading.Event | None = None) -> None:
         self.model = threading.Thread(target=model, name="segment-studio-warm-up-model", daemon=True)
-        self.numba = threading.Thread(target=numba, name="segment-studio-warm-up-numba", daemon=True)
-        self.numba.start()  # first: compiling is the longer of the two and needs only one core
+        self.numba = threading.Thread(target=self._after_model, args=(numba, hold), daemon=True,
+                                      name="segment-studio-warm-up-numba")
         self.model.start()
+        self.numba.start()
+
+    def _after_model(self, numba: Callable[[], None], hold: threading.Event | None) -> None:
+        self.model.join()
+        if hold is not None:
+            hold.wait()
+        numba()
 
     def wait_for_model(self) -> None:
         """Block until the model is loaded; numba may still be compiling."""
         self.model.join()
 
 
+_numba_hold = threading.Event()  # cleared only while the server's start finds the demo's texts (start_on_server_start)
+_numba_hold.set()
+
+
 @st.cache_resource(show_spinner=False)
 def _warm_up() -> WarmUp | None:
     if default_embedder() in ("fake", "lexical"):
         return None  # tests and lexical set-ups need neither the model nor the warm-up
-    return WarmUp(_warm_model, _warm_numba)
+    return WarmUp(_warm_model, _warm_numba, _numba_hold)
 
 
 def start_warm_up() -> None:
@@ -120,10 +135,16 @@ def prefetch_table() -> None:
 
 def start_on_server_start(folder: Path) -> None:
     """When the server starts (``ui.serve`` with ``--demo``), before any browser connects: warm up, and embed
-    the demo's texts into ``folder``'s cache, as the first session's :func:`prefetch_table` would."""
-    warm = _warm_up()
-    if warm is not None:
-        _start_prefetch(warm, load_table(DEMO_PATH, name=DEMO_PATH.name), {}, folder)
+    the demo's texts into ``folder``'s cache, as the first session's :func:`prefetch_table` would. UMAP's
+    compilation waits until the embedding starts: finding the texts is Python work that would share the GIL with
+    it, and it delays the embedding, the longest step."""
+    _numba_hold.clear()
+    try:
+        warm = _warm_up()
+        if warm is not None:
+            _start_prefetch(warm, load_table(DEMO_PATH, name=DEMO_PATH.name), {}, folder)
+    finally:
+        _numba_hold.set()
 
 
 def settle_prefetch_for(table: LoadedTable, params: SegmentParams) -> None:

@@ -16,7 +16,7 @@ from core.ingest.privacy import hash_ids, workspace_key
 from core.ingest.source import read_table
 from core.ingest.sql import SqlSource
 from core.parameters import SegmentParams
-from core.pipeline import SegmentationResult, run_segmentation, texts_to_embed
+from core.pipeline import SegmentationResult, run_segmentation, texts_ahead, texts_to_embed
 from core.progress import Progress
 from core.recommend.lists import RecommendParams
 from core.represent.behaviour import InteractionInputs
@@ -60,9 +60,12 @@ def read_source(source: Source, progress: Progress | None = None) -> LoadedTable
 def prefetch(table: LoadedTable, params: SegmentParams, workspace: Path,
              after: Callable[[], None] | None = None) -> TextPrefetch | None:
     """Start embedding, in the background, the texts a segmentation of ``table`` with ``params`` embeds (into
-    ``workspace``'s cache, where the run finds them); None when it embeds none. ``after`` runs first."""
-    texts = texts_to_embed(table, params, workspace)
-    return TextPrefetch(texts, params.embedder_choice(), workspace, after) if texts else None
+    ``workspace``'s cache, where the run finds them), and the run's other work on them beside it; None when it
+    embeds none. ``after`` runs first."""
+    ahead = texts_ahead(table, params, workspace)
+    if ahead is None:
+        return None
+    return TextPrefetch(ahead.texts, params.embedder_choice(), workspace, after, beside=ahead.rest)
 
 
 def settle_prefetch(running: TextPrefetch, table: LoadedTable, params: SegmentParams, workspace: Path) -> bool:

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pandas as pd
 
+import core.explain.terms
 from core.ingest.io import load_table
 from core.pipeline import run_segmentation, texts_to_embed
 from core.represent.embedding_cache import EmbeddingCache
@@ -17,14 +18,31 @@ from core.testing.fake_embedder import FakeEmbedder
 from tests.unit.test_store import PARAMS
 
 
-def test_a_run_after_the_prefetch_embeds_nothing_itself(planted_csv, workspace):
+def test_a_run_after_the_prefetch_embeds_nothing_itself(planted_csv, workspace, monkeypatch):
     table = load_table(planted_csv)
     running = prefetch(table, PARAMS, workspace)
     assert running is not None and running.texts == texts_to_embed(table, PARAMS, workspace)
     assert settle_prefetch(running, table, PARAMS, workspace)  # the same texts: waited for
     assert not running.running and running.done == len(set(running.texts))
+
+    def again(texts):
+        raise AssertionError("the prefetch found each customer's terms beside the embedding")
+
+    monkeypatch.setattr(core.explain.terms, "term_presence", again)
     info = run_segmentation(table, PARAMS, workspace).run_info["embedding"]
     assert info["embedded"] == 0 and info["from_cache"] == info["texts"] > 0
+
+
+def test_the_run_s_other_work_on_the_texts_runs_beside_the_embedding(workspace):
+    texts = [f"text number {i}" for i in range(40)]
+    seen = []
+
+    def beside(embedder):
+        seen.append((embedder.name, threading.current_thread().name))
+
+    running = TextPrefetch(texts, PARAMS.embedder_choice(), workspace, beside=beside, chunk=10)
+    assert running.settle(texts, PARAMS.embedder_choice())  # waits for both threads
+    assert seen == [("fake", "segment-studio-prefetch-beside")]
 
 
 def test_a_run_of_other_texts_stops_the_prefetch_first(planted_csv, workspace):

@@ -16,13 +16,38 @@ def test_waiting_for_the_model_does_not_wait_for_numba():
 
     warm = WarmUp(model=lambda: None, numba=numba)
     try:
-        assert compiling.wait(timeout=60)  # both started at once, without anyone waiting
+        assert compiling.wait(timeout=60)  # started without anyone waiting
         warm.wait_for_model()
         assert not warm.model.is_alive()
         assert warm.numba.is_alive()  # the embed stage may start while numba still compiles
     finally:
         release.set()
         warm.numba.join()
+
+
+def test_numba_compiles_once_the_model_is_loaded():
+    order: list[str] = []
+    loading = threading.Event()
+
+    def model() -> None:
+        loading.wait(timeout=10)
+        order.append("model")
+
+    warm = WarmUp(model=model, numba=lambda: order.append("numba"))
+    threading.Event().wait(0.05)
+    assert order == []  # numba waits for the model, which is still loading
+    loading.set()
+    warm.numba.join(timeout=10)
+    assert order == ["model", "numba"]
+
+
+def test_numba_waits_while_held():
+    hold, compiled = threading.Event(), threading.Event()
+    warm = WarmUp(model=lambda: None, numba=compiled.set, hold=hold)
+    warm.wait_for_model()
+    assert not compiled.wait(0.1)  # the server's start is still finding the demo's texts
+    hold.set()
+    assert compiled.wait(10)
 
 
 def test_waiting_for_the_model_waits_until_it_is_loaded():
