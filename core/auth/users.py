@@ -13,6 +13,7 @@ that is not a terminal)::
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -31,7 +32,15 @@ DEFAULT_USERS_FILE = Path(__file__).resolve().parents[2] / ".streamlit" / "users
 MIN_PASSWORD_CHARS = 10
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _HASHER = PasswordHasher()  # argon2id with argon2-cffi's RFC 9106 low-memory profile
-_UNKNOWN_USER_HASH = _HASHER.hash("an unknown user name costs as much as a wrong password")
+
+
+@functools.cache
+def _unknown_user_hash() -> str:
+    """A hash to check an unknown user's password against, so that it costs as much as a wrong one (made on first
+    need: hashing costs a fifth of a second, which every process paid at import)."""
+    return _HASHER.hash("an unknown user name costs as much as a wrong password")
+
+
 _HEADER = ("# Segment Studio sign-in: user name = argon2id hash of the password (never the password).\n"
            "# Manage with: python -m core users add NAME | remove NAME | list\n")
 
@@ -93,9 +102,10 @@ def remove_user(path: Path, name: str) -> None:
 
 def verify_password(users: dict[str, str], name: str, password: str) -> bool:
     """Whether ``password`` is ``name``'s; an unknown name takes as long as a wrong password."""
+    unknown = _unknown_user_hash()  # made by the first check, known name or not: it costs them the same
     stored = users.get(normal_name(name))
     try:
-        return _HASHER.verify(stored or _UNKNOWN_USER_HASH, password) and stored is not None
+        return _HASHER.verify(stored or unknown, password) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
 
