@@ -6,7 +6,8 @@ independent of what ran before them in the process, and able to run in two threa
   take milliseconds at the sizes UMAP fits here. Serial copies of the same source take their place (their own
   functions, so numba's disk cache never mixes them up with the parallel ones), with umap-learn's options less
   ``parallel`` and without its float32 ``locals`` (the parallel build does not apply them inside its loop
-  either), so they give the parallel kernels' graph (docs/BENCHMARKS.md, cold start).
+  either), so they give the parallel kernels' graph, but for one float32 ULP in the σ of rows held at the
+  ``1e-3 × mean distance`` floor (docs/DECISIONS.md, issue 23's third pass).
 - **The layout epoch** is compiled without the GIL (``nogil``; the same source and options otherwise, so the
   same machine code), so two UMAPs in two threads use two cores.
 - **The spectral initialisation** solves for the graph Laplacian's eigenvectors with LOBPCG from the UMAP's own
