@@ -51,7 +51,7 @@ class TextPrefetch:
         try:
             embedder, _ = choose_embedder(distinct, self.choice)
             if self._beside is not None and not self._stop.is_set():
-                self._beside_thread = threading.Thread(target=self._run_beside, args=(embedder,), daemon=True,
+                self._beside_thread = threading.Thread(target=_run_beside, args=(self._beside, embedder), daemon=True,
                                                        name="segment-studio-prefetch-beside")
                 self._beside_thread.start()
             if not embedder.per_text:
@@ -64,13 +64,6 @@ class TextPrefetch:
                 self.done = min(start + self._chunk, len(distinct))
         except CoreError:
             return  # the run meets the same error and says so
-
-    def _run_beside(self, embedder: Embedder) -> None:
-        assert self._beside is not None
-        try:
-            self._beside(embedder)
-        except (CoreError, OSError):
-            return  # the run computes it itself
 
     @property
     def running(self) -> bool:
@@ -93,3 +86,10 @@ class TextPrefetch:
         else:
             self.stop()
         return same
+
+
+def _run_beside(beside: Callable[[Embedder], None], embedder: Embedder) -> None:
+    try:
+        beside(embedder)
+    except (CoreError, OSError):
+        return  # the run computes it itself
